@@ -1,0 +1,518 @@
+#include "cgroups/cgroups.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/* One mounted hierarchy and where this process sits in it. */
+struct hier {
+	char mnt[256];
+	char root[256];    /* the mount's root inside the hierarchy (non-"/" in nested setups) */
+	char ctrls[128];   /* "" for cgroup2 */
+	char own[512];     /* our cgroup path in that hierarchy */
+};
+
+/* v1 mount super options name the controllers; keep only those. */
+static void v1_controllers(const char *superopts, char *out, size_t cap)
+{
+	static const char *known[] = { "cpu", "cpuacct", "cpuset", "memory", "devices", "freezer",
+				       "blkio", "pids", "net_cls", "net_prio", "hugetlb", "perf_event",
+				       "rdma", "misc", NULL };
+	out[0] = 0;
+	char buf[512];
+	snprintf(buf, sizeof buf, "%s", superopts);
+	char *save, *tok;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		for (int i = 0; known[i]; i++) {
+			if (strcmp(tok, known[i]) == 0) {
+				size_t n = strlen(out);
+				snprintf(out + n, cap - n, "%s%s", n ? "," : "", tok);
+			}
+		}
+	}
+}
+
+/* Whether controller list 'list' ("cpu,cpuacct") names 'c'. */
+static bool has_ctrl(const char *list, const char *c)
+{
+	size_t n = strlen(c);
+	for (const char *p = list; (p = strstr(p, c)); p += n)
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == 0))
+			return true;
+	return false;
+}
+
+static int load_hiers(struct hier *h, size_t *nh, struct hull_err *e)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return hull_syserr(e, errno, "/proc/self/mountinfo");
+	char *line = NULL;
+	size_t cap = 0;
+	*nh = 0;
+	while (getline(&line, &cap, f) > 0 && *nh < CG_MAX_DIRS) {
+		char root[256], mnt[256], fstype[32], superopts[512];
+		char *dash = strstr(line, " - ");
+		if (!dash || sscanf(line, "%*s %*s %*s %255s %255s", root, mnt) != 2 ||
+		    sscanf(dash + 3, "%31s %*s %511s", fstype, superopts) != 2)
+			continue;
+		struct hier *x = &h[*nh];
+		if (strcmp(fstype, "cgroup2") == 0) {
+			x->ctrls[0] = 0;
+		} else if (strcmp(fstype, "cgroup") == 0) {
+			v1_controllers(superopts, x->ctrls, sizeof x->ctrls);
+			if (!x->ctrls[0])
+				continue;   /* named hierarchies (name=systemd) hold no controller */
+		} else {
+			continue;
+		}
+		/* One entry per hierarchy even when it is mounted twice. */
+		bool dup = false;
+		for (size_t i = 0; i < *nh; i++)
+			dup |= strcmp(h[i].ctrls, x->ctrls) == 0;
+		if (dup)
+			continue;
+		snprintf(x->mnt, sizeof x->mnt, "%s", mnt);
+		snprintf(x->root, sizeof x->root, "%s", root);
+		x->own[0] = 0;
+		(*nh)++;
+	}
+	free(line);
+	fclose(f);
+
+	f = fopen("/proc/self/cgroup", "re");
+	if (!f)
+		return hull_syserr(e, errno, "/proc/self/cgroup");
+	line = NULL;
+	while (getline(&line, &cap, f) > 0) {
+		line[strcspn(line, "\n")] = 0;
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (!c2)
+			continue;
+		*c2 = 0;
+		const char *ctrls = c1 + 1, *path = c2 + 1;
+		for (size_t i = 0; i < *nh; i++) {
+			bool match;
+			if (h[i].ctrls[0]) {
+				char first[32];
+				snprintf(first, sizeof first, "%.*s", (int)strcspn(h[i].ctrls, ","), h[i].ctrls);
+				match = has_ctrl(ctrls, first);
+			} else {
+				match = strcmp(line, "0") == 0 && !ctrls[0];
+			}
+			if (match)
+				snprintf(h[i].own, sizeof h[i].own, "%s", path);
+		}
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+/* Path inside the mount for a cgroup path of the hierarchy. */
+static void under_mount(const struct hier *h, const char *cgpath, char *out, size_t cap)
+{
+	size_t rl = strlen(h->root);
+	if (strcmp(h->root, "/") != 0 && strncmp(cgpath, h->root, rl) == 0)
+		cgpath += rl;
+	while (*cgpath == '/')
+		cgpath++;
+	snprintf(out, cap, "%s%s%s", h->mnt, *cgpath ? "/" : "", cgpath);
+}
+
+static bool path_is_clean(const char *p)
+{
+	for (const char *s = p; *s; ) {
+		const char *slash = strchr(s, '/');
+		size_t n = slash ? (size_t)(slash - s) : strlen(s);
+		if ((n == 2 && strncmp(s, "..", 2) == 0) || (n == 1 && s[0] == '.'))
+			return false;
+		s += n;
+		while (*s == '/')
+			s++;
+	}
+	return true;
+}
+
+int cgroup_plan(struct cgroup_set *cg, const char *cgroups_path, const char *id, struct hull_err *e)
+{
+	struct hier h[CG_MAX_DIRS];
+	size_t nh = 0;
+	memset(cg, 0, sizeof *cg);
+	cg->v2 = -1;
+	int r = load_hiers(h, &nh, e);
+	if (r < 0)
+		return r;
+	char rel[512];
+	if (cgroups_path && *cgroups_path) {
+		if (strchr(cgroups_path, ':') && cgroups_path[0] != '/')
+			return hull_errf(e, EINVAL, "linux.cgroupsPath: \"%s\" is a systemd slice:prefix:name path; use --systemd-cgroup", cgroups_path);
+		if (!path_is_clean(cgroups_path))
+			return hull_errf(e, EINVAL, "linux.cgroupsPath: \"%s\" must not contain . or .. components", cgroups_path);
+		snprintf(rel, sizeof rel, "%s", cgroups_path);
+	} else {
+		snprintf(rel, sizeof rel, "hull/%s", id);
+	}
+	for (size_t i = 0; i < nh; i++) {
+		char cgpath[1024], dir[1400];
+		if (rel[0] == '/')
+			snprintf(cgpath, sizeof cgpath, "%s", rel);
+		else
+			snprintf(cgpath, sizeof cgpath, "%s/%s", strcmp(h[i].own, "/") ? h[i].own : "", rel);
+		under_mount(&h[i], cgpath, dir, sizeof dir);
+		/* The deepest ancestor that exists now: create removes only below it. */
+		char base[1400];
+		snprintf(base, sizeof base, "%s", dir);
+		struct stat st;
+		while (stat(base, &st) < 0 && strlen(base) > strlen(h[i].mnt)) {
+			char *s = strrchr(base, '/');
+			*s = 0;
+		}
+		cg->dirs[cg->n] = strdup(dir);
+		cg->bases[cg->n] = strdup(base);
+		cg->ctrls[cg->n] = strdup(h[i].ctrls);
+		if (!cg->dirs[cg->n] || !cg->bases[cg->n] || !cg->ctrls[cg->n]) {
+			cg->n++;
+			cgroup_set_free(cg);
+			return hull_errf(e, ENOMEM, "out of memory");
+		}
+		if (!h[i].ctrls[0])
+			cg->v2 = (int)cg->n;
+		cg->n++;
+	}
+	return 0;
+}
+
+void cgroup_set_free(struct cgroup_set *cg)
+{
+	for (size_t i = 0; i < cg->n; i++) {
+		free(cg->dirs[i]);
+		free(cg->bases[i]);
+		free(cg->ctrls[i]);
+	}
+	cg->n = 0;
+}
+
+static int dir_for(const struct cgroup_set *cg, const char *ctrl)
+{
+	for (size_t i = 0; i < cg->n; i++)
+		if (cg->ctrls[i][0] && has_ctrl(cg->ctrls[i], ctrl))
+			return (int)i;
+	return -1;
+}
+
+int cgroup_check_resources(const struct cgroup_set *cg, const struct spec_linux *lx, struct hull_err *e)
+{
+	const struct spec_resources *r = lx ? lx->resources : NULL;
+	if (!r)
+		return 0;
+	/* Resource limits come with the cgroup drivers of the next iteration;
+	 * until then a limit that cannot be applied is refused, never ignored. */
+	const char *field = NULL;
+	if (r->memory) field = "memory";
+	else if (r->cpu) field = "cpu";
+	else if (r->block_io) field = "blockIO";
+	else if (r->n_hugepage_limits) field = "hugepageLimits";
+	else if (r->network) field = "network";
+	else if (r->has_pids_limit) field = "pids";
+	else if (r->n_rdma) field = "rdma";
+	else if (r->n_unified) field = "unified";
+	if (field)
+		return hull_errf(e, ENOTSUP, "linux.resources.%s: resource limits are not supported by this hull yet", field);
+	if (r->n_devices && dir_for(cg, "devices") < 0)
+		return hull_errf(e, ENOTSUP, "linux.resources.devices: no v1 devices cgroup on this host and the cgroup v2 device filter is not supported by this hull yet");
+	return 0;
+}
+
+static int mkdir_cpuset(const char *dir, const char *base, bool is_cpuset)
+{
+	/* Create each level below base; a v1 cpuset level needs cpus and mems
+	 * before a task may join it, copied from its parent. */
+	size_t bl = strlen(base);
+	char buf[1400];
+	snprintf(buf, sizeof buf, "%s", dir);
+	for (char *p = buf + bl + 1; ; p++) {
+		if (*p != '/' && *p != 0)
+			continue;
+		char c = *p;
+		*p = 0;
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		if (is_cpuset) {
+			char parent[1400], *val = NULL;
+			snprintf(parent, sizeof parent, "%s", buf);
+			*strrchr(parent, '/') = 0;
+			for (int k = 0; k < 2; k++) {
+				const char *f = k ? "cpuset.mems" : "cpuset.cpus";
+				char path[1500], *cur = NULL;
+				snprintf(path, sizeof path, "%s/%s", buf, f);
+				if (read_file(path, &cur, NULL) == 0 && cur[0] == '\n') {
+					char ppath[1500];
+					snprintf(ppath, sizeof ppath, "%s/%s", parent, f);
+					if (read_file(ppath, &val, NULL) == 0)
+						write_file(path, val);
+					free(val);
+					val = NULL;
+				}
+				free(cur);
+			}
+		}
+		*p = c;
+		if (!c)
+			break;
+	}
+	return 0;
+}
+
+static int write_dev_rule(const char *dir, const char *file, const char *rule, struct hull_err *e)
+{
+	char path[1500];
+	snprintf(path, sizeof path, "%s/%s", dir, file);
+	int r = write_file(path, rule);
+	if (r < 0)
+		return hull_syserr(e, -r, "%s: writing \"%s\"", path, rule);
+	return 0;
+}
+
+static void dev_rule(char *out, size_t cap, char type, bool has_major, int64_t major,
+		     bool has_minor, int64_t minor, const char *access)
+{
+	char maj[24] = "*", min[24] = "*";
+	if (has_major && major >= 0)
+		snprintf(maj, sizeof maj, "%lld", (long long)major);
+	if (has_minor && minor >= 0)
+		snprintf(min, sizeof min, "%lld", (long long)minor);
+	snprintf(out, cap, "%c %s:%s %s", type ? type : 'a', maj, min, access && *access ? access : "rwm");
+}
+
+/* Devices every container gets (the nodes hull creates in /dev, plus mknod
+ * of anything and the pty devices), after the config's own rules. */
+static const struct { char type; int major, minor; const char *access; } default_devices[] = {
+	{ 'c', -1, -1, "m" }, { 'b', -1, -1, "m" },
+	{ 'c', 1, 3, "rwm" }, { 'c', 1, 5, "rwm" }, { 'c', 1, 7, "rwm" }, { 'c', 1, 8, "rwm" },
+	{ 'c', 1, 9, "rwm" }, { 'c', 5, 0, "rwm" }, { 'c', 5, 1, "rwm" }, { 'c', 5, 2, "rwm" },
+	{ 'c', 136, -1, "rwm" },
+};
+
+static int apply_devices_v1(const char *dir, const struct spec_linux *lx, struct hull_err *e)
+{
+	const struct spec_resources *r = lx->resources;
+	char rule[128];
+	int ret;
+	if ((ret = write_dev_rule(dir, "devices.deny", "a", e)) < 0)
+		return ret;
+	for (size_t i = 0; r && i < r->n_devices; i++) {
+		const struct spec_device_rule *d = &r->devices[i];
+		dev_rule(rule, sizeof rule, d->type, d->has_major, d->major, d->has_minor, d->minor, d->access);
+		if (d->type == 'a' || !d->type)
+			snprintf(rule, sizeof rule, "a");
+		if ((ret = write_dev_rule(dir, d->allow ? "devices.allow" : "devices.deny", rule, e)) < 0)
+			return ret;
+	}
+	for (size_t i = 0; i < sizeof default_devices / sizeof *default_devices; i++) {
+		dev_rule(rule, sizeof rule, default_devices[i].type, true, default_devices[i].major,
+			 true, default_devices[i].minor, default_devices[i].access);
+		if ((ret = write_dev_rule(dir, "devices.allow", rule, e)) < 0)
+			return ret;
+	}
+	/* Nodes the config asks hull to create are usable by the container. */
+	for (size_t i = 0; i < lx->n_devices; i++) {
+		const struct spec_device *d = &lx->devices[i];
+		if (d->type == 'p')
+			continue;
+		dev_rule(rule, sizeof rule, d->type == 'u' ? 'c' : d->type, true, d->major, true, d->minor, "rwm");
+		if ((ret = write_dev_rule(dir, "devices.allow", rule, e)) < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static bool procs_empty(const char *dir)
+{
+	char path[1500], *s = NULL;
+	snprintf(path, sizeof path, "%s/cgroup.procs", dir);
+	if (read_file(path, &s, NULL) < 0)
+		return true;
+	bool empty = s[0] == 0;
+	free(s);
+	return empty;
+}
+
+static void remove_dirs(const struct cgroup_set *cg)
+{
+	for (size_t i = 0; i < cg->n; i++) {
+		char buf[1400];
+		snprintf(buf, sizeof buf, "%s", cg->dirs[i]);
+		size_t bl = strlen(cg->bases[i]);
+		/* The container's dir, then each parent create made, stopping at
+		 * the first one still in use (another container's sibling). */
+		while (strlen(buf) > bl) {
+			if (rmdir(buf) < 0 && errno != ENOENT)
+				break;
+			*strrchr(buf, '/') = 0;
+		}
+	}
+}
+
+int cgroup_create(struct cgroup_set *cg, const struct spec_linux *lx, struct hull_err *e)
+{
+	int ret = 0;
+	for (size_t i = 0; i < cg->n; i++) {
+		/* A concurrent delete may remove a shared parent between our
+		 * mkdirs: retry a few times on ENOENT. */
+		int r = -ENOENT;
+		for (int tries = 0; tries < 20 && r == -ENOENT; tries++)
+			r = mkdir_cpuset(cg->dirs[i], cg->bases[i], has_ctrl(cg->ctrls[i], "cpuset"));
+		if (r < 0) {
+			ret = hull_syserr(e, -r, "cgroup %s", cg->dirs[i]);
+			goto fail;
+		}
+		if (!procs_empty(cg->dirs[i])) {
+			/* Do not remove what we did not make. */
+			cg->n = i;
+			ret = hull_errf(e, EEXIST, "cgroup %s already holds processes", cg->dirs[i]);
+			goto fail;
+		}
+	}
+	int d = dir_for(cg, "devices");
+	if (lx && d >= 0 && (ret = apply_devices_v1(cg->dirs[d], lx, e)) < 0)
+		goto fail;
+	return 0;
+fail:
+	remove_dirs(cg);
+	return ret;
+}
+
+int cgroup_v2_open(const struct cgroup_set *cg)
+{
+	if (cg->v2 < 0)
+		return -1;
+	return open(cg->dirs[cg->v2], O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+int cgroup_enter(const struct cgroup_set *cg, pid_t pid, bool skip_v2, struct hull_err *e)
+{
+	char pidstr[24];
+	snprintf(pidstr, sizeof pidstr, "%d", (int)pid);
+	for (size_t i = 0; i < cg->n; i++) {
+		if (skip_v2 && (int)i == cg->v2)
+			continue;
+		char path[1500];
+		snprintf(path, sizeof path, "%s/cgroup.procs", cg->dirs[i]);
+		int r = write_file(path, pidstr);
+		if (r < 0)
+			return hull_syserr(e, -r, "joining cgroup %s", cg->dirs[i]);
+	}
+	return 0;
+}
+
+/* The directory whose cgroup.procs lists the container's processes: the
+ * freezer (so signalling can be made atomic later), else any. */
+static int procs_dir(const struct cgroup_set *cg)
+{
+	int d = dir_for(cg, "freezer");
+	if (d < 0)
+		d = cg->n ? (cg->v2 >= 0 ? cg->v2 : 0) : -1;
+	return d;
+}
+
+int cgroup_signal_all(const struct cgroup_set *cg, int sig, struct hull_err *e)
+{
+	if (sig == SIGKILL && cg->v2 >= 0) {
+		char path[1500];
+		snprintf(path, sizeof path, "%s/cgroup.kill", cg->dirs[cg->v2]);
+		if (write_file(path, "1") == 0)
+			return 0;
+	}
+	int d = procs_dir(cg);
+	if (d < 0)
+		return hull_errf(e, ENOENT, "container has no cgroup");
+	char path[1500], *s = NULL;
+	snprintf(path, sizeof path, "%s/cgroup.procs", cg->dirs[d]);
+	int r = read_file(path, &s, NULL);
+	if (r < 0)
+		return r == -ENOENT ? 0 : hull_syserr(e, -r, "%s", path);
+	for (char *p = s; *p; ) {
+		char *end;
+		long pid = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (pid > 0 && kill((pid_t)pid, sig) < 0 && errno != ESRCH) {
+			int err = errno;
+			free(s);
+			return hull_syserr(e, err, "kill %ld", pid);
+		}
+		p = end + (*end == '\n');
+	}
+	free(s);
+	return 0;
+}
+
+bool cgroup_populated(const struct cgroup_set *cg)
+{
+	for (size_t i = 0; i < cg->n; i++)
+		if (!procs_empty(cg->dirs[i]))
+			return true;
+	return false;
+}
+
+/* Wait until no process is left: cgroup.events on v2 wakes us when
+ * 'populated' drops; elsewhere poll with a short, growing pause. */
+static int wait_empty(const struct cgroup_set *cg)
+{
+	int events = -1;
+	if (cg->v2 >= 0) {
+		char path[1500];
+		snprintf(path, sizeof path, "%s/cgroup.events", cg->dirs[cg->v2]);
+		events = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	int waited_ms = 0;
+	long pause_us = 100;
+	int ret = 0;
+	while (cgroup_populated(cg)) {
+		if (waited_ms > 10000) {
+			ret = -EBUSY;
+			break;
+		}
+		if (events >= 0) {
+			struct pollfd p = { .fd = events, .events = POLLPRI };
+			poll(&p, 1, 10);
+			waited_ms += 10;
+			/* Other hierarchies may lag a moment behind the v2 one. */
+			char b[256];
+			pread(events, b, sizeof b, 0);
+		} else {
+			struct timespec ts = { 0, pause_us * 1000 };
+			nanosleep(&ts, NULL);
+			waited_ms += (int)(pause_us / 1000) + 1;
+			if (pause_us < 10000)
+				pause_us *= 2;
+		}
+	}
+	if (events >= 0)
+		close(events);
+	return ret;
+}
+
+int cgroup_destroy(const struct cgroup_set *cg, struct hull_err *e)
+{
+	if (cgroup_populated(cg)) {
+		int r = cgroup_signal_all(cg, SIGKILL, e);
+		if (r < 0)
+			return r;
+		if (wait_empty(cg) < 0)
+			return hull_errf(e, EBUSY, "processes of the container did not exit after SIGKILL");
+	}
+	remove_dirs(cg);
+	for (size_t i = 0; i < cg->n; i++) {
+		struct stat st;
+		if (stat(cg->dirs[i], &st) == 0)
+			return hull_errf(e, EBUSY, "cannot remove cgroup %s", cg->dirs[i]);
+	}
+	return 0;
+}

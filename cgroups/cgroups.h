@@ -1,0 +1,48 @@
+/* cgroups/: where a container's cgroups live and what is done to them.
+ *
+ * Hosts come in three shapes: pure cgroup v2, pure v1, and hybrid (v1
+ * controllers plus a cgroup2 mount, often at /sys/fs/cgroup/unified).  A
+ * container gets one directory per mounted hierarchy (each v1 controller
+ * mount and the cgroup2 mount), all at the same relative path. */
+#ifndef HULL_CGROUPS_H
+#define HULL_CGROUPS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "runtime/util.h"
+#include "spec/spec.h"
+
+#define CG_MAX_DIRS 16
+
+struct cgroup_set {
+	size_t n;
+	int v2;                       /* index of the cgroup2 directory, -1 if none */
+	char *dirs[CG_MAX_DIRS];      /* absolute directories of the container's cgroup */
+	char *bases[CG_MAX_DIRS];     /* deepest ancestor that existed before create */
+	char *ctrls[CG_MAX_DIRS];     /* controllers of the hierarchy ("cpu,cpuacct"), "" for v2 */
+};
+
+/* Compute the container's directories from linux.cgroupsPath: absolute paths
+ * are taken from each hierarchy's root, relative ones (and the default,
+ * "hull/<id>") from the cgroup hull itself runs in. */
+int cgroup_plan(struct cgroup_set *cg, const char *cgroups_path, const char *id, struct hull_err *e);
+/* Refuse resources that cannot be applied on this host (yet). */
+int cgroup_check_resources(const struct cgroup_set *cg, const struct spec_linux *lx, struct hull_err *e);
+/* mkdir every directory (refusing one that already holds processes) and
+ * apply the resources.  On failure everything created is removed. */
+int cgroup_create(struct cgroup_set *cg, const struct spec_linux *lx, struct hull_err *e);
+/* O_PATH fd of the cgroup2 directory for clone3(CLONE_INTO_CGROUP), or -1. */
+int cgroup_v2_open(const struct cgroup_set *cg);
+/* Move pid into every hierarchy (skip_v2: it was born in the v2 one). */
+int cgroup_enter(const struct cgroup_set *cg, pid_t pid, bool skip_v2, struct hull_err *e);
+/* Send sig to every process of the container. */
+int cgroup_signal_all(const struct cgroup_set *cg, int sig, struct hull_err *e);
+/* Whether any process is left. */
+bool cgroup_populated(const struct cgroup_set *cg);
+/* Kill what is left, wait for it to be gone, remove the directories and the
+ * parents that create made. */
+int cgroup_destroy(const struct cgroup_set *cg, struct hull_err *e);
+void cgroup_set_free(struct cgroup_set *cg);
+
+#endif

@@ -1,0 +1,364 @@
+/* create: the parent side of starting a container. */
+#include "runtime/container.h"
+#include "runtime/log.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/nsfs.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+static const int ns_clone_flag[SPEC_NS__COUNT] = {
+	[SPEC_NS_PID] = CLONE_NEWPID, [SPEC_NS_NETWORK] = CLONE_NEWNET,
+	[SPEC_NS_MOUNT] = CLONE_NEWNS, [SPEC_NS_IPC] = CLONE_NEWIPC,
+	[SPEC_NS_UTS] = CLONE_NEWUTS, [SPEC_NS_USER] = CLONE_NEWUSER,
+	[SPEC_NS_CGROUP] = CLONE_NEWCGROUP, [SPEC_NS_TIME] = CLONE_NEWTIME,
+};
+
+/* Check the parts of the config that create needs before anything exists. */
+static int check_spec(const struct spec *s, const char *cfg, struct hull_err *e)
+{
+	if (!s->root)
+		return hull_errf(e, EINVAL, "%s: root: required field missing", cfg);
+	if (!s->process)
+		return hull_errf(e, EINVAL, "%s: process: required field missing", cfg);
+	if (s->process->terminal)
+		return hull_errf(e, ENOTSUP, "%s: process.terminal: terminals are not supported by this hull yet (set it to false)", cfg);
+	if (s->linux_ && s->linux_->seccomp)
+		return hull_errf(e, ENOTSUP, "%s: linux.seccomp: seccomp is not supported by this hull yet", cfg);
+	if (s->vm)
+		return hull_errf(e, ENOTSUP, "%s: vm: the microVM mode is not supported by this hull yet", cfg);
+	if (!spec_namespace_find(s, SPEC_NS_MOUNT))
+		return hull_errf(e, EINVAL, "%s: linux.namespaces: a mount namespace is required", cfg);
+	if ((s->hostname || s->domainname) && !spec_namespace_find(s, SPEC_NS_UTS))
+		return hull_errf(e, EINVAL, "%s: hostname: setting a hostname needs a uts namespace", cfg);
+	const struct spec_namespace *tns = spec_namespace_find(s, SPEC_NS_TIME);
+	if (s->linux_ && (s->linux_->time_monotonic.present || s->linux_->time_boottime.present) && (!tns || tns->path))
+		return hull_errf(e, EINVAL, "%s: linux.timeOffsets: needs a new time namespace", cfg);
+	const struct spec_namespace *uns = spec_namespace_find(s, SPEC_NS_USER);
+	if (uns && !uns->path && s->linux_ && (!s->linux_->n_uid_mappings || !s->linux_->n_gid_mappings))
+		return hull_errf(e, EINVAL, "%s: linux.uidMappings: a new user namespace needs uidMappings and gidMappings", cfg);
+	if (uns && uns->path)
+		return hull_errf(e, ENOTSUP, "%s: linux.namespaces: joining an existing user namespace is not supported by this hull yet", cfg);
+	return 0;
+}
+
+/* Open the namespaces to join and check they are of the right type. */
+static int open_namespaces(const struct spec *s, struct init_ctx *c, const char *cfg, struct hull_err *e)
+{
+	for (int t = 0; t < SPEC_NS__COUNT; t++) {
+		c->ns_fd[t] = -1;
+		c->ns_new[t] = false;
+	}
+	for (size_t i = 0; s->linux_ && i < s->linux_->n_namespaces; i++) {
+		const struct spec_namespace *ns = &s->linux_->namespaces[i];
+		if (!ns->path) {
+			c->ns_new[ns->type] = true;
+			continue;
+		}
+		int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return hull_syserr(e, errno, "%s: linux.namespaces[%zu].path: %s", cfg, i, ns->path);
+		c->ns_fd[ns->type] = fd;
+		int type = ioctl(fd, NS_GET_NSTYPE);
+		if (type >= 0 && type != ns_clone_flag[ns->type])
+			return hull_errf(e, EINVAL, "%s: linux.namespaces[%zu].path: %s is not a %s namespace",
+					 cfg, i, ns->path, spec_ns_name(ns->type));
+		if (type < 0)
+			return hull_syserr(e, errno, "%s: linux.namespaces[%zu].path: %s is not a namespace", cfg, i, ns->path);
+	}
+	return 0;
+}
+
+static void close_namespaces(struct init_ctx *c)
+{
+	for (int t = 0; t < SPEC_NS__COUNT; t++)
+		if (c->ns_fd[t] >= 0)
+			close(c->ns_fd[t]);
+}
+
+static int write_idmap(pid_t pid, const char *file, const struct spec_idmap *m, size_t n, struct hull_err *e)
+{
+	char buf[4096], path[64];
+	size_t len = 0;
+	for (size_t i = 0; i < n && len < sizeof buf - 64; i++)
+		len += (size_t)snprintf(buf + len, sizeof buf - len, "%u %u %u\n",
+					m[i].container_id, m[i].host_id, m[i].size);
+	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return hull_syserr(e, errno, "%s", path);
+	/* The map must go in one write. */
+	ssize_t w = write(fd, buf, len);
+	int err = errno;
+	close(fd);
+	if (w != (ssize_t)len)
+		return hull_syserr(e, w < 0 ? err : EIO, "linux.%s: writing \"%.*s\"",
+				   strcmp(file, "uid_map") == 0 ? "uidMappings" : "gidMappings",
+				   (int)strcspn(buf, "\n"), buf);
+	return 0;
+}
+
+static int write_pid_file(const char *path, pid_t pid, struct hull_err *e)
+{
+	char dir[PATH_MAX], num[24];
+	snprintf(dir, sizeof dir, "%s", path);
+	char *slash = strrchr(dir, '/');
+	const char *name = path;
+	if (slash) {
+		*slash = 0;
+		name = slash + 1;
+		if (!dir[0])
+			snprintf(dir, sizeof dir, "/");
+	} else {
+		snprintf(dir, sizeof dir, ".");
+	}
+	int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return hull_syserr(e, errno, "pid file %s", path);
+	int n = snprintf(num, sizeof num, "%d", (int)pid);
+	int r = write_file_atomic(dfd, name, num, (size_t)n, 0644);
+	close(dfd);
+	if (r < 0)
+		return hull_syserr(e, -r, "pid file %s", path);
+	return 0;
+}
+
+static pid_t clone_init(struct init_ctx *c, int cgfd, struct hull_err *e)
+{
+	uint64_t flags = 0;
+	for (int t = 0; t < SPEC_NS__COUNT; t++)
+		/* cgroup and time namespaces are made by the child once it sits
+		 * in its cgroups / has its offsets written. */
+		if (c->ns_new[t] && t != SPEC_NS_CGROUP && t != SPEC_NS_TIME)
+			flags |= (uint64_t)ns_clone_flag[t];
+	struct clone_args args = { .flags = flags, .exit_signal = SIGCHLD };
+	if (cgfd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)cgfd;
+	}
+	/* Joining a pid namespace works through pid_for_children of this process. */
+	int own_pidns = -1;
+	if (c->ns_fd[SPEC_NS_PID] >= 0) {
+		own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+		if (own_pidns < 0 || setns(c->ns_fd[SPEC_NS_PID], CLONE_NEWPID) < 0) {
+			int err = errno;
+			if (own_pidns >= 0)
+				close(own_pidns);
+			return hull_syserr(e, err, "joining pid namespace");
+		}
+	}
+	pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+	int err = errno;
+	if (pid < 0 && err == EBUSY && cgfd >= 0) {
+		/* Not allowed into that v2 cgroup (e.g. domain rules): fall back to moving later. */
+		args.flags &= ~CLONE_INTO_CGROUP;
+		pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+		err = errno;
+	}
+	if (pid == 0)
+		container_init(c);
+	if (own_pidns >= 0) {
+		setns(own_pidns, CLONE_NEWPID);
+		close(own_pidns);
+	}
+	if (pid < 0)
+		return hull_syserr(e, err, "clone3");
+	return pid;
+}
+
+static int recv_sync(int fd, struct sync_msg *m)
+{
+	ssize_t n;
+	do
+		n = recv(fd, m, sizeof *m, 0);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof *m)
+		return -EPIPE;
+	m->text[sizeof m->text - 1] = 0;
+	return 0;
+}
+
+int container_create(const struct create_opts *o, pid_t *pidp, struct hull_err *e)
+{
+	int ret = state_validate_id(o->id, e);
+	if (ret < 0)
+		return ret;
+
+	char bundle[PATH_MAX], cfg[PATH_MAX + 16], rootfs[PATH_MAX];
+	const char *b = o->bundle && *o->bundle ? o->bundle : ".";
+	if (!realpath(b, bundle))
+		return hull_syserr(e, errno, "bundle %s", b);
+	snprintf(cfg, sizeof cfg, "%s/config.json", b);
+	struct spec *s = NULL;
+	struct spec_err serr;
+	ret = spec_load(cfg, cfg, &s, &serr);
+	if (ret < 0)
+		return hull_errf(e, -ret, "%s", serr.msg);
+
+	struct init_ctx c = { .opts = o, .spec = s, .bundle = bundle, .sync_fd = -1, .fifo_fd = -1 };
+	struct cgroup_set cg = { .v2 = -1 };
+	struct cstate st = { 0 };
+	int rootfd = -1, dirfd = -1, socks[2] = { -1, -1 }, cgfd = -1;
+	pid_t pid = -1;
+	bool made_dir = false, made_cg = false;
+	for (int t = 0; t < SPEC_NS__COUNT; t++)
+		c.ns_fd[t] = -1;
+
+	if ((ret = check_spec(s, cfg, e)) < 0)
+		goto out;
+	{
+		char tmp[PATH_MAX * 2];
+		if (s->root->path[0] == '/')
+			snprintf(tmp, sizeof tmp, "%s", s->root->path);
+		else
+			snprintf(tmp, sizeof tmp, "%s/%s", bundle, s->root->path);
+		if (!realpath(tmp, rootfs)) {
+			ret = hull_syserr(e, errno, "%s: root.path: %s", cfg, tmp);
+			goto out;
+		}
+		struct stat sb;
+		if (stat(rootfs, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+			ret = hull_errf(e, ENOTDIR, "%s: root.path: %s is not a directory", cfg, rootfs);
+			goto out;
+		}
+	}
+	c.rootfs = rootfs;
+	c.cg = &cg;
+	if ((ret = open_namespaces(s, &c, cfg, e)) < 0)
+		goto out;
+	if ((ret = cgroup_plan(&cg, s->linux_ ? s->linux_->cgroups_path : NULL, o->id, e)) < 0)
+		goto out;
+	if ((ret = cgroup_check_resources(&cg, s->linux_, e)) < 0)
+		goto out;
+
+	if ((rootfd = state_open_root(o->root, e)) < 0) {
+		ret = rootfd;
+		goto out;
+	}
+	if ((ret = state_create_dir(rootfd, o->id, &dirfd, e)) < 0)
+		goto out;
+	made_dir = true;
+
+	/* A first record before anything else exists, so that a create
+	 * killed at any later point leaves what `delete --force` needs. */
+	char created[64];
+	state_now(created, sizeof created);
+	st.id = (char *)o->id;
+	st.bundle = bundle;
+	st.rootfs = rootfs;
+	st.created = created;
+	st.creating = true;
+	st.creator = getpid();
+	st.annotations = s->annotations;
+	st.n_annotations = s->n_annotations;
+	st.cg = cg;
+	if ((ret = state_write(dirfd, &st, e)) < 0)
+		goto out;
+
+	if ((ret = cgroup_create(&cg, s->linux_, e)) < 0)
+		goto out;
+	made_cg = true;
+
+	if (mkfifoat(dirfd, "exec.fifo", 0622) < 0) {
+		ret = hull_syserr(e, errno, "exec fifo");
+		goto out;
+	}
+	c.fifo_fd = openat(dirfd, "exec.fifo", O_PATH | O_CLOEXEC);
+	if (c.fifo_fd < 0) {
+		ret = hull_syserr(e, errno, "exec fifo");
+		goto out;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks) < 0) {
+		ret = hull_syserr(e, errno, "socketpair");
+		goto out;
+	}
+	c.sync_fd = socks[1];
+	cgfd = cgroup_v2_open(&cg);
+
+	pid = clone_init(&c, cgfd, e);
+	if (pid < 0) {
+		ret = pid;
+		goto out;
+	}
+	close(take_fd(&socks[1]));
+	bool in_v2 = cgfd >= 0;
+
+	const struct spec_linux *lx = s->linux_;
+	if (c.ns_new[SPEC_NS_USER]) {
+		if ((ret = write_idmap(pid, "uid_map", lx->uid_mappings, lx->n_uid_mappings, e)) < 0 ||
+		    (ret = write_idmap(pid, "gid_map", lx->gid_mappings, lx->n_gid_mappings, e)) < 0)
+			goto out;
+	}
+	if ((ret = cgroup_enter(&cg, pid, in_v2, e)) < 0)
+		goto out;
+
+	/* Record the pid before letting the child go, so a kill -9 of hull
+	 * from here on still leaves a container that delete can find. */
+	st.pid = pid;
+	st.start_time = proc_start_time(pid, NULL);
+	if ((ret = state_write(dirfd, &st, e)) < 0)
+		goto out;
+
+	char go = 'G';
+	if (send(socks[0], &go, 1, MSG_NOSIGNAL) != 1) {
+		ret = hull_syserr(e, errno, "container init");
+		goto out;
+	}
+	struct sync_msg m;
+	if (recv_sync(socks[0], &m) < 0) {
+		ret = hull_errf(e, EPIPE, "container init exited before it was ready");
+		goto out;
+	}
+	if (m.type != SYNC_READY) {
+		ret = hull_errf(e, m.code, "%s", m.text);
+		goto out;
+	}
+	st.creating = false;
+	st.creator = 0;
+	if ((ret = state_write(dirfd, &st, e)) < 0)
+		goto out;
+	if (o->pid_file && (ret = write_pid_file(o->pid_file, pid, e)) < 0)
+		goto out;
+	*pidp = pid;
+	log_debug("created container %s, init pid %d", o->id, (int)pid);
+	ret = 0;
+out:
+	if (ret < 0) {
+		if (pid > 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+		}
+		if (made_cg) {
+			struct hull_err e2;
+			if (cgroup_destroy(&cg, &e2) < 0)
+				log_warn("cleanup: %s", e2.msg);
+		}
+		if (made_dir)
+			state_remove_dir(rootfd, dirfd, o->id);
+	}
+	if (socks[0] >= 0)
+		close(socks[0]);
+	if (socks[1] >= 0)
+		close(socks[1]);
+	if (cgfd >= 0)
+		close(cgfd);
+	if (c.fifo_fd >= 0)
+		close(c.fifo_fd);
+	if (dirfd >= 0)
+		close(dirfd);
+	if (rootfd >= 0)
+		close(rootfd);
+	close_namespaces(&c);
+	cgroup_set_free(&cg);
+	spec_free(s);
+	return ret;
+}

@@ -1,0 +1,175 @@
+/* start, kill, delete: commands on an existing container. */
+#include "runtime/container.h"
+#include "runtime/log.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+int parse_signal(const char *s)
+{
+	uint64_t n;
+	if (parse_u64(s, &n) == 0)
+		return n > 0 && n < (uint64_t)NSIG ? (int)n : -EINVAL;
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (int i = 1; i < NSIG; i++) {
+		const char *abbr = sigabbrev_np(i);
+		if (abbr && strcasecmp(s, abbr) == 0)
+			return i;
+	}
+	if (strncasecmp(s, "RTMIN+", 6) == 0 && parse_u64(s + 6, &n) == 0 && SIGRTMIN + (int)n <= SIGRTMAX)
+		return SIGRTMIN + (int)n;
+	if (strncasecmp(s, "RTMAX-", 6) == 0 && parse_u64(s + 6, &n) == 0 && SIGRTMAX - (int)n >= SIGRTMIN)
+		return SIGRTMAX - (int)n;
+	return -EINVAL;
+}
+
+/* A pidfd for the container's init, or -1 when that process is gone (or the
+ * pid now names another process). */
+static int init_pidfd(const struct cstate *st)
+{
+	if (st->pid <= 0)
+		return -1;
+	int fd = (int)syscall(SYS_pidfd_open, st->pid, 0);
+	if (fd < 0)
+		return -1;
+	/* The pidfd pins the process: checking the start time now is race free. */
+	if (proc_start_time(st->pid, NULL) != st->start_time) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int container_start(const char *root, const char *id, struct hull_err *e)
+{
+	int ret = state_validate_id(id, e);
+	if (ret < 0)
+		return ret;
+	_cleanup_close_ int rootfd = state_open_root(root, e);
+	if (rootfd < 0)
+		return rootfd;
+	_cleanup_close_ int dirfd = -1;
+	if ((ret = state_open_dir(rootfd, id, LOCK_EX, &dirfd, e)) < 0)
+		return ret;
+	struct cstate st;
+	if ((ret = state_read(dirfd, id, &st, e)) < 0)
+		return ret;
+	_cleanup_close_ int pidfd = -1, fifo = -1;
+	enum cstatus s = state_status(dirfd, &st);
+	if (s != ST_CREATED) {
+		ret = hull_errf(e, EINVAL, "cannot start container \"%s\": it is %s, not created", id, state_status_name(s));
+		goto out;
+	}
+	pidfd = init_pidfd(&st);
+	fifo = openat(dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fifo < 0 || pidfd < 0) {
+		ret = hull_syserr(e, fifo < 0 ? errno : ESRCH, "starting container \"%s\"", id);
+		goto out;
+	}
+	/* The init opens the fifo for writing and writes one byte; if it dies
+	 * instead, its pidfd tells us. */
+	struct pollfd p[2] = { { .fd = fifo, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+	char c;
+	for (;;) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = hull_syserr(e, errno, "poll");
+			goto out;
+		}
+		if (p[0].revents & POLLIN) {
+			if (read(fifo, &c, 1) == 1)
+				break;
+		}
+		if (p[1].revents) {
+			ret = hull_errf(e, ESRCH, "container \"%s\" exited before it could start", id);
+			goto out;
+		}
+	}
+	unlinkat(dirfd, "exec.fifo", 0);
+	log_debug("started container %s", id);
+out:
+	state_free(&st);
+	return ret;
+}
+
+int container_kill(const char *root, const char *id, int sig, bool all, struct hull_err *e)
+{
+	int ret = state_validate_id(id, e);
+	if (ret < 0)
+		return ret;
+	_cleanup_close_ int rootfd = state_open_root(root, e);
+	if (rootfd < 0)
+		return rootfd;
+	_cleanup_close_ int dirfd = -1;
+	if ((ret = state_open_dir(rootfd, id, 0, &dirfd, e)) < 0)
+		return ret;
+	struct cstate st;
+	if ((ret = state_read(dirfd, id, &st, e)) < 0)
+		return ret;
+	enum cstatus s = state_status(dirfd, &st);
+	if (s == ST_STOPPED || s == ST_CREATING) {
+		ret = hull_errf(e, ESRCH, "container \"%s\" is not running", id);
+	} else if (all) {
+		ret = cgroup_signal_all(&st.cg, sig, e);
+	} else {
+		_cleanup_close_ int pidfd = init_pidfd(&st);
+		if (pidfd < 0 || syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+			ret = hull_syserr(e, pidfd < 0 ? ESRCH : errno, "kill container \"%s\"", id);
+	}
+	state_free(&st);
+	return ret;
+}
+
+int container_delete(const char *root, const char *id, bool force, struct hull_err *e)
+{
+	int ret = state_validate_id(id, e);
+	if (ret < 0)
+		return ret;
+	_cleanup_close_ int rootfd = state_open_root(root, e);
+	if (rootfd < 0)
+		return rootfd;
+	_cleanup_close_ int dirfd = -1;
+	if ((ret = state_open_dir(rootfd, id, LOCK_EX, &dirfd, e)) < 0)
+		return ret;
+	struct cstate st;
+	_cleanup_close_ int pidfd = -1;
+	if ((ret = state_read(dirfd, id, &st, e)) < 0) {
+		/* A create killed before its first record: nothing else exists. */
+		if (force && ret == -ENOENT) {
+			state_remove_dir(rootfd, dirfd, id);
+			return 0;
+		}
+		return ret;
+	}
+	enum cstatus s = state_status(dirfd, &st);
+	if ((s == ST_RUNNING || s == ST_PAUSED || s == ST_CREATING) && !force) {
+		ret = hull_errf(e, EBUSY, "cannot delete container \"%s\" that is %s (use --force)", id, state_status_name(s));
+		goto out;
+	}
+	if (s == ST_CREATING) {
+		/* Another hull is still creating it: stop that first. */
+		kill(st.creator, SIGKILL);
+	}
+	pidfd = init_pidfd(&st);
+	if (pidfd >= 0) {
+		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+		struct pollfd p = { .fd = pidfd, .events = POLLIN };
+		while (poll(&p, 1, 10000) < 0 && errno == EINTR)
+			;
+	}
+	if ((ret = cgroup_destroy(&st.cg, e)) < 0)
+		goto out;
+	if (state_remove_dir(rootfd, dirfd, id) < 0)
+		ret = hull_syserr(e, errno, "removing state of \"%s\"", id);
+	log_debug("deleted container %s", id);
+out:
+	state_free(&st);
+	return ret;
+}

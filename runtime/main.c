@@ -1,0 +1,647 @@
+/* The hull command line: runc's commands, flags and exit codes. */
+#include "runtime/container.h"
+#include "runtime/log.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#ifndef HULL_VERSION
+#define HULL_VERSION "0.1.0"
+#endif
+
+struct global {
+	const char *root;
+	const char *log;
+	const char *log_format;
+	bool debug;
+	bool systemd_cgroup;
+};
+
+/* One flag of a command.  arg: 0 none, 1 required value. */
+struct flag {
+	const char *name;
+	char short_name;
+	int arg;
+	const char *help;
+};
+
+struct cmd {
+	const char *name;
+	const char *args;       /* usage after the flags */
+	const char *summary;
+	const struct flag *flags;
+	int (*run)(struct global *g, const struct cmd *c, int argc, char **argv);
+	int min_args, max_args; /* positional arguments (-1: any) */
+};
+
+/* Parsed flags of one command: values by index in its flag table. */
+struct parsed {
+	const char *val[24];
+	bool set[24];
+	int argc;
+	char **argv;
+};
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	hlog(LOG_ERROR, "%s", msg);
+	return 1;
+}
+
+/* Go-style flags like runc's: -f, --flag, -flag, --flag=value, --flag value.
+ * Parsing stops at the first positional argument or at "--". */
+static int parse_flags(const struct cmd *c, int argc, char **argv, struct parsed *p, bool *help)
+{
+	memset(p, 0, sizeof *p);
+	int i = 0;
+	for (; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (a[0] != '-' || a[1] == 0)
+			break;
+		const char *name = a + 1 + (a[1] == '-');
+		const char *eq = strchr(name, '=');
+		size_t nl = eq ? (size_t)(eq - name) : strlen(name);
+		if ((nl == 4 && strncmp(name, "help", 4) == 0) || (nl == 1 && name[0] == 'h')) {
+			*help = true;
+			return 0;
+		}
+		int k = -1;
+		for (int j = 0; c->flags && c->flags[j].name; j++) {
+			const struct flag *f = &c->flags[j];
+			if ((strlen(f->name) == nl && strncmp(f->name, name, nl) == 0) ||
+			    (nl == 1 && f->short_name == name[0])) {
+				k = j;
+				break;
+			}
+		}
+		if (k < 0)
+			return usage_error("%s: unknown flag %s (see hull %s --help)", c->name, a, c->name);
+		p->set[k] = true;
+		if (c->flags[k].arg) {
+			if (eq) {
+				p->val[k] = eq + 1;
+			} else if (i + 1 < argc) {
+				p->val[k] = argv[++i];
+			} else {
+				return usage_error("%s: flag %s needs a value", c->name, a);
+			}
+		} else if (eq) {
+			/* --flag=true / --flag=false */
+			p->set[k] = strcmp(eq + 1, "false") != 0 && strcmp(eq + 1, "0") != 0;
+		}
+	}
+	p->argc = argc - i;
+	p->argv = argv + i;
+	if (p->argc < c->min_args || (c->max_args >= 0 && p->argc > c->max_args)) {
+		if (c->min_args == 1 && p->argc == 0)
+			return usage_error("%s: a container ID is required (usage: hull %s %s)", c->name, c->name, c->args);
+		return usage_error("%s: wrong number of arguments (usage: hull %s %s)", c->name, c->name, c->args);
+	}
+	return 0;
+}
+
+static void print_help(const struct cmd *c)
+{
+	printf("Usage: hull [global options] %s [options] %s\n\n%s\n", c->name, c->args, c->summary);
+	if (c->flags && c->flags[0].name) {
+		printf("\nOptions:\n");
+		for (int j = 0; c->flags[j].name; j++) {
+			const struct flag *f = &c->flags[j];
+			char left[64];
+			if (f->short_name)
+				snprintf(left, sizeof left, "-%c, --%s%s", f->short_name, f->name, f->arg ? " VALUE" : "");
+			else
+				snprintf(left, sizeof left, "    --%s%s", f->name, f->arg ? " VALUE" : "");
+			printf("  %-28s %s\n", left, f->help);
+		}
+	}
+	printf("  %-28s %s\n", "-h, --help", "show this help");
+}
+
+static int fail(const struct hull_err *e)
+{
+	hlog(LOG_ERROR, "%s", e->msg);
+	return 1;
+}
+
+/* ---- create / run ---------------------------------------------------- */
+
+static const struct flag create_flags[] = {
+	{ "bundle", 'b', 1, "path to the bundle (default: current directory)" },
+	{ "pid-file", 0, 1, "write the container's init pid to this file" },
+	{ "console-socket", 0, 1, "unix socket that receives the pty master (process.terminal)" },
+	{ "no-pivot", 0, 0, "move the rootfs with MS_MOVE instead of pivot_root" },
+	{ "no-new-keyring", 0, 0, "keep the caller's session keyring" },
+	{ "preserve-fds", 0, 1, "pass N extra fds (from 3) to the container" },
+	{ "detach", 'd', 0, "run: do not wait for the container" },
+	{ "keep", 0, 0, "run: keep the container after it exits" },
+	{ NULL, 0, 0, NULL },
+};
+enum { F_BUNDLE, F_PIDFILE, F_CONSOLE, F_NOPIVOT, F_NOKEYRING, F_PRESERVE, F_DETACH, F_KEEP };
+
+static int fill_create_opts(struct global *g, const struct parsed *p, struct create_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->root = g->root;
+	o->id = p->argv[0];
+	o->bundle = p->val[F_BUNDLE];
+	o->pid_file = p->val[F_PIDFILE];
+	o->console_socket = p->val[F_CONSOLE];
+	o->no_pivot = p->set[F_NOPIVOT];
+	o->no_new_keyring = p->set[F_NOKEYRING];
+	if (p->val[F_PRESERVE]) {
+		uint64_t n;
+		if (parse_u64(p->val[F_PRESERVE], &n) < 0 || n > 1024)
+			return usage_error("--preserve-fds: invalid value \"%s\"", p->val[F_PRESERVE]);
+		o->preserve_fds = (int)n;
+	}
+	if (g->systemd_cgroup)
+		return usage_error("--systemd-cgroup: the systemd cgroup driver is not available in this hull (systemd is not PID 1 here, and the driver is not built yet)");
+	return 0;
+}
+
+static int cmd_create(struct global *g, const struct cmd *c, int argc, char **argv)
+{
+	struct parsed p;
+	bool help = false;
+	if (parse_flags(c, argc, argv, &p, &help))
+		return 1;
+	if (help)
+		return print_help(c), 0;
+	struct create_opts o;
+	if (fill_create_opts(g, &p, &o))
+		return 1;
+	if (p.set[F_DETACH] || p.set[F_KEEP])
+		return usage_error("create: --detach and --keep belong to run");
+	struct hull_err e;
+	pid_t pid;
+	return container_create(&o, &pid, &e) < 0 ? fail(&e) : 0;
+}
+
+/* Wait for the container's init, forwarding the signals hull receives. */
+static int wait_forwarding(pid_t pid, const sigset_t *fwd)
+{
+	int sfd = signalfd(-1, fwd, SFD_CLOEXEC);
+	for (;;) {
+		int status;
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		if (w == pid) {
+			if (sfd >= 0)
+				close(sfd);
+			if (WIFEXITED(status))
+				return WEXITSTATUS(status);
+			return 128 + WTERMSIG(status);
+		}
+		if (w < 0 && errno != EINTR)
+			return 255;
+		struct signalfd_siginfo si;
+		if (sfd < 0 || read(sfd, &si, sizeof si) != (ssize_t)sizeof si)
+			continue;
+		if (si.ssi_signo != SIGCHLD) {
+			log_debug("forwarding signal %u to %d", si.ssi_signo, (int)pid);
+			kill(pid, (int)si.ssi_signo);
+		}
+	}
+}
+
+static int cmd_run(struct global *g, const struct cmd *c, int argc, char **argv)
+{
+	struct parsed p;
+	bool help = false;
+	if (parse_flags(c, argc, argv, &p, &help))
+		return 1;
+	if (help)
+		return print_help(c), 0;
+	struct create_opts o;
+	if (fill_create_opts(g, &p, &o))
+		return 1;
+	/* Block the signals to forward before the child exists, so none is
+	 * lost; the child unblocks them for itself. */
+	sigset_t fwd, old;
+	sigfillset(&fwd);
+	sigdelset(&fwd, SIGKILL);
+	sigdelset(&fwd, SIGSTOP);
+	sigdelset(&fwd, SIGSEGV);
+	sigdelset(&fwd, SIGBUS);
+	sigdelset(&fwd, SIGILL);
+	sigdelset(&fwd, SIGFPE);
+	sigdelset(&fwd, SIGTSTP);
+	sigdelset(&fwd, SIGTTIN);
+	sigdelset(&fwd, SIGTTOU);
+	if (!p.set[F_DETACH])
+		sigprocmask(SIG_BLOCK, &fwd, &old);
+	struct hull_err e;
+	pid_t pid;
+	if (container_create(&o, &pid, &e) < 0)
+		return fail(&e);
+	if (container_start(g->root, o.id, &e) < 0) {
+		struct hull_err e2;
+		container_delete(g->root, o.id, true, &e2);
+		return fail(&e);
+	}
+	if (p.set[F_DETACH])
+		return 0;
+	int code = wait_forwarding(pid, &fwd);
+	if (!p.set[F_KEEP] && container_delete(g->root, o.id, true, &e) < 0)
+		fail(&e);
+	return code;
+}
+
+/* ---- start / state / kill / delete ----------------------------------- */
+
+static int cmd_start(struct global *g, const struct cmd *c, int argc, char **argv)
+{
+	struct parsed p;
+	bool help = false;
+	if (parse_flags(c, argc, argv, &p, &help))
+		return 1;
+	if (help)
+		return print_help(c), 0;
+	struct hull_err e;
+	return container_start(g->root, p.argv[0], &e) < 0 ? fail(&e) : 0;
+}
+
+static int load_state(struct global *g, const char *id, int *rootfd, int *dirfd, struct cstate *st,
+		      struct hull_err *e)
+{
+	int r = state_validate_id(id, e);
+	if (r < 0)
+		return r;
+	/* Reading needs no directory to be made. */
+	*rootfd = open(g->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*rootfd < 0)
+		return errno == ENOENT ? hull_errf(e, ENOENT, "container \"%s\" does not exist", id)
+				       : hull_syserr(e, errno, "state root %s", g->root);
+	if ((r = state_open_dir(*rootfd, id, 0, dirfd, e)) < 0)
+		return r;
+	return state_read(*dirfd, id, st, e);
+}
+
+static int cmd_state(struct global *g, const struct cmd *c, int argc, char **argv)
+{
+	struct parsed p;
+	bool help = false;
+	if (parse_flags(c, argc, argv, &p, &help))
+		return 1;
+	if (help)
+		return print_help(c), 0;
+	struct hull_err e;
+	struct cstate st;
+	_cleanup_close_ int rootfd = -1, dirfd = -1;
+	if (load_state(g, p.argv[0], &rootfd, &dirfd, &st, &e) < 0)
+		return fail(&e);
+	enum cstatus s = state_status(dirfd, &st);
+	if (s == ST_STOPPED)
+		st.pid = 0;
+	char *json = state_oci_json(&st, s, true);
+	state_free(&st);
+	if (!json)
+		return usage_error("out of memory");
+	puts(json);
+	free(json);
+	return 0;
+}
+
+static const struct flag kill_flags[] = {
+	{ "all", 'a', 0, "send the signal to every process of the container" },
+	{ NULL, 0, 0, NULL },
+};
+
+static int cmd_kill(struct global *g, const struct cmd *c, int argc, char **argv)
+{
+	struct parsed p;
+	bool help = false;
+	if (parse_flags(c, argc, argv, &p, &help))
+		return 1;
+	if (help)
+		return print_help(c), 0;
+	int sig = SIGTERM;
+	if (p.argc > 1 && (sig = parse_signal(p.argv[1])) < 0)
+		return usage_error("kill: unknown signal \"%s\"", p.argv[1]);
+	struct hull_err e;
+	return container_kill(g->root, p.argv[0], sig, p.set[0], &e) < 0 ? fail(&e) : 0;
+}
+
+static const struct flag delete_flags[] = {
+	{ "force", 'f', 0, "kill the container first if it is running" },
+	{ NULL, 0, 0, NULL },
+};
+
+static int cmd_delete(struct global *g, const struct cmd *c, int argc, char **argv)
+{
+	struct parsed p;
+	bool help = false;
+	if (parse_flags(c, argc, argv, &p, &help))
+		return 1;
+	if (help)
+		return print_help(c), 0;
+	struct hull_err e;
+	int r = container_delete(g->root, p.argv[0], p.set[0], &e);
+	/* runc: delete --force of an unknown container is not an error. */
+	if (r == -ENOENT && p.set[0])
+		return 0;
+	return r < 0 ? fail(&e) : 0;
+}
+
+/* ---- list ------------------------------------------------------------ */
+
+static const struct flag list_flags[] = {
+	{ "format", 'f', 1, "table or json" },
+	{ "quiet", 'q', 0, "print only the container IDs" },
+	{ NULL, 0, 0, NULL },
+};
+
+static void owner_name(uid_t uid, char *out, size_t cap)
+{
+	/* /etc/passwd read directly: NSS would load libraries for one name. */
+	char *pw = NULL;
+	snprintf(out, cap, "#%u", (unsigned)uid);
+	if (read_file("/etc/passwd", &pw, NULL) < 0)
+		return;
+	for (char *line = pw; line && *line; ) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = 0;
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (c2 && strtoul(c2 + 1, NULL, 10) == uid) {
+			snprintf(out, cap, "%.*s", (int)(c1 - line), line);
+			break;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	free(pw);
+}
+
+struct row {
+	char *id, *status, *bundle, *created, owner[64];
+	pid_t pid;
+	char *json;
+};
+
+static int cmp_row(const void *a, const void *b)
+{
+	return strcmp(((const struct row *)a)->id, ((const struct row *)b)->id);
+}
+
+static int cmd_list(struct global *g, const struct cmd *c, int argc, char **argv)
+{
+	struct parsed p;
+	bool help = false;
+	if (parse_flags(c, argc, argv, &p, &help))
+		return 1;
+	if (help)
+		return print_help(c), 0;
+	const char *fmt = p.val[0] ? p.val[0] : "table";
+	bool json = strcmp(fmt, "json") == 0;
+	if (!json && strcmp(fmt, "table") != 0)
+		return usage_error("list: unknown --format \"%s\" (table or json)", fmt);
+	struct row *rows = NULL;
+	size_t n = 0, cap = 0;
+	int rootfd = open(g->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = rootfd >= 0 ? fdopendir(rootfd) : NULL;
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		struct hull_err e;
+		int dirfd;
+		struct cstate st;
+		if (state_open_dir(rootfd, de->d_name, 0, &dirfd, &e) < 0)
+			continue;
+		if (state_read(dirfd, de->d_name, &st, &e) < 0) {
+			close(dirfd);
+			continue;
+		}
+		enum cstatus s = state_status(dirfd, &st);
+		struct stat sb;
+		if (n == cap) {
+			struct row *nr = realloc(rows, (cap = cap ? cap * 2 : 16) * sizeof *rows);
+			if (!nr) {
+				close(dirfd);
+				state_free(&st);
+				break;
+			}
+			rows = nr;
+		}
+		struct row *r = &rows[n++];
+		memset(r, 0, sizeof *r);
+		r->pid = s == ST_STOPPED ? 0 : st.pid;
+		r->id = strdup(st.id);
+		r->status = strdup(state_status_name(s));
+		r->bundle = strdup(st.bundle);
+		r->created = strdup(st.created);
+		owner_name(fstat(dirfd, &sb) == 0 ? sb.st_uid : 0, r->owner, sizeof r->owner);
+		if (json) {
+			st.owner = r->owner;
+			st.pid = r->pid;
+			r->json = state_oci_json(&st, s, false);
+		}
+		close(dirfd);
+		state_free(&st);
+	}
+	if (d)
+		closedir(d);
+	else if (rootfd >= 0)
+		close(rootfd);
+	if (n)
+		qsort(rows, n, sizeof *rows, cmp_row);
+	if (json) {
+		fputs("[", stdout);
+		for (size_t i = 0; i < n; i++)
+			printf("%s%s", i ? "," : "", rows[i].json ? rows[i].json : "{}");
+		fputs("]\n", stdout);
+	} else if (p.set[1]) {
+		for (size_t i = 0; i < n; i++)
+			puts(rows[i].id);
+	} else {
+		int w[4] = { 2, 3, 6, 6 };
+		char pidbuf[24];
+		for (size_t i = 0; i < n; i++) {
+			int l[4] = { (int)strlen(rows[i].id), snprintf(pidbuf, sizeof pidbuf, "%d", rows[i].pid),
+				     (int)strlen(rows[i].status), (int)strlen(rows[i].bundle) };
+			for (int k = 0; k < 4; k++)
+				if (l[k] > w[k])
+					w[k] = l[k];
+		}
+		printf("%-*s   %-*s   %-*s   %-*s   %-30s   %s\n", w[0], "ID", w[1], "PID", w[2], "STATUS",
+		       w[3], "BUNDLE", "CREATED", "OWNER");
+		for (size_t i = 0; i < n; i++)
+			printf("%-*s   %-*d   %-*s   %-*s   %-30s   %s\n", w[0], rows[i].id, w[1], rows[i].pid,
+			       w[2], rows[i].status, w[3], rows[i].bundle, rows[i].created, rows[i].owner);
+	}
+	for (size_t i = 0; i < n; i++) {
+		free(rows[i].id);
+		free(rows[i].status);
+		free(rows[i].bundle);
+		free(rows[i].created);
+		free(rows[i].json);
+	}
+	free(rows);
+	return 0;
+}
+
+/* ---- spec / features ------------------------------------------------- */
+
+static const struct flag spec_flags[] = {
+	{ "bundle", 'b', 1, "directory to write config.json into (default: current directory)" },
+	{ "rootless", 0, 0, "a config for a rootless container (user namespace)" },
+	{ NULL, 0, 0, NULL },
+};
+
+static int cmd_spec(struct global *g, const struct cmd *c, int argc, char **argv)
+{
+	(void)g;
+	struct parsed p;
+	bool help = false;
+	if (parse_flags(c, argc, argv, &p, &help))
+		return 1;
+	if (help)
+		return print_help(c), 0;
+	struct spec_err e;
+	if (spec_write_default(p.val[0] ? p.val[0] : ".", p.set[1], &e) < 0)
+		return usage_error("%s", e.msg);
+	return 0;
+}
+
+static int cmd_features(struct global *g, const struct cmd *c, int argc, char **argv)
+{
+	(void)g;
+	struct parsed p;
+	bool help = false;
+	if (parse_flags(c, argc, argv, &p, &help))
+		return 1;
+	if (help)
+		return print_help(c), 0;
+	char *json = spec_features_json();
+	if (!json)
+		return usage_error("out of memory");
+	puts(json);
+	free(json);
+	return 0;
+}
+
+static const struct flag no_flags[] = { { NULL, 0, 0, NULL } };
+
+static const struct cmd commands[] = {
+	{ "create", "<container-id>", "Create a container from a bundle; its program waits for `hull start`.",
+	  create_flags, cmd_create, 1, 1 },
+	{ "start", "<container-id>", "Run the program of a created container.", no_flags, cmd_start, 1, 1 },
+	{ "run", "<container-id>", "Create and start a container, wait for it and exit with its status.",
+	  create_flags, cmd_run, 1, 1 },
+	{ "state", "<container-id>", "Print the state of a container (JSON).", no_flags, cmd_state, 1, 1 },
+	{ "kill", "<container-id> [signal]", "Send a signal (default SIGTERM) to a container.",
+	  kill_flags, cmd_kill, 1, 2 },
+	{ "delete", "<container-id>", "Delete a container and what it holds.", delete_flags, cmd_delete, 1, 1 },
+	{ "list", "", "List containers.", list_flags, cmd_list, 0, 0 },
+	{ "spec", "", "Write a default config.json.", spec_flags, cmd_spec, 0, 0 },
+	{ "features", "", "Print the features this hull supports (JSON).", no_flags, cmd_features, 0, 0 },
+};
+#define NCMDS (sizeof commands / sizeof *commands)
+
+static void main_help(void)
+{
+	printf("Usage: hull [global options] <command> [options] [arguments]\n\n"
+	       "hull runs OCI containers (runtime-spec %s), with runc's command line.\n\nCommands:\n",
+	       SPEC_OCI_VERSION);
+	for (size_t i = 0; i < NCMDS; i++)
+		printf("  %-10s %s\n", commands[i].name, commands[i].summary);
+	printf("\nGlobal options:\n"
+	       "  --root DIR            state directory (default /run/hull)\n"
+	       "  --log FILE            log file (default: stderr)\n"
+	       "  --log-format FORMAT   text or json\n"
+	       "  --debug               log debug messages\n"
+	       "  --systemd-cgroup      use the systemd cgroup driver\n"
+	       "  --rootless VALUE      accepted for runc compatibility\n"
+	       "  -v, --version         print the version\n"
+	       "  -h, --help            show this help\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct global g = { .root = "/run/hull" };
+	int i = 1;
+	const char *log_path = NULL;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		const char *name = a + 1 + (a[1] == '-');
+		const char *eq = strchr(name, '=');
+		size_t nl = eq ? (size_t)(eq - name) : strlen(name);
+#define IS(s) (nl == strlen(s) && strncmp(name, s, nl) == 0)
+#define VALUE() (eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL))
+		if (IS("root") || IS("log") || IS("log-format") || IS("criu") || IS("rootless")) {
+			bool is_rootless = IS("rootless");
+			const char *v;
+			/* --rootless may stand alone (runc takes true|false|auto). */
+			if (is_rootless && !eq && !(i + 1 < argc && (!strcmp(argv[i + 1], "true") ||
+						      !strcmp(argv[i + 1], "false") || !strcmp(argv[i + 1], "auto"))))
+				continue;
+			v = VALUE();
+			if (!v) {
+				fprintf(stderr, "hull: flag %s needs a value\n", a);
+				return 1;
+			}
+			if (IS("root"))
+				g.root = v;
+			else if (IS("log"))
+				log_path = v;
+			else if (IS("log-format")) {
+				if (strcmp(v, "text") && strcmp(v, "json")) {
+					fprintf(stderr, "hull: --log-format: unknown format \"%s\" (text or json)\n", v);
+					return 1;
+				}
+				g.log_format = v;
+			}
+		} else if (IS("debug")) {
+			g.debug = true;
+		} else if (IS("systemd-cgroup")) {
+			g.systemd_cgroup = true;
+		} else if (IS("version") || IS("v")) {
+			printf("hull version %s\nspec: %s\n", HULL_VERSION, SPEC_OCI_VERSION);
+			return 0;
+		} else if (IS("help") || IS("h")) {
+			main_help();
+			return 0;
+		} else {
+			fprintf(stderr, "hull: unknown global flag %s (see hull --help)\n", a);
+			return 1;
+		}
+#undef IS
+#undef VALUE
+	}
+	if (log_init(log_path, g.log_format, g.debug) < 0) {
+		fprintf(stderr, "hull: --log %s: %s\n", log_path, strerror(errno));
+		return 1;
+	}
+	if (i >= argc) {
+		main_help();
+		return 1;
+	}
+	if (strcmp(argv[i], "help") == 0) {
+		main_help();
+		return 0;
+	}
+	for (size_t k = 0; k < NCMDS; k++) {
+		if (strcmp(argv[i], commands[k].name) == 0) {
+			log_debug("hull %s (root %s)", argv[i], g.root);
+			return commands[k].run(&g, &commands[k], argc - i - 1, argv + i + 1);
+		}
+	}
+	return usage_error("unknown command \"%s\" (see hull --help)", argv[i]);
+}

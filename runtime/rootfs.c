@@ -1,0 +1,684 @@
+/* The container's filesystem view, built by the init child: every mount of
+ * the config, /dev, pivot_root, then sysctl, masked and read-only paths.
+ *
+ * Every path inside the rootfs is resolved with openat2(RESOLVE_IN_ROOT)
+ * against an fd of the rootfs, and mounts go onto /proc/self/fd/N of the
+ * resolved O_PATH fd, so a symlink in the rootfs can never redirect a mount
+ * or a device node to the host. */
+#include "runtime/container.h"
+
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <linux/openat2.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+
+static int openat2_in_root(int rootfd, const char *path, int flags, unsigned mode)
+{
+	struct open_how how = {
+		.flags = (uint64_t)flags | O_CLOEXEC,
+		.mode = mode,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	while (*path == '/')
+		path++;
+	if (!*path)
+		path = ".";
+	int fd;
+	do
+		fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+	while (fd < 0 && (errno == EAGAIN || errno == EINTR));
+	return fd < 0 ? -errno : fd;
+}
+
+int root_mkdir_all(int rootfd, const char *path, unsigned mode)
+{
+	char buf[4096];
+	snprintf(buf, sizeof buf, "%s", path);
+	int cur = openat2_in_root(rootfd, "/", O_PATH | O_DIRECTORY, 0);
+	if (cur < 0)
+		return cur;
+	/* Walk component by component; each prefix is resolved inside the
+	 * root, so symlinks are followed as the container would see them. */
+	for (char *p = buf; *p; ) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		char *end = p + strcspn(p, "/");
+		char save = *end;
+		*end = 0;
+		int next = openat2_in_root(rootfd, buf, O_PATH | O_DIRECTORY, 0);
+		if (next == -ENOENT) {
+			if (strcmp(p, "..") == 0 || strcmp(p, ".") == 0) {
+				close(cur);
+				return -ENOENT;
+			}
+			if (mkdirat(cur, p, mode) < 0 && errno != EEXIST) {
+				int err = -errno;
+				close(cur);
+				return err;
+			}
+			next = openat2_in_root(rootfd, buf, O_PATH | O_DIRECTORY, 0);
+		}
+		close(cur);
+		if (next < 0)
+			return next;
+		cur = next;
+		*end = save;
+		p = end;
+	}
+	return cur;
+}
+
+/* O_PATH fd of the mount target, created (dir, or empty file when the bind
+ * source is not a directory) if missing. */
+static int make_target(int rootfd, const char *dest, bool file, int *out)
+{
+	if (!file) {
+		int fd = root_mkdir_all(rootfd, dest, 0755);
+		if (fd < 0)
+			return fd;
+		*out = fd;
+		return 0;
+	}
+	char parent[4096];
+	snprintf(parent, sizeof parent, "%s", dest);
+	char *slash = strrchr(parent, '/');
+	const char *name = slash ? slash + 1 : parent;
+	if (slash)
+		*slash = 0;
+	if (!*name || strcmp(name, "..") == 0 || strcmp(name, ".") == 0)
+		return -EINVAL;
+	int pfd = root_mkdir_all(rootfd, slash ? parent : "/", 0755);
+	if (pfd < 0)
+		return pfd;
+	int fd = openat(pfd, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
+	/* Something already there (a dir, a device, or a symlink): resolve it
+	 * inside the root below. */
+	if (fd >= 0)
+		close(fd);
+	close(pfd);
+	fd = openat2_in_root(rootfd, dest, O_PATH, 0);
+	if (fd < 0)
+		return fd;
+	*out = fd;
+	return 0;
+}
+
+static void fd_path(int fd, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "/proc/self/fd/%d", fd);
+}
+
+struct mopts {
+	unsigned long flags;      /* MS_* to set */
+	unsigned long clear;      /* MS_* explicitly cleared (rw, suid, ...) */
+	unsigned long prop;       /* MS_SHARED / MS_PRIVATE / ... (with MS_REC) */
+	struct mount_attr rattr;  /* recursive attributes (rro, rnosuid, ...) */
+	bool has_rattr;
+	char data[1024];
+};
+
+static const struct { const char *name; unsigned long flag; bool clear; } mflags[] = {
+	{ "async", MS_SYNCHRONOUS, true }, { "atime", MS_NOATIME, true },
+	{ "bind", MS_BIND, false }, { "defaults", 0, false }, { "dev", MS_NODEV, true },
+	{ "diratime", MS_NODIRATIME, true }, { "dirsync", MS_DIRSYNC, false },
+	{ "exec", MS_NOEXEC, true }, { "iversion", MS_I_VERSION, false },
+	{ "lazytime", MS_LAZYTIME, false }, { "loud", MS_SILENT, true },
+	{ "mand", MS_MANDLOCK, false }, { "noatime", MS_NOATIME, false },
+	{ "nodev", MS_NODEV, false }, { "nodiratime", MS_NODIRATIME, false },
+	{ "noexec", MS_NOEXEC, false }, { "noiversion", MS_I_VERSION, true },
+	{ "nolazytime", MS_LAZYTIME, true }, { "nomand", MS_MANDLOCK, true },
+	{ "norelatime", MS_RELATIME, true }, { "nostrictatime", MS_STRICTATIME, true },
+	{ "nosuid", MS_NOSUID, false }, { "nosymfollow", MS_NOSYMFOLLOW, false },
+	{ "rbind", MS_BIND | MS_REC, false }, { "relatime", MS_RELATIME, false },
+	{ "remount", MS_REMOUNT, false }, { "ro", MS_RDONLY, false }, { "rw", MS_RDONLY, true },
+	{ "silent", MS_SILENT, false }, { "strictatime", MS_STRICTATIME, false },
+	{ "suid", MS_NOSUID, true }, { "symfollow", MS_NOSYMFOLLOW, true },
+	{ "sync", MS_SYNCHRONOUS, false },
+};
+
+static const struct { const char *name; unsigned long flag; } mprops[] = {
+	{ "private", MS_PRIVATE }, { "rprivate", MS_PRIVATE | MS_REC },
+	{ "shared", MS_SHARED }, { "rshared", MS_SHARED | MS_REC },
+	{ "slave", MS_SLAVE }, { "rslave", MS_SLAVE | MS_REC },
+	{ "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
+};
+
+/* Recursive mount attributes (mount_setattr with AT_RECURSIVE). */
+static const struct { const char *name; uint64_t set, clr; } mrattrs[] = {
+	{ "rro", MOUNT_ATTR_RDONLY, 0 }, { "rrw", 0, MOUNT_ATTR_RDONLY },
+	{ "rnosuid", MOUNT_ATTR_NOSUID, 0 }, { "rsuid", 0, MOUNT_ATTR_NOSUID },
+	{ "rnodev", MOUNT_ATTR_NODEV, 0 }, { "rdev", 0, MOUNT_ATTR_NODEV },
+	{ "rnoexec", MOUNT_ATTR_NOEXEC, 0 }, { "rexec", 0, MOUNT_ATTR_NOEXEC },
+	{ "rnodiratime", MOUNT_ATTR_NODIRATIME, 0 }, { "rdiratime", 0, MOUNT_ATTR_NODIRATIME },
+	{ "rnosymfollow", MOUNT_ATTR_NOSYMFOLLOW, 0 }, { "rsymfollow", 0, MOUNT_ATTR_NOSYMFOLLOW },
+	{ "rnoatime", MOUNT_ATTR_NOATIME, MOUNT_ATTR__ATIME },
+	{ "rstrictatime", MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME },
+	{ "rrelatime", MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME },
+	{ "ratime", MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME },
+	{ "rnorelatime", MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME },
+	{ "rnostrictatime", MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME },
+};
+
+#define N(a) (sizeof(a) / sizeof *(a))
+
+static int parse_mopts(const char **opts, size_t n, struct mopts *m)
+{
+	memset(m, 0, sizeof *m);
+	size_t dl = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *o = opts[i];
+		bool done = false;
+		for (size_t k = 0; k < N(mflags) && !done; k++) {
+			if (strcmp(o, mflags[k].name) == 0) {
+				if (mflags[k].clear) {
+					m->flags &= ~mflags[k].flag;
+					m->clear |= mflags[k].flag;
+				} else {
+					m->flags |= mflags[k].flag;
+					m->clear &= ~mflags[k].flag;
+				}
+				done = true;
+			}
+		}
+		for (size_t k = 0; k < N(mprops) && !done; k++)
+			if (strcmp(o, mprops[k].name) == 0) {
+				m->prop = mprops[k].flag;
+				done = true;
+			}
+		for (size_t k = 0; k < N(mrattrs) && !done; k++)
+			if (strcmp(o, mrattrs[k].name) == 0) {
+				struct mount_attr *a = &m->rattr;
+				if (mrattrs[k].clr == MOUNT_ATTR__ATIME) {
+					/* The atime modes are one field, not bits. */
+					a->attr_clr |= MOUNT_ATTR__ATIME;
+					a->attr_set = (a->attr_set & ~(uint64_t)MOUNT_ATTR__ATIME) | mrattrs[k].set;
+				} else {
+					a->attr_set = (a->attr_set | mrattrs[k].set) & ~mrattrs[k].clr;
+					a->attr_clr = (a->attr_clr | mrattrs[k].clr) & ~mrattrs[k].set;
+				}
+				m->has_rattr = true;
+				done = true;
+			}
+		if (!done) {
+			/* Anything else is for the filesystem (size=, mode=, ...). */
+			size_t ol = strlen(o);
+			if (dl + ol + 2 > sizeof m->data)
+				return -E2BIG;
+			if (dl)
+				m->data[dl++] = ',';
+			memcpy(m->data + dl, o, ol + 1);
+			dl += ol;
+		}
+	}
+	return 0;
+}
+
+/* The flags a bind remount must keep because they are locked (in a user
+ * namespace) or simply already set on the source. */
+static unsigned long locked_flags(const char *path)
+{
+	struct statvfs sv;
+	unsigned long f = 0;
+	if (statvfs(path, &sv) < 0)
+		return 0;
+	if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
+	if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
+	if (sv.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+	if (sv.f_flag & ST_RDONLY) f |= MS_RDONLY;
+	if (sv.f_flag & ST_NOATIME) f |= MS_NOATIME;
+	if (sv.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
+	if (sv.f_flag & ST_RELATIME) f |= MS_RELATIME;
+	return f;
+}
+
+/* After a mount onto target fd tfd: re-resolve dest so that the fd names the
+ * new mount's root, then apply remount flags, propagation and recursive attrs. */
+static int finish_mount(int rootfd, const char *dest, const struct mopts *m, bool bind, struct hull_err *e)
+{
+	int fd = openat2_in_root(rootfd, dest, O_PATH, 0);
+	if (fd < 0)
+		return hull_syserr(e, -fd, "mount %s: reopening", dest);
+	char p[64];
+	fd_path(fd, p, sizeof p);
+	int r = 0;
+	unsigned long extra = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+	if (bind && (extra || m->clear)) {
+		unsigned long fl = MS_BIND | MS_REMOUNT | extra;
+		if (mount(NULL, p, NULL, fl, NULL) < 0) {
+			/* Locked flags of the source must be repeated. */
+			fl |= locked_flags(p) & ~m->clear;
+			if (mount(NULL, p, NULL, fl, NULL) < 0) {
+				r = hull_syserr(e, errno, "mount %s: remounting bind with its options", dest);
+				goto out;
+			}
+		}
+	}
+	if (m->prop && mount(NULL, p, NULL, m->prop, NULL) < 0) {
+		r = hull_syserr(e, errno, "mount %s: setting propagation", dest);
+		goto out;
+	}
+	if (m->has_rattr) {
+		struct mount_attr a = m->rattr;
+		if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) < 0) {
+			r = hull_syserr(e, errno, "mount %s: setting recursive attributes", dest);
+			goto out;
+		}
+	}
+out:
+	close(fd);
+	return r;
+}
+
+/* A cgroup mount: the host's hierarchies as the container sees them.  Pure
+ * v2 hosts get cgroup2; hybrid and v1 hosts a tmpfs holding one mount per
+ * hierarchy (the real cgroupfs in a new cgroup namespace, a bind of the
+ * container's own directory otherwise), read-only when asked. */
+static int mount_cgroup(struct init_ctx *c, int rootfd, const struct spec_mount *sm, const struct mopts *m,
+			struct hull_err *e)
+{
+	const struct cgroup_set *cg = c->cg;
+	unsigned long fl = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+	int tfd = -1, r = 0;
+	char p[64];
+	bool only_v2 = cg->n == 1 && cg->v2 == 0;
+	bool new_ns = c->ns_new[SPEC_NS_CGROUP];
+	if ((r = make_target(rootfd, sm->destination, false, &tfd)) < 0)
+		return hull_syserr(e, -r, "mount %s", sm->destination);
+	fd_path(tfd, p, sizeof p);
+	if (only_v2) {
+		if (new_ns ? mount("cgroup2", p, "cgroup2", fl, NULL) < 0
+			   : mount(cg->dirs[0], p, NULL, MS_BIND | MS_REC, NULL) < 0)
+			r = hull_syserr(e, errno, "mount %s (cgroup2)", sm->destination);
+		close(tfd);
+		return r < 0 ? r : finish_mount(rootfd, sm->destination, m, !new_ns, e);
+	}
+	if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0) {
+		r = hull_syserr(e, errno, "mount %s (tmpfs for cgroups)", sm->destination);
+		close(tfd);
+		return r;
+	}
+	close(tfd);
+	for (size_t i = 0; i < cg->n; i++) {
+		char sub[4200];
+		const char *name = cg->ctrls[i][0] ? cg->ctrls[i] : "unified";
+		snprintf(sub, sizeof sub, "%s/%s", sm->destination, name);
+		int fd = root_mkdir_all(rootfd, sub, 0755);
+		if (fd < 0)
+			return hull_syserr(e, -fd, "mount %s", sub);
+		fd_path(fd, p, sizeof p);
+		int mr;
+		if (new_ns)
+			mr = cg->ctrls[i][0] ? mount("cgroup", p, "cgroup", fl, cg->ctrls[i])
+					     : mount("cgroup2", p, "cgroup2", fl, NULL);
+		else
+			mr = mount(cg->dirs[i], p, NULL, MS_BIND | MS_REC, NULL);
+		close(fd);
+		if (mr < 0)
+			return hull_syserr(e, errno, "mount %s", sub);
+		if (!new_ns && (r = finish_mount(rootfd, sub, m, true, e)) < 0)
+			return r;
+		/* cpu,cpuacct style hierarchies are also reachable by each name. */
+		if (strchr(name, ',')) {
+			char names[128];
+			snprintf(names, sizeof names, "%s", name);
+			for (char *sv, *t = strtok_r(names, ",", &sv); t; t = strtok_r(NULL, ",", &sv)) {
+				int dfd = root_mkdir_all(rootfd, sm->destination, 0755);
+				if (dfd >= 0) {
+					symlinkat(name, dfd, t);
+					close(dfd);
+				}
+			}
+		}
+	}
+	if (fl & MS_RDONLY) {
+		int fd = openat2_in_root(rootfd, sm->destination, O_PATH, 0);
+		if (fd < 0)
+			return hull_syserr(e, -fd, "mount %s", sm->destination);
+		fd_path(fd, p, sizeof p);
+		r = mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+		int err = errno;
+		close(fd);
+		if (r < 0)
+			return hull_syserr(e, err, "mount %s: read-only", sm->destination);
+	}
+	return 0;
+}
+
+static int do_mount(struct init_ctx *c, int rootfd, size_t idx, struct hull_err *e)
+{
+	const struct spec_mount *sm = &c->spec->mounts[idx];
+	struct mopts m;
+	if (parse_mopts(sm->options, sm->n_options, &m) < 0)
+		return hull_errf(e, E2BIG, "mounts[%zu]: too many options", idx);
+	if (sm->destination[0] != '/')
+		return hull_errf(e, EINVAL, "mounts[%zu].destination: \"%s\" must be an absolute path", idx, sm->destination);
+	if (sm->n_uid_mappings || sm->n_gid_mappings)
+		return hull_errf(e, ENOTSUP, "mounts[%zu]: id-mapped mounts are not supported by this hull yet", idx);
+	bool bind = (m.flags & MS_BIND) || (sm->type && strcmp(sm->type, "bind") == 0);
+	const char *type = sm->type;
+	if (!bind && type && strcmp(type, "cgroup") == 0)
+		return mount_cgroup(c, rootfd, sm, &m, e);
+	if (!bind && !type)
+		return hull_errf(e, EINVAL, "mounts[%zu]: no type for the mount of %s", idx, sm->destination);
+
+	char src[8192];
+	const char *source = sm->source;
+	bool file = false;
+	if (bind) {
+		if (!source)
+			return hull_errf(e, EINVAL, "mounts[%zu].source: required for a bind mount of %s", idx, sm->destination);
+		/* Bind sources are host paths, relative ones to the bundle. */
+		if (source[0] != '/')
+			snprintf(src, sizeof src, "%s/%s", c->bundle, source);
+		else
+			snprintf(src, sizeof src, "%s", source);
+		source = src;
+		struct stat sb;
+		if (stat(source, &sb) < 0)
+			return hull_syserr(e, errno, "mounts[%zu].source: %s", idx, source);
+		file = !S_ISDIR(sb.st_mode);
+	}
+	int tfd;
+	int r = make_target(rootfd, sm->destination, file, &tfd);
+	if (r < 0)
+		return hull_syserr(e, -r, "mounts[%zu].destination: %s", idx, sm->destination);
+	char p[64];
+	fd_path(tfd, p, sizeof p);
+	if (bind) {
+		r = mount(source, p, NULL, MS_BIND | (m.flags & MS_REC), NULL);
+	} else {
+		unsigned long fl = m.flags & ~(MS_BIND | MS_REC);
+		r = mount(source ? source : type, p, type, fl, m.data[0] ? m.data : NULL);
+		if (r < 0 && errno == EPERM && strcmp(type, "sysfs") == 0) {
+			/* sysfs needs a network namespace of our own; without
+			 * one, the host's /sys read-only is what runc gives too. */
+			r = mount("/sys", p, NULL, MS_BIND | MS_REC, NULL);
+			bind = true;
+			m.flags |= MS_RDONLY;
+		}
+	}
+	int err = errno;
+	close(tfd);
+	if (r < 0)
+		return hull_syserr(e, err, "mounts[%zu]: mounting %s on %s (type %s)", idx,
+				   source ? source : "none", sm->destination, bind ? "bind" : type);
+	return finish_mount(rootfd, sm->destination, &m, bind, e);
+}
+
+static const struct { const char *name; unsigned major, minor; } default_devs[] = {
+	{ "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
+	{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+};
+
+/* A device node at path (inside the root).  Without the right to mknod (a
+ * user namespace), bind the host's node instead. */
+static int make_device(struct init_ctx *c, int rootfd, const char *path, mode_t type, unsigned mode,
+		       dev_t dev, uid_t uid, gid_t gid, struct hull_err *e)
+{
+	char parent[4096];
+	snprintf(parent, sizeof parent, "%s", path);
+	char *slash = strrchr(parent, '/');
+	const char *name = slash + 1;
+	*slash = 0;
+	if (!*name || strcmp(name, "..") == 0 || strcmp(name, ".") == 0)
+		return hull_errf(e, EINVAL, "device %s: not a file path", path);
+	int pfd = root_mkdir_all(rootfd, parent[0] ? parent : "/", 0755);
+	if (pfd < 0)
+		return hull_syserr(e, -pfd, "device %s", path);
+	struct stat sb;
+	if (fstatat(pfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(sb.st_mode))
+		unlinkat(pfd, name, 0);
+	int r = 0;
+	if (c->ns_new[SPEC_NS_USER] || mknodat(pfd, name, type | (mode & 07777), dev) < 0) {
+		if (!c->ns_new[SPEC_NS_USER] && errno != EPERM) {
+			r = hull_syserr(e, errno, "device %s: mknod", path);
+			goto out;
+		}
+		if (type == S_IFIFO) {
+			r = hull_errf(e, EPERM, "device %s: cannot create a fifo here", path);
+			goto out;
+		}
+		char host[4096];
+		snprintf(host, sizeof host, "/dev/%s", name);
+		int fd = openat(pfd, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			r = hull_syserr(e, errno, "device %s", path);
+			goto out;
+		}
+		close(fd);
+		fd = openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		char p[64];
+		fd_path(fd, p, sizeof p);
+		if (fd < 0 || mount(host, p, NULL, MS_BIND, NULL) < 0)
+			r = hull_syserr(e, errno, "device %s: binding %s", path, host);
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	if (fchmodat(pfd, name, mode & 07777, 0) < 0 ||
+	    fchownat(pfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+		r = hull_syserr(e, errno, "device %s: setting owner and mode", path);
+out:
+	close(pfd);
+	return r;
+}
+
+static int setup_dev(struct init_ctx *c, int rootfd, bool dev_is_bind, struct hull_err *e)
+{
+	int r;
+	if (!dev_is_bind) {
+		for (size_t i = 0; i < N(default_devs); i++) {
+			char path[64];
+			snprintf(path, sizeof path, "/dev/%s", default_devs[i].name);
+			if ((r = make_device(c, rootfd, path, S_IFCHR, 0666,
+					     makedev(default_devs[i].major, default_devs[i].minor), 0, 0, e)) < 0)
+				return r;
+		}
+		int dfd = root_mkdir_all(rootfd, "/dev", 0755);
+		if (dfd < 0)
+			return hull_syserr(e, -dfd, "/dev");
+		static const char *links[][2] = {
+			{ "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" },
+			{ "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
+			{ "pts/ptmx", "ptmx" },
+		};
+		for (size_t i = 0; i < N(links); i++) {
+			if (strcmp(links[i][1], "ptmx") == 0)
+				unlinkat(dfd, "ptmx", 0);
+			if (symlinkat(links[i][0], dfd, links[i][1]) < 0 && errno != EEXIST) {
+				r = hull_syserr(e, errno, "/dev/%s", links[i][1]);
+				close(dfd);
+				return r;
+			}
+		}
+		close(dfd);
+	}
+	const struct spec_linux *lx = c->spec->linux_;
+	for (size_t i = 0; lx && i < lx->n_devices; i++) {
+		const struct spec_device *d = &lx->devices[i];
+		mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
+		dev_t dev = d->type == 'p' ? 0 : makedev((unsigned)d->major, (unsigned)d->minor);
+		if ((r = make_device(c, rootfd, d->path, type, d->has_file_mode ? d->file_mode : 0666, dev,
+				     d->has_uid ? d->uid : 0, d->has_gid ? d->gid : 0, e)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static unsigned long propagation_flag(const char *p)
+{
+	if (!p)
+		return 0;
+	for (size_t k = 0; k < N(mprops); k++)
+		if (strcmp(p, mprops[k].name) == 0 || (p[0] != 'r' && strcmp(p, mprops[k].name + 1) == 0 &&
+							 mprops[k].name[0] == 'r'))
+			return mprops[k].flag | MS_REC;
+	return 0;
+}
+
+int rootfs_prepare(struct init_ctx *c, struct hull_err *e)
+{
+	const struct spec *s = c->spec;
+	const struct spec_linux *lx = s->linux_;
+	const char *prop = lx ? lx->rootfs_propagation : NULL;
+	if (prop && !propagation_flag(prop))
+		return hull_errf(e, EINVAL, "linux.rootfsPropagation: unknown value \"%s\"", prop);
+	/* Nothing the container mounts may reach the host. */
+	if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return hull_syserr(e, errno, "making / rslave");
+	if (mount(c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return hull_syserr(e, errno, "root.path: binding %s", c->rootfs);
+	/* pivot_root refuses a new root whose parent mount is shared. */
+	mount(NULL, c->rootfs, NULL, MS_PRIVATE, NULL);
+	int rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return hull_syserr(e, errno, "root.path: %s", c->rootfs);
+	int r = 0;
+	bool dev_is_bind = false;
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		const struct spec_mount *sm = &s->mounts[i];
+		if (strcmp(sm->destination, "/dev") == 0 && ((sm->type && strcmp(sm->type, "bind") == 0) ||
+							     (sm->source && strcmp(sm->source, "/dev") == 0 && !(sm->type && strcmp(sm->type, "tmpfs") == 0))))
+			dev_is_bind = true;
+		if ((r = do_mount(c, rootfd, i, e)) < 0)
+			goto out;
+	}
+	if ((r = setup_dev(c, rootfd, dev_is_bind, e)) < 0)
+		goto out;
+	/* The working directory is made as root now; the user may lack the right later. */
+	int cwd = root_mkdir_all(rootfd, s->process->cwd, 0755);
+	if (cwd < 0) {
+		r = hull_syserr(e, -cwd, "process.cwd \"%s\"", s->process->cwd);
+		goto out;
+	}
+	close(cwd);
+
+	if (fchdir(rootfd) < 0) {
+		r = hull_syserr(e, errno, "chdir to the rootfs");
+		goto out;
+	}
+	if (c->opts->no_pivot) {
+		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0) {
+			r = hull_syserr(e, errno, "moving the rootfs to / (--no-pivot)");
+			goto out;
+		}
+	} else {
+		/* pivot_root(".", ".") stacks the old root under the new one;
+		 * unmounting "." then drops it. */
+		if (syscall(SYS_pivot_root, ".", ".") < 0) {
+			r = hull_syserr(e, errno, "pivot_root");
+			goto out;
+		}
+		if (umount2(".", MNT_DETACH) < 0) {
+			r = hull_syserr(e, errno, "unmounting the old root");
+			goto out;
+		}
+	}
+	if (chdir("/") < 0) {
+		r = hull_syserr(e, errno, "chdir /");
+		goto out;
+	}
+	if (prop && mount(NULL, "/", NULL, propagation_flag(prop), NULL) < 0)
+		r = hull_syserr(e, errno, "linux.rootfsPropagation \"%s\"", prop);
+out:
+	close(rootfd);
+	return r;
+}
+
+static int write_sysctls(const struct spec_linux *lx, struct hull_err *e)
+{
+	for (size_t i = 0; lx && i < lx->n_sysctl; i++) {
+		const char *k = lx->sysctl[i].key;
+		char path[512];
+		if (strstr(k, "..") || k[0] == '.' || k[0] == '/' || strlen(k) > 400)
+			return hull_errf(e, EINVAL, "linux.sysctl: invalid key \"%s\"", k);
+		int n = snprintf(path, sizeof path, "/proc/sys/%s", k);
+		/* net.ipv4.conf.eth0.x: dots become slashes (a name with a '/'
+		 * would be written with '.' in sysctl(8) style; keep it simple). */
+		for (char *p = path + 10; p < path + n; p++)
+			if (*p == '.')
+				*p = '/';
+		int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0)
+			return hull_syserr(e, errno, "linux.sysctl: %s", k);
+		int r = write_all(fd, lx->sysctl[i].value, strlen(lx->sysctl[i].value));
+		close(fd);
+		if (r < 0)
+			return hull_syserr(e, -r, "linux.sysctl: setting %s=%s", k, lx->sysctl[i].value);
+	}
+	return 0;
+}
+
+static int mask_path(const char *path, struct hull_err *e)
+{
+	int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : hull_syserr(e, errno, "linux.maskedPaths: %s", path);
+	struct stat sb;
+	char p[64];
+	fd_path(fd, p, sizeof p);
+	int r = 0;
+	if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode))
+		r = mount("tmpfs", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,mode=0755");
+	else if (!S_ISLNK(sb.st_mode))
+		r = mount("/dev/null", p, NULL, MS_BIND, NULL);
+	int err = errno;
+	close(fd);
+	if (r < 0)
+		return hull_syserr(e, err, "linux.maskedPaths: %s", path);
+	return 0;
+}
+
+static int readonly_path(const char *path, struct hull_err *e)
+{
+	int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : hull_syserr(e, errno, "linux.readonlyPaths: %s", path);
+	char p[64];
+	fd_path(fd, p, sizeof p);
+	int r = mount(p, p, NULL, MS_BIND | MS_REC, NULL);
+	int err = errno;
+	close(fd);
+	if (r < 0)
+		return hull_syserr(e, err, "linux.readonlyPaths: %s", path);
+	/* Reopen: the fd must name the new bind mount, not what is under it. */
+	fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+	r = fd < 0 ? -1 : (int)syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a);
+	err = errno;
+	if (fd >= 0)
+		close(fd);
+	if (r < 0)
+		return hull_syserr(e, err, "linux.readonlyPaths: %s: read-only", path);
+	return 0;
+}
+
+int rootfs_finish(struct init_ctx *c, struct hull_err *e)
+{
+	const struct spec *s = c->spec;
+	const struct spec_linux *lx = s->linux_;
+	int r;
+	if ((r = write_sysctls(lx, e)) < 0)
+		return r;
+	for (size_t i = 0; lx && i < lx->n_masked_paths; i++)
+		if ((r = mask_path(lx->masked_paths[i], e)) < 0)
+			return r;
+	for (size_t i = 0; lx && i < lx->n_readonly_paths; i++)
+		if ((r = readonly_path(lx->readonly_paths[i], e)) < 0)
+			return r;
+	if (s->root->readonly) {
+		struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+		if (syscall(SYS_mount_setattr, AT_FDCWD, "/", 0, &a, sizeof a) < 0)
+			return hull_syserr(e, errno, "root.readonly: remounting / read-only");
+	}
+	return 0;
+}

@@ -1,0 +1,53 @@
+/* The state store under --root: one directory per container holding
+ * state.json (written atomically) and, between create and start, exec.fifo.
+ * Mutating commands hold an flock on the directory; state and list read
+ * without locks (renames make every read see a whole document). */
+#ifndef HULL_STATE_H
+#define HULL_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cgroups/cgroups.h"
+#include "runtime/util.h"
+#include "spec/spec.h"
+
+enum cstatus { ST_CREATING, ST_CREATED, ST_RUNNING, ST_PAUSED, ST_STOPPED };
+
+struct cstate {
+	char *id;
+	char *bundle;
+	char *rootfs;
+	char *created;          /* RFC 3339 with nanoseconds */
+	char *owner;
+	pid_t pid;              /* 0 while creating */
+	uint64_t start_time;    /* of pid, to tell pid reuse */
+	pid_t creator;          /* the hull process while status is creating */
+	bool creating;
+	struct spec_kv *annotations;
+	size_t n_annotations;
+	struct cgroup_set cg;
+	void *mem_;             /* owner of the strings above */
+};
+
+int state_validate_id(const char *id, struct hull_err *e);
+/* Open (creating with 0700 if needed) the root directory. */
+int state_open_root(const char *root, struct hull_err *e);
+/* Make the container directory and take its lock; EEXIST -> "already exists". */
+int state_create_dir(int rootfd, const char *id, int *dirfd, struct hull_err *e);
+/* Open the container's directory; lock: LOCK_EX, LOCK_SH or 0. */
+int state_open_dir(int rootfd, const char *id, int lock, int *dirfd, struct hull_err *e);
+int state_write(int dirfd, const struct cstate *st, struct hull_err *e);
+int state_read(int dirfd, const char *id, struct cstate *st, struct hull_err *e);
+void state_free(struct cstate *st);
+/* Remove the container directory (its files, then itself). */
+int state_remove_dir(int rootfd, int dirfd, const char *id);
+enum cstatus state_status(int dirfd, const struct cstate *st);
+const char *state_status_name(enum cstatus s);
+/* The OCI state document (state.md) of a container, NUL-terminated, malloc'd. */
+char *state_oci_json(const struct cstate *st, enum cstatus s, bool beautify);
+/* Now as RFC 3339 with nanoseconds. */
+void state_now(char *buf, size_t cap);
+
+#endif

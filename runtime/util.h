@@ -1,0 +1,52 @@
+/* Small shared helpers of runtime/ and cgroups/: the error record, cleanup
+ * attributes, file helpers. */
+#ifndef HULL_UTIL_H
+#define HULL_UTIL_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* Functions return 0 or -errno and fill one of these; the CLI prints it once. */
+struct hull_err {
+	int code;          /* positive errno, 0 when unset */
+	char msg[1024];
+};
+
+/* Fill e with a formatted message; returns -code (code is a positive errno). */
+int hull_errf(struct hull_err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Same, appending ": strerror(code)". */
+int hull_syserr(struct hull_err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static inline void closep(int *fd) { if (*fd >= 0) close(*fd); }
+static inline void freep(void *p) { free(*(void **)p); }
+#define _cleanup_close_ __attribute__((cleanup(closep)))
+#define _cleanup_free_ __attribute__((cleanup(freep)))
+
+static inline int take_fd(int *fd) { int r = *fd; *fd = -1; return r; }
+static inline void *take_ptr(void *pp) { void **p = pp; void *r = *p; *p = NULL; return r; }
+
+/* Write all of buf to fd (retrying short writes and EINTR). */
+int write_all(int fd, const void *buf, size_t len);
+/* Write a string to an existing file at path (no O_CREAT); -errno. */
+int write_file(const char *path, const char *s);
+int write_file_at(int dirfd, const char *path, const char *s);
+/* Read a whole (small) file; *out is NUL terminated and must be freed. */
+int read_file(const char *path, char **out, size_t *len);
+int read_file_at(int dirfd, const char *path, char **out, size_t *len);
+/* Create a file atomically: write into a temporary name in the same dir, fsync-free rename. */
+int write_file_atomic(int dirfd, const char *name, const char *data, size_t len, unsigned mode);
+/* mkdir -p on a host path (not for container paths). */
+int mkdir_p(const char *path, unsigned mode);
+/* Parse a decimal integer in full; -EINVAL otherwise. */
+int parse_u64(const char *s, uint64_t *out);
+/* asprintf that returns NULL on failure. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Process start time (field 22 of /proc/PID/stat), 0 if the process is gone. */
+uint64_t proc_start_time(pid_t pid, char *state_out);
+
+#endif
