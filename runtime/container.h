@@ -36,7 +36,7 @@ struct init_ctx {
 };
 
 /* Messages of the init child to its parent over the sync socket. */
-enum sync_type { SYNC_READY = 1, SYNC_ERROR = 2 };
+enum sync_type { SYNC_READY = 1, SYNC_ERROR = 2, SYNC_PID = 3 };
 struct sync_msg {
 	int type;
 	int code;

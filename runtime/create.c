@@ -46,8 +46,6 @@ static int check_spec(const struct spec *s, const char *cfg, struct hull_err *e)
 	const struct spec_namespace *uns = spec_namespace_find(s, SPEC_NS_USER);
 	if (uns && !uns->path && s->linux_ && (!s->linux_->n_uid_mappings || !s->linux_->n_gid_mappings))
 		return hull_errf(e, EINVAL, "%s: linux.uidMappings: a new user namespace needs uidMappings and gidMappings", cfg);
-	if (uns && uns->path)
-		return hull_errf(e, ENOTSUP, "%s: linux.namespaces: joining an existing user namespace is not supported by this hull yet", cfg);
 	return 0;
 }
 
@@ -132,7 +130,68 @@ static int write_pid_file(const char *path, pid_t pid, struct hull_err *e)
 	return 0;
 }
 
-static pid_t clone_init(struct init_ctx *c, int cgfd, struct hull_err *e)
+static pid_t clone_retry(struct clone_args *args, int *err)
+{
+	pid_t pid = (pid_t)syscall(SYS_clone3, args, sizeof *args);
+	if (pid < 0 && errno == EBUSY && (args->flags & CLONE_INTO_CGROUP)) {
+		/* Not allowed into that v2 cgroup (e.g. domain rules): the parent moves it later. */
+		args->flags &= ~CLONE_INTO_CGROUP;
+		pid = (pid_t)syscall(SYS_clone3, args, sizeof *args);
+	}
+	*err = errno;
+	return pid;
+}
+
+/* Joining a user namespace must come before the other namespaces are made
+ * (they are owned by it), and hull itself must not enter it (it would lose
+ * its rights over the host).  A short-lived helper joins it and clones the
+ * init with CLONE_PARENT, so the init is still hull's child; the helper
+ * reports the pid (in hull's pid namespace) over the sync socket. */
+static int recv_sync(int fd, struct sync_msg *m);
+
+static pid_t clone_in_userns(struct init_ctx *c, int parent_sock, struct clone_args *args, int *err)
+{
+	pid_t helper = fork();
+	if (helper < 0) {
+		*err = errno;
+		return -1;
+	}
+	if (helper == 0) {
+		struct sync_msg m = { .type = SYNC_PID };
+		if (setns(c->ns_fd[SPEC_NS_USER], CLONE_NEWUSER) < 0) {
+			m.type = SYNC_ERROR;
+			m.code = errno;
+			snprintf(m.text, sizeof m.text, "joining user namespace: %s", strerror(errno));
+		} else {
+			/* clone3 takes no exit signal with CLONE_PARENT: the
+			 * init gets this helper's, SIGCHLD. */
+			args->flags |= CLONE_PARENT;
+			args->exit_signal = 0;
+			pid_t pid = clone_retry(args, err);
+			if (pid == 0)
+				container_init(c);
+			m.code = pid;
+			if (pid < 0) {
+				m.type = SYNC_ERROR;
+				m.code = *err;
+				snprintf(m.text, sizeof m.text, "clone3 in user namespace: %s", strerror(*err));
+			}
+		}
+		send(c->sync_fd, &m, sizeof m, MSG_NOSIGNAL);
+		_exit(0);
+	}
+	int st;
+	while (waitpid(helper, &st, 0) < 0 && errno == EINTR)
+		;
+	struct sync_msg m;
+	if (recv_sync(parent_sock, &m) < 0 || m.type != SYNC_PID) {
+		*err = m.type == SYNC_ERROR ? m.code : EPIPE;
+		return -1;
+	}
+	return (pid_t)m.code;
+}
+
+static pid_t clone_init(struct init_ctx *c, int parent_sock, int cgfd, struct hull_err *e)
 {
 	uint64_t flags = 0;
 	for (int t = 0; t < SPEC_NS__COUNT; t++)
@@ -156,14 +215,12 @@ static pid_t clone_init(struct init_ctx *c, int cgfd, struct hull_err *e)
 			return hull_syserr(e, err, "joining pid namespace");
 		}
 	}
-	pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
-	int err = errno;
-	if (pid < 0 && err == EBUSY && cgfd >= 0) {
-		/* Not allowed into that v2 cgroup (e.g. domain rules): fall back to moving later. */
-		args.flags &= ~CLONE_INTO_CGROUP;
-		pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
-		err = errno;
-	}
+	pid_t pid;
+	int err;
+	if (c->ns_fd[SPEC_NS_USER] >= 0)
+		pid = clone_in_userns(c, parent_sock, &args, &err);
+	else
+		pid = clone_retry(&args, &err);
 	if (pid == 0)
 		container_init(c);
 	if (own_pidns >= 0) {
@@ -171,7 +228,7 @@ static pid_t clone_init(struct init_ctx *c, int cgfd, struct hull_err *e)
 		close(own_pidns);
 	}
 	if (pid < 0)
-		return hull_syserr(e, err, "clone3");
+		return hull_syserr(e, err, c->ns_fd[SPEC_NS_USER] >= 0 ? "clone3 in the joined user namespace" : "clone3");
 	return pid;
 }
 
@@ -268,7 +325,8 @@ int container_create(const struct create_opts *o, pid_t *pidp, struct hull_err *
 		goto out;
 	made_cg = true;
 
-	if (mkfifoat(dirfd, "exec.fifo", 0622) < 0) {
+	/* 0622: the init opens it for writing after switching to the user. */
+	if (mkfifoat(dirfd, "exec.fifo", 0622) < 0 || fchmodat(dirfd, "exec.fifo", 0622, 0) < 0) {
 		ret = hull_syserr(e, errno, "exec fifo");
 		goto out;
 	}
@@ -284,7 +342,7 @@ int container_create(const struct create_opts *o, pid_t *pidp, struct hull_err *
 	c.sync_fd = socks[1];
 	cgfd = cgroup_v2_open(&cg);
 
-	pid = clone_init(&c, cgfd, e);
+	pid = clone_init(&c, socks[0], cgfd, e);
 	if (pid < 0) {
 		ret = pid;
 		goto out;

@@ -304,11 +304,14 @@ void container_init(struct init_ctx *c)
 	 * the exec fifo: no more death signal. */
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 
-	if (c->ns_new[SPEC_NS_USER]) {
+	if (c->ns_new[SPEC_NS_USER] || c->ns_fd[SPEC_NS_USER] >= 0) {
 		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
 			hull_syserr(&e, errno, "linux.uidMappings: becoming root in the user namespace (is container ID 0 mapped?)");
 			init_fail(c, &e);
 		}
+		/* The uid change made us undumpable, which hands our /proc files
+		 * to the host's root; we need them (timens_offsets, fds). */
+		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	}
 	if (join_namespaces(c, &e) < 0)
 		init_fail(c, &e);
@@ -364,12 +367,15 @@ void container_init(struct init_ctx *c)
 
 	size_t ne = p->n_env;
 	char **envp = calloc(ne + 2, sizeof *envp);
-	if (!envp) {
+	char **argv = calloc(p->n_args + 1, sizeof *argv);
+	if (!envp || !argv) {
 		hull_errf(&e, ENOMEM, "out of memory");
 		init_fail(c, &e);
 	}
 	for (size_t i = 0; i < ne; i++)
 		envp[i] = (char *)p->env[i];
+	for (size_t i = 0; i < p->n_args; i++)
+		argv[i] = (char *)p->args[i];
 	char *home = home_env(p);
 	if (home)
 		envp[ne++] = home;
@@ -383,14 +389,16 @@ void container_init(struct init_ctx *c)
 	char fifo[64];
 	snprintf(fifo, sizeof fifo, "/proc/self/fd/%d", c->fifo_fd);
 	int fd = open(fifo, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0 || write(fd, "0", 1) != 1) {
+		char msg[128];
+		int n = snprintf(msg, sizeof msg, "hull: container init: exec fifo: %s\n", strerror(errno));
+		write_all(2, msg, (size_t)n);
 		_exit(127);
-	if (write(fd, "0", 1) != 1)
-		_exit(127);
+	}
 	close(fd);
 	close(c->fifo_fd);
 
-	execve(prog, (char *const *)p->args, envp);
+	execve(prog, argv, envp);
 	char msg[4200];
 	int n = snprintf(msg, sizeof msg, "hull: exec \"%s\": %s\n", prog, strerror(errno));
 	if (n > 0)

@@ -419,6 +419,11 @@ static const struct { const char *name; unsigned major, minor; } default_devs[] 
 	{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
 };
 
+static bool in_userns(const struct init_ctx *c)
+{
+	return c->ns_new[SPEC_NS_USER] || c->ns_fd[SPEC_NS_USER] >= 0;
+}
+
 /* A device node at path (inside the root).  Without the right to mknod (a
  * user namespace), bind the host's node instead. */
 static int make_device(struct init_ctx *c, int rootfd, const char *path, mode_t type, unsigned mode,
@@ -438,8 +443,8 @@ static int make_device(struct init_ctx *c, int rootfd, const char *path, mode_t 
 	if (fstatat(pfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(sb.st_mode))
 		unlinkat(pfd, name, 0);
 	int r = 0;
-	if (c->ns_new[SPEC_NS_USER] || mknodat(pfd, name, type | (mode & 07777), dev) < 0) {
-		if (!c->ns_new[SPEC_NS_USER] && errno != EPERM) {
+	if (in_userns(c) || mknodat(pfd, name, type | (mode & 07777), dev) < 0) {
+		if (!in_userns(c) && errno != EPERM) {
 			r = hull_syserr(e, errno, "device %s: mknod", path);
 			goto out;
 		}
@@ -525,24 +530,57 @@ static unsigned long propagation_flag(const char *p)
 	return 0;
 }
 
+/* Make the mount that holds dir (the longest mount point prefix) a slave:
+ * pivot_root refuses a shared parent, and a slave still receives the
+ * host's mounts.  (Mounts made in the container never reach the host: that
+ * would need the rootfs bound while its parent is shared, which would leave
+ * a copy of that bind on the host.) */
+static int make_parent_slave(const char *dir, struct hull_err *e)
+{
+	char *info = NULL, best[4096] = "/";
+	size_t best_len = 1;
+	if (read_file("/proc/self/mountinfo", &info, NULL) < 0)
+		return hull_syserr(e, errno, "/proc/self/mountinfo");
+	for (char *line = strtok(info, "\n"); line; line = strtok(NULL, "\n")) {
+		char mnt[4096];
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
+			continue;
+		size_t n = strlen(mnt);
+		if (n > best_len && strncmp(dir, mnt, n) == 0 && (dir[n] == '/' || dir[n] == 0)) {
+			memcpy(best, mnt, n + 1);
+			best_len = n;
+		}
+	}
+	free(info);
+	if (mount(NULL, best, NULL, MS_SLAVE, NULL) < 0)
+		return hull_syserr(e, errno, "making %s a slave mount for pivot_root", best);
+	return 0;
+}
+
 int rootfs_prepare(struct init_ctx *c, struct hull_err *e)
 {
 	const struct spec *s = c->spec;
 	const struct spec_linux *lx = s->linux_;
 	const char *prop = lx ? lx->rootfs_propagation : NULL;
+	int r = 0;
 	if (prop && !propagation_flag(prop))
 		return hull_errf(e, EINVAL, "linux.rootfsPropagation: unknown value \"%s\"", prop);
-	/* Nothing the container mounts may reach the host. */
-	if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-		return hull_syserr(e, errno, "making / rslave");
+	/* By default nothing the container mounts reaches the host (rslave);
+	 * rootfsPropagation chooses otherwise.  "unbindable" is applied after
+	 * pivot_root, since an unbindable rootfs could not be bound first. */
+	unsigned long first = propagation_flag(prop);
+	if (!first || (first & MS_UNBINDABLE))
+		first = MS_SLAVE | MS_REC;
+	if (mount(NULL, "/", NULL, first, NULL) < 0)
+		return hull_syserr(e, errno, "linux.rootfsPropagation: setting it on /");
+	/* pivot_root refuses a new root whose parent mount is shared. */
+	if ((first & MS_SHARED) && (r = make_parent_slave(c->rootfs, e)) < 0)
+		return r;
 	if (mount(c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return hull_syserr(e, errno, "root.path: binding %s", c->rootfs);
-	/* pivot_root refuses a new root whose parent mount is shared. */
-	mount(NULL, c->rootfs, NULL, MS_PRIVATE, NULL);
 	int rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return hull_syserr(e, errno, "root.path: %s", c->rootfs);
-	int r = 0;
 	bool dev_is_bind = false;
 	for (size_t i = 0; i < s->n_mounts; i++) {
 		const struct spec_mount *sm = &s->mounts[i];
