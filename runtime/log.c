@@ -84,4 +84,12 @@ void hlog(enum log_level lvl, const char *fmt, ...)
 		n = (int)sizeof line - 1;
 	if (n > 0)
 		write_all(logfd, line, (size_t)n);
+	/* An error also reaches the person at the terminal when it went to a
+	 * log file (runc does the same). */
+	if (lvl == LOG_ERROR && logfd != 2) {
+		n = snprintf(line, sizeof line, "hull: %s\n", msg);
+		if (n > (int)sizeof line - 1)
+			n = (int)sizeof line - 1;
+		write_all(2, line, (size_t)n);
+	}
 }
