@@ -1,0 +1,204 @@
+/* Unit tests for runtime/ logic that needs no namespaces: signal names,
+ * container IDs, the state store, safe path creation inside a root. */
+#include "runtime/container.h"
+#include "runtime/state.h"
+#include "tests/unit/unit.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+static void test_signals(void)
+{
+	UNIT_GROUP("parse_signal");
+	CHECK_INT(parse_signal("9"), SIGKILL);
+	CHECK_INT(parse_signal("KILL"), SIGKILL);
+	CHECK_INT(parse_signal("SIGKILL"), SIGKILL);
+	CHECK_INT(parse_signal("sigterm"), SIGTERM);
+	CHECK_INT(parse_signal("TERM"), SIGTERM);
+	CHECK_INT(parse_signal("USR1"), SIGUSR1);
+	CHECK_INT(parse_signal("SIGHUP"), SIGHUP);
+	CHECK_INT(parse_signal("RTMIN+1"), SIGRTMIN + 1);
+	CHECK_INT(parse_signal("RTMAX-2"), SIGRTMAX - 2);
+	CHECK_INT(parse_signal("FOO"), -EINVAL);
+	CHECK_INT(parse_signal("0"), -EINVAL);
+	CHECK_INT(parse_signal("65"), -EINVAL);
+	CHECK_INT(parse_signal("-9"), -EINVAL);
+	CHECK_INT(parse_signal(""), -EINVAL);
+	CHECK_INT(parse_signal("RTMIN+99"), -EINVAL);
+}
+
+static void test_ids(void)
+{
+	struct hull_err e;
+	UNIT_GROUP("state_validate_id");
+	CHECK_INT(state_validate_id("abc", &e), 0);
+	CHECK_INT(state_validate_id("a-b_c.d+e9", &e), 0);
+	CHECK_INT(state_validate_id("", &e), -EINVAL);
+	CHECK_INT(state_validate_id(".", &e), -EINVAL);
+	CHECK_INT(state_validate_id("..", &e), -EINVAL);
+	CHECK_INT(state_validate_id("a/b", &e), -EINVAL);
+	CHECK(strstr(e.msg, "\"a/b\"") != NULL);
+	CHECK_INT(state_validate_id("a b", &e), -EINVAL);
+	CHECK_INT(state_validate_id("../x", &e), -EINVAL);
+}
+
+static void test_state_roundtrip(const char *tmp)
+{
+	struct hull_err e;
+	char root[512];
+	snprintf(root, sizeof root, "%s/root", tmp);
+	UNIT_GROUP("state store");
+	int rootfd = state_open_root(root, &e);
+	if (!CHECK(rootfd >= 0))
+		return;
+	int dirfd = -1;
+	CHECK_INT(state_create_dir(rootfd, "c1", &dirfd, &e), 0);
+	int dup = -1;
+	CHECK_INT(state_create_dir(rootfd, "c1", &dup, &e), -EEXIST);
+	CHECK_STR(e.msg, "container \"c1\" already exists");
+
+	struct spec_kv ann[] = { { "k", "v" }, { "x.y", "z \"q\"" } };
+	struct cstate st = { .id = "c1", .bundle = "/b", .rootfs = "/b/rootfs",
+			     .created = "2026-01-01T00:00:00.000000000Z", .pid = getpid(),
+			     .start_time = proc_start_time(getpid(), NULL), .annotations = ann,
+			     .n_annotations = 2 };
+	st.cg.v2 = 1;
+	st.cg.n = 2;
+	st.cg.dirs[0] = "/sys/fs/cgroup/cpu/hull/c1";
+	st.cg.bases[0] = "/sys/fs/cgroup/cpu";
+	st.cg.ctrls[0] = "cpu";
+	st.cg.dirs[1] = "/sys/fs/cgroup/unified/hull/c1";
+	st.cg.bases[1] = "/sys/fs/cgroup/unified";
+	st.cg.ctrls[1] = "";
+	CHECK_INT(state_write(dirfd, &st, &e), 0);
+
+	struct cstate rd;
+	if (CHECK_INT(state_read(dirfd, "c1", &rd, &e), 0)) {
+		CHECK_STR(rd.id, "c1");
+		CHECK_STR(rd.bundle, "/b");
+		CHECK_STR(rd.rootfs, "/b/rootfs");
+		CHECK_INT(rd.pid, getpid());
+		CHECK_UINT(rd.start_time, st.start_time);
+		CHECK_INT(rd.n_annotations, 2);
+		CHECK_STR(rd.annotations[1].value, "z \"q\"");
+		CHECK_INT(rd.cg.n, 2);
+		CHECK_INT(rd.cg.v2, 1);
+		CHECK_STR(rd.cg.dirs[1], "/sys/fs/cgroup/unified/hull/c1");
+		CHECK_STR(rd.cg.ctrls[0], "cpu");
+		/* This process is alive and there is no exec.fifo: running. */
+		CHECK_INT(state_status(dirfd, &rd), ST_RUNNING);
+		CHECK(mkfifoat(dirfd, "exec.fifo", 0622) == 0);
+		CHECK_INT(state_status(dirfd, &rd), ST_CREATED);
+		rd.start_time++;
+		CHECK_INT(state_status(dirfd, &rd), ST_STOPPED);
+		char *json = state_oci_json(&rd, ST_RUNNING, false);
+		CHECK(json && strstr(json, "\"status\":\"running\"") && strstr(json, "\"ociVersion\":\"1.3.0\""));
+		CHECK(json && !strstr(json, "hull"));
+		free(json);
+		state_free(&rd);
+	}
+	/* A corrupt document is refused, not half read. */
+	CHECK_INT(write_file_atomic(dirfd, "state.json", "{\"id\":", 6, 0600), 0);
+	CHECK_INT(state_read(dirfd, "c1", &rd, &e), -EINVAL);
+	CHECK_STR(e.msg, "state of \"c1\" is corrupt");
+
+	CHECK_INT(state_remove_dir(rootfd, dirfd, "c1"), 0);
+	close(dirfd);
+	CHECK_INT(state_open_dir(rootfd, "c1", 0, &dirfd, &e), -ENOENT);
+	CHECK_STR(e.msg, "container \"c1\" does not exist");
+	close(rootfd);
+}
+
+/* root_mkdir_all must never leave the root, whatever the symlinks say. */
+static void test_mkdir_in_root(const char *tmp)
+{
+	char root[512], outside[512], path[1024];
+	struct stat sb;
+	snprintf(root, sizeof root, "%s/rootfs", tmp);
+	snprintf(outside, sizeof outside, "%s/outside", tmp);
+	mkdir(root, 0755);
+	mkdir(outside, 0755);
+	snprintf(path, sizeof path, "%s/evil", root);
+	CHECK(symlink(outside, path) == 0);          /* absolute link out */
+	snprintf(path, sizeof path, "%s/up", root);
+	CHECK(symlink("../outside", path) == 0);     /* relative link out */
+	int rootfd = open(root, O_PATH | O_DIRECTORY);
+
+	UNIT_GROUP("root_mkdir_all");
+	int fd = root_mkdir_all(rootfd, "/a/b/c", 0755);
+	CHECK(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	snprintf(path, sizeof path, "%s/a/b/c", root);
+	CHECK(stat(path, &sb) == 0 && S_ISDIR(sb.st_mode));
+
+	fd = root_mkdir_all(rootfd, "/evil/x", 0755);
+	if (fd >= 0)
+		close(fd);
+	snprintf(path, sizeof path, "%s/x", outside);
+	CHECK(stat(path, &sb) < 0);                  /* nothing made on the host side */
+
+	fd = root_mkdir_all(rootfd, "/up/y", 0755);
+	if (fd >= 0)
+		close(fd);
+	snprintf(path, sizeof path, "%s/y", outside);
+	CHECK(stat(path, &sb) < 0);
+
+	fd = root_mkdir_all(rootfd, "/../../z", 0755);
+	if (fd >= 0)
+		close(fd);
+	snprintf(path, sizeof path, "%s/z", tmp);
+	CHECK(stat(path, &sb) < 0);
+	snprintf(path, sizeof path, "%s/../z", tmp);
+	CHECK(stat(path, &sb) < 0);
+	close(rootfd);
+}
+
+static void test_util(const char *tmp)
+{
+	uint64_t v;
+	UNIT_GROUP("util");
+	CHECK_INT(parse_u64("42", &v), 0);
+	CHECK_UINT(v, 42);
+	CHECK_INT(parse_u64("18446744073709551615", &v), 0);
+	CHECK_UINT(v, UINT64_MAX);
+	CHECK_INT(parse_u64("18446744073709551616", &v), -EINVAL);
+	CHECK_INT(parse_u64("-1", &v), -EINVAL);
+	CHECK_INT(parse_u64("1x", &v), -EINVAL);
+	CHECK_INT(parse_u64("", &v), -EINVAL);
+	char path[512];
+	snprintf(path, sizeof path, "%s/m/n/o", tmp);
+	CHECK_INT(mkdir_p(path, 0755), 0);
+	CHECK_INT(mkdir_p(path, 0755), 0);
+	int dfd = open(tmp, O_PATH | O_DIRECTORY);
+	CHECK_INT(write_file_atomic(dfd, "f", "hello", 5, 0644), 0);
+	char *s = NULL;
+	CHECK_INT(read_file_at(dfd, "f", &s, NULL), 0);
+	CHECK_STR(s, "hello");
+	free(s);
+	close(dfd);
+	struct hull_err e;
+	CHECK_INT(hull_syserr(&e, ENOENT, "open %s", "x"), -ENOENT);
+	CHECK_STR(e.msg, "open x: No such file or directory");
+	CHECK(proc_start_time(getpid(), NULL) > 0);
+	CHECK_UINT(proc_start_time(0x7ffffff0, NULL), 0);
+}
+
+int main(void)
+{
+	char tmp[] = "/tmp/hull-unit.XXXXXX";
+	if (!mkdtemp(tmp))
+		return 1;
+	test_signals();
+	test_ids();
+	test_state_roundtrip(tmp);
+	test_mkdir_in_root(tmp);
+	test_util(tmp);
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+	if (system(cmd) != 0)
+		printf("# could not remove %s\n", tmp);
+	return unit_done();
+}
