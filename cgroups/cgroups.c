@@ -149,7 +149,8 @@ int cgroup_plan(struct cgroup_set *cg, const char *cgroups_path, const char *id,
 	if (r < 0)
 		return r;
 	char rel[512];
-	if (cgroups_path && *cgroups_path) {
+	bool default_path = !cgroups_path || !*cgroups_path;
+	if (!default_path) {
 		if (strchr(cgroups_path, ':') && cgroups_path[0] != '/')
 			return hull_errf(e, EINVAL, "linux.cgroupsPath: \"%s\" is a systemd slice:prefix:name path; use --systemd-cgroup", cgroups_path);
 		if (!path_is_clean(cgroups_path))
@@ -165,13 +166,20 @@ int cgroup_plan(struct cgroup_set *cg, const char *cgroups_path, const char *id,
 		else
 			snprintf(cgpath, sizeof cgpath, "%s/%s", strcmp(h[i].own, "/") ? h[i].own : "", rel);
 		under_mount(&h[i], cgpath, dir, sizeof dir);
-		/* The deepest ancestor that exists now: create removes only below it. */
+		/* Delete removes the empty parents up to base.  For the default
+		 * path that is hull's own cgroup (the shared "hull" level goes
+		 * with its last container); for a configured path, the deepest
+		 * ancestor that exists now, so nothing made by others is removed. */
 		char base[1400];
-		snprintf(base, sizeof base, "%s", dir);
-		struct stat st;
-		while (stat(base, &st) < 0 && strlen(base) > strlen(h[i].mnt)) {
-			char *s = strrchr(base, '/');
-			*s = 0;
+		if (default_path) {
+			under_mount(&h[i], h[i].own, base, sizeof base);
+		} else {
+			snprintf(base, sizeof base, "%s", dir);
+			struct stat st;
+			while (stat(base, &st) < 0 && strlen(base) > strlen(h[i].mnt)) {
+				char *s = strrchr(base, '/');
+				*s = 0;
+			}
 		}
 		cg->dirs[cg->n] = strdup(dir);
 		cg->bases[cg->n] = strdup(base);

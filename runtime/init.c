@@ -241,6 +241,8 @@ static int find_program(const struct spec_process *p, char *out, size_t cap, str
 			return hull_syserr(e, errno, "exec: \"%s\"", prog);
 		if (S_ISDIR(sb.st_mode))
 			return hull_errf(e, EACCES, "exec: \"%s\": is a directory", prog);
+		if (!S_ISREG(sb.st_mode) || access(prog, X_OK) < 0)
+			return hull_errf(e, EACCES, "exec: \"%s\": permission denied", prog);
 		snprintf(out, cap, "%s", prog);
 		return 0;
 	}

@@ -1,0 +1,436 @@
+# Shared helpers for hull's integration tests.  Every .bats file does
+#     load helpers
+# which gives it setup_file/setup/teardown (override them and call the
+# common_* functions if a file needs more), the `hull` wrapper and the
+# bundle builders.
+#
+# Environment:
+#   HULL   the runtime under test (default: the repo's ./hull).  Any runc-like
+#          runtime works, e.g. HULL=$(command -v runc) to check the tests.
+#   HULL_TEST_TMP  where per-test directories are created (default /tmp).
+
+bats_require_minimum_version 1.5.0
+
+HULL_TESTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+HULL_REPO_DIR="$(cd "$HULL_TESTS_DIR/../.." && pwd)"
+: "${HULL:=$HULL_REPO_DIR/hull}"
+if [[ "$HULL" != /* ]]; then
+	if [[ "$HULL" == */* ]]; then
+		HULL="$(cd "$(dirname "$HULL")" && pwd)/$(basename "$HULL")"
+	else
+		HULL="$(command -v "$HULL" || echo "$HULL")"
+	fi
+fi
+export HULL
+
+BUSYBOX="${BUSYBOX:-/bin/busybox}"
+
+# ---------------------------------------------------------------- wrappers
+
+# hull ARGS...: the runtime with this test's private state directory.  The
+# HULL_TEST_MARK variable is inherited by hull and everything it forks before
+# the container's exec; teardown uses it to find leftovers.  fd 3 (bats'
+# own output channel) is closed so a detached container can never hold it.
+hull() {
+	HULL_TEST_MARK="$HULL_TEST_DIR" "$HULL" --root "$HULL_ROOT" "$@" 3>&-
+}
+
+# hrun ARGS...: like bats' `run hull ARGS...` but stdout and stderr go to
+# files instead of pipes, so a container that keeps running (create, run -d)
+# cannot make the test wait for EOF.  Sets status, output, lines, stderr,
+# stderr_lines.  stdin is /dev/null.
+hrun() {
+	HRUN_N=$((${HRUN_N:-0} + 1))
+	local o="$HULL_TEST_DIR/hrun.$HRUN_N.out" e="$HULL_TEST_DIR/hrun.$HRUN_N.err"
+	status=0
+	hull "$@" >"$o" 2>"$e" </dev/null || status=$?
+	output="$(cat "$o")"
+	stderr="$(cat "$e")"
+	mapfile -t lines <<<"$output"
+	[ -n "$output" ] || lines=()
+	mapfile -t stderr_lines <<<"$stderr"
+	[ -n "$stderr" ] || stderr_lines=()
+	HRUN_OUT="$o" HRUN_ERR="$e"
+	echo "# hull $* -> status $status" >&2
+	[ -z "$output" ] || printf '# stdout: %s\n' "$output" >&2
+	[ -z "$stderr" ] || printf '# stderr: %s\n' "$stderr" >&2
+	return 0
+}
+
+# hull_bg OUTFILE ARGS...: start `hull ARGS...` in the background (no shell
+# in between, so signals sent to $HULL_BG_PID reach hull itself).  stdout
+# goes to OUTFILE, stderr to OUTFILE.err.
+hull_bg() {
+	local out="$1"
+	shift
+	HULL_TEST_MARK="$HULL_TEST_DIR" "$HULL" --root "$HULL_ROOT" "$@" \
+		>"$out" 2>"$out.err" </dev/null 3>&- &
+	HULL_BG_PID=$!
+	HULL_BG_PIDS+=("$HULL_BG_PID")
+}
+
+# create_ct [ID] [extra create args]: `hull create` with the test bundle,
+# container stdio to files ($HULL_TEST_DIR/ID.out / ID.err); fails the test
+# if create fails.
+create_ct() {
+	local id="${1:-$CID}"
+	shift || true
+	hull create -b "$BUNDLE" "$@" "$id" \
+		>"$HULL_TEST_DIR/$id.out" 2>"$HULL_TEST_DIR/$id.err" </dev/null || {
+		echo "create $id failed: $(cat "$HULL_TEST_DIR/$id.err")" >&2
+		return 1
+	}
+}
+
+# run_ct_detached [ID]: create + start.
+run_ct_detached() {
+	local id="${1:-$CID}"
+	create_ct "$id" && hull start "$id"
+}
+
+# ------------------------------------------------------------ small helpers
+
+# retry TRIES DELAY CMD...: run CMD until it succeeds, at most TRIES times.
+retry() {
+	local tries="$1" delay="$2" i
+	shift 2
+	for ((i = 0; i < tries; i++)); do
+		"$@" && return 0
+		sleep "$delay"
+	done
+	echo "retry: gave up on: $*" >&2
+	return 1
+}
+
+ct_status() { hull state "${1:-$CID}" 2>/dev/null | jq -r .status; }
+ct_pid() { hull state "${1:-$CID}" 2>/dev/null | jq -r .pid; }
+
+status_is() { [ "$(ct_status "$1")" = "$2" ]; }
+
+# wait_status ID STATUS: wait (up to ~5s) for the container to reach STATUS.
+wait_status() { retry 100 0.05 status_is "$1" "$2"; }
+
+# wait_file FILE: wait (up to ~5s) for FILE to exist and be non-empty.
+wait_file() { retry 100 0.05 test -s "$1"; }
+
+# wait_grep PATTERN FILE: wait (up to ~5s) for PATTERN to appear in FILE.
+wait_grep() { retry 100 0.05 grep -q -- "$1" "$2"; }
+
+# pid_alive PID: the process exists and is not a zombie.
+pid_alive() {
+	[ -n "$1" ] && [ "$1" != 0 ] && [ -e "/proc/$1" ] || return 1
+	local st
+	st="$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null)" || return 1
+	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+pid_dead() { ! pid_alive "$1"; }
+
+# ns_of PID TYPE: the namespace link ("net:[4026531840]") of a process.
+ns_of() { readlink "/proc/$1/ns/$2"; }
+
+# cgroup_dirs PID: the host directories of every cgroup the process is in
+# (v1: /sys/fs/cgroup/<controller>/<path>, v2: /sys/fs/cgroup/unified/<path>).
+cgroup_dirs() {
+	local line hier ctrls path c d
+	while IFS= read -r line; do
+		hier="${line%%:*}"
+		line="${line#*:}"
+		ctrls="${line%%:*}"
+		path="${line#*:}"
+		if [ "$hier" = 0 ] && [ -z "$ctrls" ]; then
+			d="/sys/fs/cgroup/unified$path"
+			[ -d "/sys/fs/cgroup/unified" ] || d="/sys/fs/cgroup$path"
+			echo "$d"
+			continue
+		fi
+		# "name=systemd" lives in /sys/fs/cgroup/systemd; "cpu,cpuacct" may
+		# be mounted as one directory or as links per controller.
+		d=""
+		for c in "${ctrls#name=}" "${ctrls%%,*}"; do
+			if [ -d "/sys/fs/cgroup/$c" ]; then
+				d="/sys/fs/cgroup/$c$path"
+				break
+			fi
+		done
+		[ -n "$d" ] && echo "$d"
+	done <"/proc/$1/cgroup"
+}
+
+# host cgroup directories named like this test's containers
+leftover_cgroups() {
+	find /sys/fs/cgroup -maxdepth 6 -type d -name "${1:-$CID}*" 2>/dev/null
+}
+
+# mounts (host mount namespace) whose mount point or root mentions STRING
+host_mounts_mentioning() {
+	grep -F -- "$1" /proc/self/mountinfo || true
+}
+
+# processes carrying this test's marker (hull itself, its helpers, containers)
+marked_pids() {
+	local f p
+	for f in $(grep -lzxF "HULL_TEST_MARK=$HULL_TEST_DIR" /proc/[0-9]*/environ 2>/dev/null); do
+		p="${f#/proc/}"
+		p="${p%/environ}"
+		[ "$p" = "$$" ] || [ "$p" = "$BASHPID" ] && continue
+		pid_alive "$p" && echo "$p"
+	done
+	return 0
+}
+
+# assert_nothing_left [ID]: no state, no cgroup, no mount, no process.
+assert_nothing_left() {
+	local id="${1:-$CID}" left
+	if [ -e "$HULL_ROOT/$id" ]; then
+		echo "state directory left: $HULL_ROOT/$id" >&2
+		return 1
+	fi
+	left="$(leftover_cgroups "$id")"
+	if [ -n "$left" ]; then
+		echo "cgroup directories left: $left" >&2
+		return 1
+	fi
+	left="$(host_mounts_mentioning "$BUNDLE")"
+	if [ -n "$left" ]; then
+		echo "mounts left: $left" >&2
+		return 1
+	fi
+	# a process may take a moment to be reaped
+	if ! retry 40 0.05 test -z "$(marked_pids)"; then
+		echo "processes left: $(marked_pids | xargs -r ps -o pid,args -p)" >&2
+		return 1
+	fi
+	if [ -n "$(hull list -q 2>/dev/null | grep -xF "$id")" ]; then
+		echo "hull list still shows $id" >&2
+		return 1
+	fi
+}
+
+# assert_one_line_error [WORD...]: stderr (of hrun or run --separate-stderr)
+# is exactly one non-empty line and mentions every WORD.
+assert_one_line_error() {
+	local w n=0 l
+	for l in "${stderr_lines[@]}"; do
+		[ -n "$l" ] && n=$((n + 1))
+	done
+	if [ "$n" -ne 1 ]; then
+		echo "expected exactly one line of error, got $n: $stderr" >&2
+		return 1
+	fi
+	for w in "$@"; do
+		if [[ "$stderr" != *"$w"* ]]; then
+			echo "error does not mention '$w': $stderr" >&2
+			return 1
+		fi
+	done
+}
+
+# ------------------------------------------------------------------ bundles
+
+# The default config.json, used only if `$HULL spec` fails.  Same content as
+# the one `runc spec` writes.
+default_config() {
+	cat <<'EOF'
+{
+	"ociVersion": "1.0.2-dev",
+	"process": {
+		"terminal": true,
+		"user": { "uid": 0, "gid": 0 },
+		"args": [ "sh" ],
+		"env": [
+			"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+			"TERM=xterm"
+		],
+		"cwd": "/",
+		"capabilities": {
+			"bounding": [ "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" ],
+			"effective": [ "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" ],
+			"permitted": [ "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" ],
+			"ambient": [ "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" ]
+		},
+		"rlimits": [ { "type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024 } ],
+		"noNewPrivileges": true
+	},
+	"root": { "path": "rootfs", "readonly": true },
+	"hostname": "runc",
+	"mounts": [
+		{ "destination": "/proc", "type": "proc", "source": "proc" },
+		{ "destination": "/dev", "type": "tmpfs", "source": "tmpfs",
+		  "options": [ "nosuid", "strictatime", "mode=755", "size=65536k" ] },
+		{ "destination": "/dev/pts", "type": "devpts", "source": "devpts",
+		  "options": [ "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5" ] },
+		{ "destination": "/dev/shm", "type": "tmpfs", "source": "shm",
+		  "options": [ "nosuid", "noexec", "nodev", "mode=1777", "size=65536k" ] },
+		{ "destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue",
+		  "options": [ "nosuid", "noexec", "nodev" ] },
+		{ "destination": "/sys", "type": "sysfs", "source": "sysfs",
+		  "options": [ "nosuid", "noexec", "nodev", "ro" ] },
+		{ "destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
+		  "options": [ "nosuid", "noexec", "nodev", "relatime", "ro" ] }
+	],
+	"linux": {
+		"resources": { "devices": [ { "allow": false, "access": "rwm" } ] },
+		"namespaces": [
+			{ "type": "pid" }, { "type": "network" }, { "type": "ipc" },
+			{ "type": "uts" }, { "type": "mount" }
+		],
+		"maskedPaths": [
+			"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
+			"/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+			"/proc/sched_debug", "/sys/firmware", "/proc/scsi"
+		],
+		"readonlyPaths": [
+			"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"
+		]
+	}
+}
+EOF
+}
+
+# build_template DIR: a busybox rootfs in DIR (done once per .bats file).
+build_template() {
+	local dir="$1" a
+	mkdir -p "$dir"/{bin,proc,sys,dev,tmp,etc,root}
+	chmod 1777 "$dir/tmp"
+	chmod 0700 "$dir/root"
+	cp "$BUSYBOX" "$dir/bin/busybox"
+	for a in $("$BUSYBOX" --list); do
+		[ "$a" = busybox ] && continue
+		ln -s busybox "$dir/bin/$a"
+	done
+	cat >"$dir/etc/passwd" <<'EOF'
+root:x:0:0:root:/root:/bin/sh
+user:x:1000:1000:user:/tmp:/bin/sh
+nobody:x:65534:65534:nobody:/nonexistent:/bin/false
+EOF
+	cat >"$dir/etc/group" <<'EOF'
+root:x:0:
+user:x:1000:
+nogroup:x:65534:
+EOF
+	# the default config.json, made by the runtime itself when it can
+	local cfgdir="$dir.cfg"
+	mkdir -p "$cfgdir"
+	if ! (cd "$cfgdir" && "$HULL" spec >/dev/null 2>&1) || ! jq -e . "$cfgdir/config.json" >/dev/null 2>&1; then
+		default_config >"$cfgdir/config.json"
+	fi
+}
+
+# make_bundle [DIR [ARG...]]: a fresh bundle (default $HULL_TEST_DIR/bundle)
+# with a private copy of the template rootfs.  Sets BUNDLE, ROOTFS, CONFIG.
+# config.json: the default spec (from `$HULL spec`) with terminal false,
+# root.readonly false, the test marker added to process.env and process.args
+# ARG... (default `sleep 100`; change them later with set_args / set_sh).
+make_bundle() {
+	local dir="${1:-$HULL_TEST_DIR/bundle}"
+	shift || true
+	[ -d "$HULL_TEMPLATE" ] || build_template "$HULL_TEMPLATE"
+	mkdir -p "$dir"
+	# hardlinks: busybox is never written to; etc/ gets private copies
+	cp -al "$HULL_TEMPLATE" "$dir/rootfs"
+	rm -rf "$dir/rootfs/etc"
+	cp -a "$HULL_TEMPLATE/etc" "$dir/rootfs/etc"
+	BUNDLE="$(cd "$dir" && pwd)"
+	ROOTFS="$BUNDLE/rootfs"
+	CONFIG="$BUNDLE/config.json"
+	jq --arg mark "HULL_TEST_MARK=$HULL_TEST_DIR" '
+		.process.terminal = false
+		| .root.readonly = false
+		| .process.args = ["sleep", "100"]
+		| .process.env += [$mark]' \
+		"$HULL_TEMPLATE.cfg/config.json" >"$CONFIG"
+	[ $# -eq 0 ] || set_args "$@"
+}
+
+# set_cfg FILTER [jq args...]: edit $CONFIG in place with jq.
+set_cfg() {
+	local filter="$1" tmp="$CONFIG.tmp"
+	shift
+	jq "$@" "$filter" "$CONFIG" >"$tmp" && mv "$tmp" "$CONFIG"
+}
+
+# set_args ARG...: process.args (any strings, also ones starting with "-").
+set_args() {
+	local a=() i=0 x
+	for x in "$@"; do
+		a+=(--arg "a$i" "$x")
+		i=$((i + 1))
+	done
+	set_cfg '.process.args = [range($n) as $i | $ARGS.named["a\($i)"]]' --argjson n "$i" "${a[@]}"
+}
+
+# set_sh 'SCRIPT': process.args = ["sh", "-c", SCRIPT].
+set_sh() { set_args sh -c "$1"; }
+
+# add_ns TYPE [PATH] / del_ns TYPE
+add_ns() {
+	if [ -n "${2:-}" ]; then
+		set_cfg '.linux.namespaces = ([.linux.namespaces[] | select(.type != $t)] + [{type: $t, path: $p}])' \
+			--arg t "$1" --arg p "$2"
+	else
+		set_cfg '.linux.namespaces = ([.linux.namespaces[] | select(.type != $t)] + [{type: $t}])' --arg t "$1"
+	fi
+}
+del_ns() { set_cfg '.linux.namespaces |= map(select(.type != $t))' --arg t "$1"; }
+
+# add_mount JSON: append a mount object.
+add_mount() { set_cfg ".mounts += [$1]"; }
+
+# ------------------------------------------------------------ setup/teardown
+
+common_setup_file() {
+	export HULL_TEMPLATE="$BATS_FILE_TMPDIR/template"
+	[ -d "$HULL_TEMPLATE" ] || build_template "$HULL_TEMPLATE"
+}
+
+common_setup() {
+	if [ ! -x "$HULL" ]; then
+		echo "runtime under test not found: HULL=$HULL" >&2
+		return 1
+	fi
+	: "${HULL_TEMPLATE:=$BATS_FILE_TMPDIR/template}"
+	# a world-traversable directory: rootfs paths must be reachable by the
+	# unprivileged host ids of user-namespaced containers.
+	HULL_TEST_DIR="$(mktemp -d "${HULL_TEST_TMP:-/tmp}/hull-it.XXXXXX")"
+	chmod 0755 "$HULL_TEST_DIR"
+	HULL_ROOT="$HULL_TEST_DIR/state"
+	HULL_BG_PIDS=()
+	HRUN_N=0
+	# unique on this host even when several suites run at once: the
+	# random part of the (existing) test directory's name
+	CID="hit${BATS_SUITE_TEST_NUMBER:-0}-${HULL_TEST_DIR##*.}"
+	make_bundle
+}
+
+common_teardown() {
+	[ -n "${HULL_TEST_DIR:-}" ] && [ -d "$HULL_TEST_DIR" ] || return 0
+	local id p m i
+	# containers the runtime knows about
+	for id in $(hull list -q 2>/dev/null) $(ls "$HULL_ROOT" 2>/dev/null); do
+		hull delete -f "$id" >/dev/null 2>&1 || true
+	done
+	# background hull processes and anything else carrying the marker
+	for p in "${HULL_BG_PIDS[@]}"; do
+		kill -9 "$p" 2>/dev/null || true
+	done
+	for i in 1 2 3; do
+		p="$(marked_pids)"
+		[ -z "$p" ] && break
+		kill -9 $p 2>/dev/null || true
+		sleep 0.05
+	done
+	for p in "${HULL_BG_PIDS[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	# mounts leaked into the host namespace
+	awk -v d="$HULL_TEST_DIR" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo |
+		sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+	# cgroups left by a failed delete
+	find /sys/fs/cgroup -maxdepth 6 -depth -type d -name "${CID}*" \
+		-exec rmdir {} \; 2>/dev/null || true
+	rm -rf "$HULL_TEST_DIR" 2>/dev/null || true
+}
+
+setup_file() { common_setup_file; }
+setup() { common_setup; }
+teardown() { common_teardown; }

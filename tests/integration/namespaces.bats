@@ -1,0 +1,258 @@
+#!/usr/bin/env bats
+# linux.namespaces: new ones, joined ones, and what the program sees.
+
+load helpers
+
+# ns_inside TYPE...: run the container printing "TYPE LINK" for each type.
+ns_inside() {
+	local script="" t
+	for t in "$@"; do
+		script="$script echo $t \$(readlink /proc/self/ns/$t);"
+	done
+	set_sh "$script"
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+inside_link() { awk -v t="$1" '$1 == t {print $2}' <<<"$output"; }
+
+@test "pid: the program is pid 1 and sees only its own processes" {
+	set_sh 'echo "pid=$$"; sleep 100 & ps -o pid,comm; echo "ns $(readlink /proc/self/ns/pid)"'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "pid=1" ]
+	# ps: header + sh (1) + sleep + ps
+	procs="$(grep -cE '^ *[0-9]+ ' <<<"$output")"
+	[ "$procs" -eq 3 ]
+	grep -qE '^ *1 +sh$' <<<"$output"
+	[ "$(awk '$1 == "ns" {print $2}' <<<"$output")" != "$(ns_of $$ pid)" ]
+}
+
+@test "pid: the host sees the container init under another pid" {
+	set_sh 'echo $$ > /tmp/mypid; sleep 100'
+	run_ct_detached
+	retry 100 0.05 test -s "$ROOTFS/tmp/mypid"
+	[ "$(cat "$ROOTFS/tmp/mypid")" = 1 ]
+	pid="$(ct_pid)"
+	[ "$pid" != 1 ]
+	# NSpid: host pid, then 1 in the container's namespace
+	grep -E "^NSpid:\s+$pid\s+1$" "/proc/$pid/status"
+}
+
+@test "pid: without a pid namespace the program is not pid 1" {
+	del_ns pid
+	ns_inside pid
+	[ "$(inside_link pid)" = "$(ns_of $$ pid)" ]
+	set_sh 'echo $$'
+	run hull run -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" != 1 ]
+}
+
+@test "namespaces in the config are new, the others are the host's" {
+	set_cfg '.linux.namespaces = [{"type": "pid"}, {"type": "network"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"}]'
+	ns_inside pid net ipc uts mnt cgroup user
+	for t in pid net ipc uts mnt; do
+		[ -n "$(inside_link $t)" ]
+		[ "$(inside_link $t)" != "$(ns_of $$ $t)" ]
+	done
+	for t in cgroup user; do
+		[ "$(inside_link $t)" = "$(ns_of $$ $t)" ]
+	done
+}
+
+@test "uts: hostname and domainname from the config" {
+	set_cfg '.hostname = "box-one" | .domainname = "example.test"'
+	set_sh 'hostname; cat /proc/sys/kernel/domainname; readlink /proc/self/ns/uts'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = box-one ]
+	[ "${lines[1]}" = example.test ]
+	[ "${lines[2]}" != "$(ns_of $$ uts)" ]
+	# the host is untouched
+	[ "$(hostname)" != box-one ]
+}
+
+@test "ipc: a new namespace does not see the host's SysV objects" {
+	msqid="$(ipcmk -Q -p 0600 2>/dev/null | grep -oE '[0-9]+$' || true)"
+	[ -n "$msqid" ]
+	set_sh 'cat /proc/sysvipc/msg; echo "ns $(readlink /proc/self/ns/ipc)"'
+	run hull run -b "$BUNDLE" "$CID"
+	ipcrm -q "$msqid" || true
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# only the header line of /proc/sysvipc/msg
+	[ "$(grep -c . <<<"$output")" -eq 2 ]
+	[ "$(awk '$1 == "ns" {print $2}' <<<"$output")" != "$(ns_of $$ ipc)" ]
+}
+
+@test "net: a new network namespace has only lo" {
+	set_sh 'ls /sys/class/net; tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " "; echo "ns $(readlink /proc/self/ns/net)"'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = lo ]
+	[ "${lines[1]}" = lo ]
+	[ "${#lines[@]}" -eq 3 ]
+	[ "$(awk '$1 == "ns" {print $2}' <<<"$output")" != "$(ns_of $$ net)" ]
+}
+
+@test "net: without a network namespace the host's interfaces are visible" {
+	del_ns network
+	# sysfs cannot be mounted for a netns the container does not own
+	set_cfg '.mounts |= map(select(.destination != "/sys" and .destination != "/sys/fs/cgroup"))'
+	set_sh 'tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " " | sort; echo "ns $(readlink /proc/self/ns/net)"'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(awk '$1 == "ns" {print $2}' <<<"$output")" = "$(ns_of $$ net)" ]
+	host="$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | sort)"
+	[ "$(grep -v '^ns ' <<<"$output")" = "$host" ]
+}
+
+@test "mount: container mounts are invisible on the host" {
+	set_sh 'touch /tmp/ready; sleep 100'
+	run_ct_detached
+	retry 100 0.05 test -e "$ROOTFS/tmp/ready"
+	pid="$(ct_pid)"
+	[ "$(ns_of "$pid" mnt)" != "$(ns_of $$ mnt)" ]
+	# /proc, /dev, /sys ... of the container are not in the host's table
+	[ -z "$(host_mounts_mentioning "$ROOTFS")" ]
+	# but they are in the container's
+	grep -q " /proc " "/proc/$pid/mountinfo"
+}
+
+@test "cgroup: with a cgroup namespace /proc/self/cgroup shows /" {
+	add_ns cgroup
+	set_sh 'cat /proc/self/cgroup; echo "ns $(readlink /proc/self/ns/cgroup)"'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	n=0
+	while IFS= read -r l; do
+		case "$l" in
+		ns\ *) continue ;;
+		esac
+		[[ "$l" == *:/ ]]
+		n=$((n + 1))
+	done <<<"$output"
+	[ "$n" -gt 0 ]
+	[ "$(awk '$1 == "ns" {print $2}' <<<"$output")" != "$(ns_of $$ cgroup)" ]
+}
+
+@test "cgroup: without a cgroup namespace the container's cgroup path is visible" {
+	del_ns cgroup
+	set_sh 'cat /proc/self/cgroup'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# the container lives in its own cgroup, named after it
+	grep -q "$CID" <<<"$output"
+}
+
+@test "user: uid/gid mappings" {
+	add_ns user
+	set_cfg '.linux.uidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 300000, "size": 65536}]'
+	set_sh 'id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map; readlink /proc/self/ns/user; touch /tmp/ready; sleep 100'
+	run_ct_detached
+	retry 100 0.05 test -e "$ROOTFS/tmp/ready"
+	pid="$(ct_pid)"
+	out="$(cat "$HULL_TEST_DIR/$CID.out")"
+	echo "$out"
+	mapfile -t l <<<"$out"
+	[ "${l[0]}" = 0 ]
+	[ "${l[1]}" = 0 ]
+	[ "$(echo ${l[2]})" = "0 200000 65536" ]
+	[ "$(echo ${l[3]})" = "0 300000 65536" ]
+	[ "${l[4]}" != "$(ns_of $$ user)" ]
+	[ "${l[4]}" = "$(ns_of "$pid" user)" ]
+	# the host sees the mapped ids
+	grep -E '^Uid:\s+200000\s+200000\s+200000\s+200000$' "/proc/$pid/status"
+	grep -E '^Gid:\s+300000\s+300000\s+300000\s+300000$' "/proc/$pid/status"
+}
+
+@test "user: process.user is mapped too" {
+	add_ns user
+	set_cfg '.linux.uidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+		| .process.user = {"uid": 1000, "gid": 1000}'
+	set_sh 'id -u; id -g; touch /tmp/ready; sleep 100'
+	run_ct_detached
+	retry 100 0.05 test -e "$ROOTFS/tmp/ready"
+	pid="$(ct_pid)"
+	[ "$(cat "$HULL_TEST_DIR/$CID.out")" = "$(printf '1000\n1000')" ]
+	grep -E '^Uid:\s+201000\s' "/proc/$pid/status"
+	grep -E '^Gid:\s+201000\s' "/proc/$pid/status"
+}
+
+@test "time: timeOffsets shift boottime and monotonic clocks" {
+	[ -e /proc/self/ns/time ] || skip "kernel without time namespaces"
+	add_ns time
+	set_cfg '.linux.timeOffsets = {"boottime": {"secs": 31536000, "nanosecs": 0}, "monotonic": {"secs": 86400, "nanosecs": 0}}'
+	set_sh 'cut -d. -f1 /proc/uptime; cat /proc/self/timens_offsets; readlink /proc/self/ns/time'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	host_up="$(cut -d. -f1 /proc/uptime)"
+	up="${lines[0]}"
+	[ "$up" -ge $((host_up + 31536000 - 5)) ]
+	[ "$up" -le $((host_up + 31536000 + 5)) ]
+	grep -qE '^monotonic\s+86400\s+0$' <<<"$output"
+	grep -qE '^boottime\s+31536000\s+0$' <<<"$output"
+	[ "${lines[-1]}" != "$(ns_of $$ time)" ]
+}
+
+@test "join: network, uts and ipc namespaces of another container by path" {
+	set_cfg '.hostname = "first-ct"'
+	set_sh 'touch /tmp/ready; sleep 100'
+	run_ct_detached "$CID-1"
+	retry 100 0.05 test -e "$ROOTFS/tmp/ready"
+	pid1="$(ct_pid "$CID-1")"
+
+	make_bundle "$HULL_TEST_DIR/bundle2"
+	add_ns network "/proc/$pid1/ns/net"
+	add_ns uts "/proc/$pid1/ns/uts"
+	add_ns ipc "/proc/$pid1/ns/ipc"
+	set_cfg 'del(.hostname)'
+	set_sh 'echo "net $(readlink /proc/self/ns/net)"; echo "uts $(readlink /proc/self/ns/uts)"
+		echo "ipc $(readlink /proc/self/ns/ipc)"; echo "pid $(readlink /proc/self/ns/pid)"; echo "host $(hostname)"'
+	run hull run -b "$BUNDLE" "$CID-2"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(inside_link net)" = "$(ns_of "$pid1" net)" ]
+	[ "$(inside_link uts)" = "$(ns_of "$pid1" uts)" ]
+	[ "$(inside_link ipc)" = "$(ns_of "$pid1" ipc)" ]
+	[ "$(inside_link host)" = first-ct ]
+	# the pid namespace was not joined: a new one
+	[ "$(inside_link pid)" != "$(ns_of "$pid1" pid)" ]
+	[ "$(inside_link pid)" != "$(ns_of $$ pid)" ]
+}
+
+@test "join: a pid namespace by path shows the other container's processes" {
+	set_sh 'touch /tmp/ready; exec sleep 100'
+	run_ct_detached "$CID-1"
+	retry 100 0.05 test -e "$ROOTFS/tmp/ready"
+	pid1="$(ct_pid "$CID-1")"
+
+	make_bundle "$HULL_TEST_DIR/bundle2"
+	add_ns pid "/proc/$pid1/ns/pid"
+	set_sh 'readlink /proc/self/ns/pid; cat /proc/1/comm; echo $$'
+	run hull run -b "$BUNDLE" "$CID-2"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$(ns_of "$pid1" pid)" ]
+	[ "${lines[1]}" = sleep ]
+	[ "${lines[2]}" != 1 ]
+}
+
+@test "join: the host's network namespace by path" {
+	add_ns network "/proc/$$/ns/net"
+	set_cfg '.mounts |= map(select(.destination != "/sys" and .destination != "/sys/fs/cgroup"))'
+	ns_inside net uts
+	[ "$(inside_link net)" = "$(ns_of $$ net)" ]
+	[ "$(inside_link uts)" != "$(ns_of $$ uts)" ]
+}

@@ -1,0 +1,371 @@
+#!/usr/bin/env bats
+# The "process" object and the process-related parts of "linux".
+
+load helpers
+
+# capability numbers
+CAP_CHOWN=0 CAP_KILL=5 CAP_NET_BIND_SERVICE=10 CAP_SYS_ADMIN=21 CAP_AUDIT_WRITE=29
+
+mask() {
+	local m=0 c
+	for c in "$@"; do m=$((m | (1 << c))); done
+	printf '%016x' "$m"
+}
+
+capline() { awk -v k="$1:" '$1 == k {print $2}' <<<"$output"; }
+
+@test "args are passed verbatim, without a shell" {
+	set_args echo 'a  b' '$HOME' '*' "it's"
+	run hull run -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = "a  b \$HOME * it's" ]
+}
+
+@test "args[0] as an absolute path" {
+	set_args /bin/echo absolute
+	run hull run -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = absolute ]
+}
+
+@test "args[0] is looked up in the PATH of process.env" {
+	mkdir -p "$ROOTFS/opt/tools"
+	printf '#!/bin/sh\necho custom-tool\n' >"$ROOTFS/opt/tools/mytool"
+	chmod 755 "$ROOTFS/opt/tools/mytool"
+	set_cfg '.process.env = (.process.env | map(select(startswith("PATH=") | not))) + ["PATH=/opt/tools:/bin"]'
+	set_args mytool
+	run hull run -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = custom-tool ]
+}
+
+@test "env is exactly process.env, nothing leaks from hull's environment" {
+	set_cfg '.process.env += ["FOO=bar baz", "EMPTY=", "WITH_EQ=a=b"]'
+	set_args env
+	HULL_LEAK_CHECK=leaked run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -qx 'FOO=bar baz' <<<"$output"
+	grep -qx 'EMPTY=' <<<"$output"
+	grep -qx 'WITH_EQ=a=b' <<<"$output"
+	grep -q '^PATH=' <<<"$output"
+	! grep -q 'HULL_LEAK_CHECK' <<<"$output"
+	! grep -q '^BATS_' <<<"$output"
+}
+
+@test "cwd is the working directory" {
+	mkdir -p "$ROOTFS/work/dir"
+	set_cfg '.process.cwd = "/work/dir"'
+	set_args pwd
+	run hull run -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = /work/dir ]
+}
+
+@test "a missing cwd is created inside the rootfs" {
+	set_cfg '.process.cwd = "/does/not/exist"'
+	set_sh 'pwd; touch here'
+	run hull run -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = /does/not/exist ]
+	[ -f "$ROOTFS/does/not/exist/here" ]
+	[ ! -e /does/not/exist ]
+}
+
+@test "user: uid, gid and additionalGids" {
+	set_cfg '.process.user = {"uid": 1000, "gid": 1000, "additionalGids": [5, 65534]}'
+	set_sh 'id -u; id -g; grep ^Groups: /proc/self/status; grep ^Uid: /proc/self/status; grep ^Gid: /proc/self/status'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 1000 ]
+	[ "${lines[1]}" = 1000 ]
+	[ "$(echo ${lines[2]})" = "Groups: 5 65534" ]
+	[ "$(echo ${lines[3]})" = "Uid: 1000 1000 1000 1000" ]
+	[ "$(echo ${lines[4]})" = "Gid: 1000 1000 1000 1000" ]
+}
+
+@test "user: no supplementary groups unless asked" {
+	set_cfg '.process.user = {"uid": 65534, "gid": 65534}'
+	set_sh 'id -u; grep ^Groups: /proc/self/status'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 65534 ]
+	[ "$(echo ${lines[1]})" = "Groups:" ]
+}
+
+@test "user: a non-root user cannot write root's files" {
+	set_cfg '.process.user = {"uid": 1000, "gid": 1000}'
+	set_sh 'if touch /root/x 2>/dev/null; then echo WROTE; else echo denied; fi; touch /tmp/mine; stat -c "%u:%g" /tmp/mine'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = denied ]
+	[ "${lines[1]}" = 1000:1000 ]
+	[ "$(stat -c %u:%g "$ROOTFS/tmp/mine")" = 1000:1000 ]
+}
+
+@test "umask from process.user.umask" {
+	set_cfg '.process.user.umask = 63'
+	set_sh 'umask; touch /tmp/f; mkdir /tmp/d; stat -c %a /tmp/f /tmp/d'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 0077 ]
+	[ "${lines[1]}" = 600 ]
+	[ "${lines[2]}" = 700 ]
+}
+
+@test "umask defaults to 0022" {
+	set_cfg 'del(.process.user.umask)'
+	set_sh 'umask'
+	(umask 0077 && hull run -b "$BUNDLE" "$CID" >"$HULL_TEST_DIR/out")
+	[ "$(cat "$HULL_TEST_DIR/out")" = 0022 ]
+}
+
+@test "rlimits: RLIMIT_NOFILE soft and hard" {
+	hard="$(ulimit -Hn)"
+	[ "$hard" = unlimited ] || [ "$hard" -ge 600 ] || skip "host hard limit $hard too low"
+	set_cfg '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 500, "hard": 600}]'
+	set_sh 'ulimit -Sn; ulimit -Hn'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 500 ]
+	[ "${lines[1]}" = 600 ]
+}
+
+@test "rlimits: several limits, and the ones not listed are inherited" {
+	set_cfg '.process.rlimits = [
+		{"type": "RLIMIT_CORE", "soft": 0, "hard": 0},
+		{"type": "RLIMIT_NOFILE", "soft": 256, "hard": 512},
+		{"type": "RLIMIT_FSIZE", "soft": 1048576, "hard": 2097152}
+	]'
+	set_sh 'grep -E "^Max (core file size|open files|file size|stack size) " /proc/self/limits'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(grep 'core file size' <<<"$output" | awk '{print $5, $6}')" = "0 0" ]
+	[ "$(grep 'open files' <<<"$output" | awk '{print $4, $5}')" = "256 512" ]
+	[ "$(grep 'Max file size' <<<"$output" | awk '{print $4, $5}')" = "1048576 2097152" ]
+	# stack is not in the config: same as hull's own
+	host_stack="$(grep '^Max stack size' /proc/self/limits | awk '{print $4, $5}')"
+	[ "$(grep 'stack size' <<<"$output" | awk '{print $4, $5}')" = "$host_stack" ]
+}
+
+@test "noNewPrivileges true" {
+	set_cfg '.process.noNewPrivileges = true'
+	set_sh 'grep ^NoNewPrivs: /proc/self/status'
+	run hull run -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(echo $output)" = "NoNewPrivs: 1" ]
+}
+
+@test "noNewPrivileges false" {
+	set_cfg '.process.noNewPrivileges = false'
+	set_sh 'grep ^NoNewPrivs: /proc/self/status'
+	run hull run -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(echo $output)" = "NoNewPrivs: 0" ]
+}
+
+@test "oomScoreAdj" {
+	set_cfg '.process.oomScoreAdj = 123'
+	set_sh 'cat /proc/self/oom_score_adj'
+	run hull run -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = 123 ]
+}
+
+@test "capabilities: the five sets (root, noNewPrivileges)" {
+	set_cfg '.process.noNewPrivileges = true | .process.user = {"uid": 0, "gid": 0}
+		| .process.capabilities = {
+			"bounding": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_SYS_ADMIN"],
+			"permitted": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+			"effective": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+			"inheritable": ["CAP_CHOWN", "CAP_NET_BIND_SERVICE"],
+			"ambient": ["CAP_NET_BIND_SERVICE"]}'
+	set_sh 'grep ^Cap /proc/self/status'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(capline CapBnd)" = "$(mask $CAP_CHOWN $CAP_KILL $CAP_NET_BIND_SERVICE $CAP_SYS_ADMIN)" ]
+	[ "$(capline CapPrm)" = "$(mask $CAP_CHOWN $CAP_KILL $CAP_NET_BIND_SERVICE)" ]
+	[ "$(capline CapEff)" = "$(mask $CAP_CHOWN $CAP_KILL $CAP_NET_BIND_SERVICE)" ]
+	[ "$(capline CapInh)" = "$(mask $CAP_CHOWN $CAP_NET_BIND_SERVICE)" ]
+	[ "$(capline CapAmb)" = "$(mask $CAP_NET_BIND_SERVICE)" ]
+	# cross-check one mask with capsh
+	capsh --decode="$(capline CapBnd)" | grep -q 'cap_chown,cap_kill,cap_net_bind_service,cap_sys_admin'
+}
+
+@test "capabilities: non-root user keeps exactly the ambient set" {
+	# after execve a non-root process has permitted = effective = ambient
+	set_cfg '.process.user = {"uid": 1000, "gid": 1000}
+		| .process.capabilities = {
+			"bounding": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_AUDIT_WRITE"],
+			"permitted": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+			"effective": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+			"inheritable": ["CAP_KILL", "CAP_NET_BIND_SERVICE"],
+			"ambient": ["CAP_KILL", "CAP_NET_BIND_SERVICE"]}'
+	set_sh 'grep ^Cap /proc/self/status'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(capline CapBnd)" = "$(mask $CAP_CHOWN $CAP_KILL $CAP_NET_BIND_SERVICE $CAP_AUDIT_WRITE)" ]
+	[ "$(capline CapInh)" = "$(mask $CAP_KILL $CAP_NET_BIND_SERVICE)" ]
+	[ "$(capline CapAmb)" = "$(mask $CAP_KILL $CAP_NET_BIND_SERVICE)" ]
+	[ "$(capline CapPrm)" = "$(mask $CAP_KILL $CAP_NET_BIND_SERVICE)" ]
+	[ "$(capline CapEff)" = "$(mask $CAP_KILL $CAP_NET_BIND_SERVICE)" ]
+}
+
+@test "capabilities: non-root user without ambient has none" {
+	set_cfg '.process.user = {"uid": 1000, "gid": 1000}
+		| .process.capabilities = {
+			"bounding": ["CAP_CHOWN", "CAP_KILL"], "permitted": ["CAP_CHOWN", "CAP_KILL"],
+			"effective": ["CAP_CHOWN", "CAP_KILL"]}'
+	set_sh 'grep ^Cap /proc/self/status'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(capline CapBnd)" = "$(mask $CAP_CHOWN $CAP_KILL)" ]
+	[ "$(capline CapPrm)" = 0000000000000000 ]
+	[ "$(capline CapEff)" = 0000000000000000 ]
+	[ "$(capline CapAmb)" = 0000000000000000 ]
+}
+
+@test "capabilities: empty sets drop everything" {
+	set_cfg '.process.noNewPrivileges = true
+		| .process.capabilities = {"bounding": [], "permitted": [], "effective": [], "inheritable": [], "ambient": []}'
+	set_sh 'grep ^Cap /proc/self/status; if chown 1000 /tmp 2>/dev/null; then echo CHOWN-OK; else echo chown-denied; fi'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	for s in CapInh CapPrm CapEff CapBnd CapAmb; do
+		[ "$(capline $s)" = 0000000000000000 ]
+	done
+	grep -qx chown-denied <<<"$output"
+}
+
+@test "capabilities: a granted capability works, a missing one does not" {
+	set_cfg '.process.capabilities = {
+		"bounding": ["CAP_CHOWN"], "permitted": ["CAP_CHOWN"], "effective": ["CAP_CHOWN"]}'
+	set_sh 'chown 1000 /tmp/f 2>/dev/null; touch /tmp/f; chown 1000 /tmp/f && echo chown-ok
+		if hostname other 2>/dev/null; then echo HOSTNAME-OK; else echo hostname-denied; fi'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = chown-ok ]
+	[ "${lines[1]}" = hostname-denied ]
+}
+
+@test "hostname" {
+	set_cfg '.hostname = "proc-host"'
+	set_sh 'hostname; uname -n'
+	run hull run -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'proc-host\nproc-host')" ]
+}
+
+@test "sysctl: net.ipv4.ip_forward in a new network namespace" {
+	host_fwd="$(cat /proc/sys/net/ipv4/ip_forward)"
+	want=$((1 - host_fwd))
+	set_cfg '.linux.sysctl = {"net.ipv4.ip_forward": $v}' --arg v "$want"
+	set_sh 'cat /proc/sys/net/ipv4/ip_forward'
+	run hull run -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$want" ]
+	[ "$(cat /proc/sys/net/ipv4/ip_forward)" = "$host_fwd" ]
+}
+
+@test "sysctl: kernel.msgmax in a new ipc namespace" {
+	host_v="$(cat /proc/sys/kernel/msgmax)"
+	set_cfg '.linux.sysctl = {"kernel.msgmax": "4242", "kernel.shmmni": "1234"}'
+	set_sh 'cat /proc/sys/kernel/msgmax /proc/sys/kernel/shmmni'
+	run hull run -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '4242\n1234')" ]
+	[ "$(cat /proc/sys/kernel/msgmax)" = "$host_v" ]
+}
+
+@test "maskedPaths: files read empty, directories look empty" {
+	mkdir -p "$ROOTFS/secretdir"
+	echo secret >"$ROOTFS/secretdir/a"
+	echo secret >"$ROOTFS/etc/secret"
+	set_cfg '.linux.maskedPaths += ["/etc/secret", "/secretdir", "/proc/kcore", "/proc/keys", "/proc/timer_list", "/does/not/exist"]'
+	set_sh 'echo "secret=[$(cat /etc/secret 2>/dev/null)]"; echo "dir=[$(ls -A /secretdir 2>/dev/null)]"
+		echo "kcore=$(cat /proc/kcore 2>/dev/null | wc -c)"; echo "keys=$(cat /proc/keys 2>/dev/null | wc -c)"
+		echo "timer=$(cat /proc/timer_list 2>/dev/null | wc -c)"
+		if touch /secretdir/new 2>/dev/null; then echo DIR-WRITABLE; else echo dir-ro; fi'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -qx 'secret=\[\]' <<<"$output"
+	grep -qx 'dir=\[\]' <<<"$output"
+	grep -qE '^kcore= *0$' <<<"$output"
+	grep -qE '^keys= *0$' <<<"$output"
+	grep -qE '^timer= *0$' <<<"$output"
+	grep -qx dir-ro <<<"$output"
+	# the host's files are untouched
+	[ "$(cat "$ROOTFS/etc/secret")" = secret ]
+	[ ! -e "$ROOTFS/secretdir/new" ]
+}
+
+@test "readonlyPaths: /proc/sys and a rootfs directory are read-only" {
+	mkdir -p "$ROOTFS/rodir"
+	set_cfg '.linux.readonlyPaths += ["/rodir"]'
+	set_sh 'echo x 2>&1 > /proc/sys/kernel/domainname; echo rc=$?
+		touch /rodir/f 2>&1; echo rc=$?
+		cat /proc/sys/kernel/ostype; touch /tmp/writable && echo tmp-ok'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c 'Read-only file system' <<<"$output")" -eq 2 ]
+	[ "$(grep -c '^rc=1$' <<<"$output")" -eq 2 ]
+	grep -qx Linux <<<"$output"
+	grep -qx tmp-ok <<<"$output"
+}
+
+@test "stdio: stdin is passed to the program, stdout and stderr are separate" {
+	set_sh 'cat; echo to-stderr >&2; echo to-stdout'
+	run --separate-stderr bash -c 'printf "line1\nline2\n" | "$0" --root "$1" run -b "$2" "$3"' "$HULL" "$HULL_ROOT" "$BUNDLE" "$CID"
+	echo "stdout: $output"
+	echo "stderr: $stderr"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'line1\nline2\nto-stdout')" ]
+	[ "$stderr" = to-stderr ]
+}
+
+@test "stdio: large output is not truncated" {
+	set_sh 'seq 1 20000'
+	run hull run -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 20000 ]
+	[ "${lines[19999]}" = 20000 ]
+}
+
+@test "stdio: stdin EOF is seen by the program" {
+	set_sh 'wc -l'
+	run bash -c '"$0" --root "$1" run -b "$2" "$3" </dev/null' "$HULL" "$HULL_ROOT" "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(echo $output)" = 0 ]
+}
+
+@test "the program gets no file descriptors besides 0, 1 and 2" {
+	# fds of the shell itself: no pipeline (pipe fds), not the last command
+	# (sh would exec it and ls would list its own directory fd)
+	set_sh 'ls -1 /proc/$$/fd; true'
+	run hull run -b "$BUNDLE" "$CID" 5>/dev/null 7</dev/null
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(sort -n <<<"$output" | tr '\n' ' ')" = "0 1 2 " ]
+}
+
+@test "create: the program's stdio is hull create's" {
+	set_sh 'echo out-line; echo err-line >&2'
+	create_ct
+	hull start "$CID"
+	wait_status "$CID" stopped
+	[ "$(cat "$HULL_TEST_DIR/$CID.out")" = out-line ]
+	[ "$(cat "$HULL_TEST_DIR/$CID.err")" = err-line ]
+}

@@ -1,0 +1,94 @@
+#!/bin/sh
+# The single test runner (`make check` calls it from the repo root after
+# building hull and the unit tests).
+#
+#   sh tests/run.sh                      unit (build/unit, build/asan) + all integration tests
+#   sh tests/run.sh tests/integration/cli.bats ...   only these .bats files
+#
+# Unit binaries print TAP ("ok N - ..." / "not ok N - ..."); one that crashes
+# or exits non-zero without a "not ok" line counts as one failure, and so does
+# every test its plan ("1..N") announced but never reported.  The last line
+# is always "N passed, M failed" (", K skipped" when some were skipped); the
+# exit status is non-zero iff M > 0.
+
+cd "$(dirname "$0")/.." || exit 2
+
+PASSED=0
+FAILED=0
+SKIPPED=0
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/hull-run.XXXXXX")" || exit 2
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 130' INT TERM
+
+# count_tap FILE RC: add FILE's TAP results to the totals; RC is the exit
+# status of whatever produced it.
+count_tap() {
+	_f="$1"
+	_rc="$2"
+	_ok=$(grep -Ec '^ok [0-9]+' "$_f")
+	_skip=$(grep -Eic '^ok [0-9]+.*# *skip' "$_f")
+	_notok=$(grep -Ec '^not ok [0-9]+' "$_f")
+	_plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\).*/\1/p' "$_f" | head -n 1)
+	_seen=$((_ok + _notok))
+	_missing=0
+	if [ -n "$_plan" ] && [ "$_plan" -gt "$_seen" ]; then
+		_missing=$((_plan - _seen))
+	fi
+	_extra=$_missing
+	if [ "$_rc" -ne 0 ] && [ "$_notok" -eq 0 ] && [ "$_missing" -eq 0 ]; then
+		_extra=1
+	fi
+	PASSED=$((PASSED + _ok - _skip))
+	SKIPPED=$((SKIPPED + _skip))
+	FAILED=$((FAILED + _notok + _extra))
+	if [ "$_extra" -gt 0 ]; then
+		echo "# $3: exit status $_rc, $_missing result(s) missing: counted as $_extra failure(s)"
+	fi
+}
+
+run_unit() {
+	_bin="$1"
+	echo "# $_bin"
+	_out="$TMP/unit.out"
+	if command -v timeout >/dev/null 2>&1; then
+		timeout 600 "$_bin" >"$_out" 2>&1
+	else
+		"$_bin" >"$_out" 2>&1
+	fi
+	_urc=$?
+	cat "$_out"
+	count_tap "$_out" "$_urc" "$_bin"
+}
+
+if [ $# -eq 0 ]; then
+	for dir in build/unit build/asan; do
+		[ -d "$dir" ] || continue
+		for bin in "$dir"/*; do
+			[ -f "$bin" ] && [ -x "$bin" ] || continue
+			run_unit "$bin"
+		done
+	done
+	set -- tests/integration/*.bats
+fi
+
+if [ $# -gt 0 ] && [ -e "$1" ]; then
+	if command -v bats >/dev/null 2>&1; then
+		echo "# bats --tap $*"
+		{
+			bats --tap "$@" 2>&1
+			echo $? >"$TMP/bats.rc"
+		} | tee "$TMP/bats.out"
+		count_tap "$TMP/bats.out" "$(cat "$TMP/bats.rc" 2>/dev/null || echo 1)" bats
+	else
+		echo "# bats not found: integration tests not run"
+		FAILED=$((FAILED + 1))
+	fi
+else
+	echo "# no integration tests given/found: $*"
+	FAILED=$((FAILED + 1))
+fi
+
+summary="$PASSED passed, $FAILED failed"
+[ "$SKIPPED" -gt 0 ] && summary="$summary, $SKIPPED skipped"
+echo "$summary"
+[ "$FAILED" -eq 0 ]
