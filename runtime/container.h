@@ -55,6 +55,10 @@ int rootfs_finish(struct init_ctx *c, struct hull_err *e);
  * root); returns an O_PATH fd of the directory or -errno. */
 int root_mkdir_all(int rootfd, const char *path, unsigned mode);
 
+/* Validate id, open its state directory (taking lock: LOCK_EX, LOCK_SH or 0)
+ * and read its state.  The fds are set (or -1) even on failure. */
+int container_open(const char *root, const char *id, int lock, int *rootfd, int *dirfd,
+		   struct cstate *st, struct hull_err *e);
 /* start: let a created container run its program. */
 int container_start(const char *root, const char *id, struct hull_err *e);
 /* delete: force also kills a running container. */

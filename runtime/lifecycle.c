@@ -46,21 +46,30 @@ static int init_pidfd(const struct cstate *st)
 	return fd;
 }
 
+int container_open(const char *root, const char *id, int lock, int *rootfd, int *dirfd,
+		   struct cstate *st, struct hull_err *e)
+{
+	*rootfd = *dirfd = -1;
+	int r = state_validate_id(id, e);
+	if (r < 0)
+		return r;
+	/* Commands on an existing container never make the root directory. */
+	*rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*rootfd < 0)
+		return errno == ENOENT ? hull_errf(e, ENOENT, "container \"%s\" does not exist", id)
+				       : hull_syserr(e, errno, "state root %s", root);
+	if ((r = state_open_dir(*rootfd, id, lock, dirfd, e)) < 0)
+		return r;
+	return state_read(*dirfd, id, st, e);
+}
+
 int container_start(const char *root, const char *id, struct hull_err *e)
 {
-	int ret = state_validate_id(id, e);
+	_cleanup_close_ int rootfd = -1, dirfd = -1, pidfd = -1, fifo = -1;
+	struct cstate st;
+	int ret = container_open(root, id, LOCK_EX, &rootfd, &dirfd, &st, e);
 	if (ret < 0)
 		return ret;
-	_cleanup_close_ int rootfd = state_open_root(root, e);
-	if (rootfd < 0)
-		return rootfd;
-	_cleanup_close_ int dirfd = -1;
-	if ((ret = state_open_dir(rootfd, id, LOCK_EX, &dirfd, e)) < 0)
-		return ret;
-	struct cstate st;
-	if ((ret = state_read(dirfd, id, &st, e)) < 0)
-		return ret;
-	_cleanup_close_ int pidfd = -1, fifo = -1;
 	enum cstatus s = state_status(dirfd, &st);
 	if (s != ST_CREATED) {
 		ret = hull_errf(e, EINVAL, "cannot start container \"%s\": it is %s, not created", id, state_status_name(s));
@@ -101,17 +110,10 @@ out:
 
 int container_kill(const char *root, const char *id, int sig, bool all, struct hull_err *e)
 {
-	int ret = state_validate_id(id, e);
-	if (ret < 0)
-		return ret;
-	_cleanup_close_ int rootfd = state_open_root(root, e);
-	if (rootfd < 0)
-		return rootfd;
-	_cleanup_close_ int dirfd = -1;
-	if ((ret = state_open_dir(rootfd, id, 0, &dirfd, e)) < 0)
-		return ret;
+	_cleanup_close_ int rootfd = -1, dirfd = -1;
 	struct cstate st;
-	if ((ret = state_read(dirfd, id, &st, e)) < 0)
+	int ret = container_open(root, id, 0, &rootfd, &dirfd, &st, e);
+	if (ret < 0)
 		return ret;
 	enum cstatus s = state_status(dirfd, &st);
 	if (s == ST_STOPPED || s == ST_CREATING) {
@@ -129,20 +131,12 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct h
 
 int container_delete(const char *root, const char *id, bool force, struct hull_err *e)
 {
-	int ret = state_validate_id(id, e);
-	if (ret < 0)
-		return ret;
-	_cleanup_close_ int rootfd = state_open_root(root, e);
-	if (rootfd < 0)
-		return rootfd;
-	_cleanup_close_ int dirfd = -1;
-	if ((ret = state_open_dir(rootfd, id, LOCK_EX, &dirfd, e)) < 0)
-		return ret;
+	_cleanup_close_ int rootfd = -1, dirfd = -1, pidfd = -1;
 	struct cstate st;
-	_cleanup_close_ int pidfd = -1;
-	if ((ret = state_read(dirfd, id, &st, e)) < 0) {
+	int ret = container_open(root, id, LOCK_EX, &rootfd, &dirfd, &st, e);
+	if (ret < 0) {
 		/* A create killed before its first record: nothing else exists. */
-		if (force && ret == -ENOENT) {
+		if (force && ret == -ENOENT && dirfd >= 0) {
 			state_remove_dir(rootfd, dirfd, id);
 			return 0;
 		}

@@ -32,15 +32,6 @@ struct flag {
 	const char *help;
 };
 
-struct cmd {
-	const char *name;
-	const char *args;       /* usage after the flags */
-	const char *summary;
-	const struct flag *flags;
-	int (*run)(struct global *g, const struct cmd *c, int argc, char **argv);
-	int min_args, max_args; /* positional arguments (-1: any) */
-};
-
 /* Parsed flags of one command: values by index in its flag table. */
 struct parsed {
 	const char *val[24];
@@ -48,6 +39,16 @@ struct parsed {
 	int argc;
 	char **argv;
 };
+
+struct cmd {
+	const char *name;
+	const char *args;       /* usage after the flags */
+	const char *summary;
+	const struct flag *flags;
+	int (*run)(struct global *g, const struct parsed *p);
+	int min_args, max_args; /* positional arguments (-1: any) */
+};
+
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
@@ -177,18 +178,12 @@ static int fill_create_opts(struct global *g, const struct parsed *p, struct cre
 	return 0;
 }
 
-static int cmd_create(struct global *g, const struct cmd *c, int argc, char **argv)
+static int cmd_create(struct global *g, const struct parsed *p)
 {
-	struct parsed p;
-	bool help = false;
-	if (parse_flags(c, argc, argv, &p, &help))
-		return 1;
-	if (help)
-		return print_help(c), 0;
 	struct create_opts o;
-	if (fill_create_opts(g, &p, &o))
+	if (fill_create_opts(g, p, &o))
 		return 1;
-	if (p.set[F_DETACH] || p.set[F_KEEP])
+	if (p->set[F_DETACH] || p->set[F_KEEP])
 		return usage_error("create: --detach and --keep belong to run");
 	struct hull_err e;
 	pid_t pid;
@@ -221,16 +216,10 @@ static int wait_forwarding(pid_t pid, const sigset_t *fwd)
 	}
 }
 
-static int cmd_run(struct global *g, const struct cmd *c, int argc, char **argv)
+static int cmd_run(struct global *g, const struct parsed *p)
 {
-	struct parsed p;
-	bool help = false;
-	if (parse_flags(c, argc, argv, &p, &help))
-		return 1;
-	if (help)
-		return print_help(c), 0;
 	struct create_opts o;
-	if (fill_create_opts(g, &p, &o))
+	if (fill_create_opts(g, p, &o))
 		return 1;
 	/* Block the signals to forward before the child exists, so none is
 	 * lost; the child unblocks them for itself. */
@@ -245,7 +234,7 @@ static int cmd_run(struct global *g, const struct cmd *c, int argc, char **argv)
 	sigdelset(&fwd, SIGTSTP);
 	sigdelset(&fwd, SIGTTIN);
 	sigdelset(&fwd, SIGTTOU);
-	if (!p.set[F_DETACH])
+	if (!p->set[F_DETACH])
 		sigprocmask(SIG_BLOCK, &fwd, &old);
 	struct hull_err e;
 	pid_t pid;
@@ -256,56 +245,28 @@ static int cmd_run(struct global *g, const struct cmd *c, int argc, char **argv)
 		container_delete(g->root, o.id, true, &e2);
 		return fail(&e);
 	}
-	if (p.set[F_DETACH])
+	if (p->set[F_DETACH])
 		return 0;
 	int code = wait_forwarding(pid, &fwd);
-	if (!p.set[F_KEEP] && container_delete(g->root, o.id, true, &e) < 0)
+	if (!p->set[F_KEEP] && container_delete(g->root, o.id, true, &e) < 0)
 		fail(&e);
 	return code;
 }
 
 /* ---- start / state / kill / delete ----------------------------------- */
 
-static int cmd_start(struct global *g, const struct cmd *c, int argc, char **argv)
+static int cmd_start(struct global *g, const struct parsed *p)
 {
-	struct parsed p;
-	bool help = false;
-	if (parse_flags(c, argc, argv, &p, &help))
-		return 1;
-	if (help)
-		return print_help(c), 0;
 	struct hull_err e;
-	return container_start(g->root, p.argv[0], &e) < 0 ? fail(&e) : 0;
+	return container_start(g->root, p->argv[0], &e) < 0 ? fail(&e) : 0;
 }
 
-static int load_state(struct global *g, const char *id, int *rootfd, int *dirfd, struct cstate *st,
-		      struct hull_err *e)
+static int cmd_state(struct global *g, const struct parsed *p)
 {
-	int r = state_validate_id(id, e);
-	if (r < 0)
-		return r;
-	/* Reading needs no directory to be made. */
-	*rootfd = open(g->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (*rootfd < 0)
-		return errno == ENOENT ? hull_errf(e, ENOENT, "container \"%s\" does not exist", id)
-				       : hull_syserr(e, errno, "state root %s", g->root);
-	if ((r = state_open_dir(*rootfd, id, 0, dirfd, e)) < 0)
-		return r;
-	return state_read(*dirfd, id, st, e);
-}
-
-static int cmd_state(struct global *g, const struct cmd *c, int argc, char **argv)
-{
-	struct parsed p;
-	bool help = false;
-	if (parse_flags(c, argc, argv, &p, &help))
-		return 1;
-	if (help)
-		return print_help(c), 0;
 	struct hull_err e;
 	struct cstate st;
 	_cleanup_close_ int rootfd = -1, dirfd = -1;
-	if (load_state(g, p.argv[0], &rootfd, &dirfd, &st, &e) < 0)
+	if (container_open(g->root, p->argv[0], 0, &rootfd, &dirfd, &st, &e) < 0)
 		return fail(&e);
 	enum cstatus s = state_status(dirfd, &st);
 	if (s == ST_STOPPED)
@@ -324,19 +285,13 @@ static const struct flag kill_flags[] = {
 	{ NULL, 0, 0, NULL },
 };
 
-static int cmd_kill(struct global *g, const struct cmd *c, int argc, char **argv)
+static int cmd_kill(struct global *g, const struct parsed *p)
 {
-	struct parsed p;
-	bool help = false;
-	if (parse_flags(c, argc, argv, &p, &help))
-		return 1;
-	if (help)
-		return print_help(c), 0;
 	int sig = SIGTERM;
-	if (p.argc > 1 && (sig = parse_signal(p.argv[1])) < 0)
-		return usage_error("kill: unknown signal \"%s\"", p.argv[1]);
+	if (p->argc > 1 && (sig = parse_signal(p->argv[1])) < 0)
+		return usage_error("kill: unknown signal \"%s\"", p->argv[1]);
 	struct hull_err e;
-	return container_kill(g->root, p.argv[0], sig, p.set[0], &e) < 0 ? fail(&e) : 0;
+	return container_kill(g->root, p->argv[0], sig, p->set[0], &e) < 0 ? fail(&e) : 0;
 }
 
 static const struct flag delete_flags[] = {
@@ -344,18 +299,12 @@ static const struct flag delete_flags[] = {
 	{ NULL, 0, 0, NULL },
 };
 
-static int cmd_delete(struct global *g, const struct cmd *c, int argc, char **argv)
+static int cmd_delete(struct global *g, const struct parsed *p)
 {
-	struct parsed p;
-	bool help = false;
-	if (parse_flags(c, argc, argv, &p, &help))
-		return 1;
-	if (help)
-		return print_help(c), 0;
 	struct hull_err e;
-	int r = container_delete(g->root, p.argv[0], p.set[0], &e);
+	int r = container_delete(g->root, p->argv[0], p->set[0], &e);
 	/* runc: delete --force of an unknown container is not an error. */
-	if (r == -ENOENT && p.set[0])
+	if (r == -ENOENT && p->set[0])
 		return 0;
 	return r < 0 ? fail(&e) : 0;
 }
@@ -400,15 +349,9 @@ static int cmp_row(const void *a, const void *b)
 	return strcmp(((const struct row *)a)->id, ((const struct row *)b)->id);
 }
 
-static int cmd_list(struct global *g, const struct cmd *c, int argc, char **argv)
+static int cmd_list(struct global *g, const struct parsed *p)
 {
-	struct parsed p;
-	bool help = false;
-	if (parse_flags(c, argc, argv, &p, &help))
-		return 1;
-	if (help)
-		return print_help(c), 0;
-	const char *fmt = p.val[0] ? p.val[0] : "table";
+	const char *fmt = p->val[0] ? p->val[0] : "table";
 	bool json = strcmp(fmt, "json") == 0;
 	if (!json && strcmp(fmt, "table") != 0)
 		return usage_error("list: unknown --format \"%s\" (table or json)", fmt);
@@ -467,7 +410,7 @@ static int cmd_list(struct global *g, const struct cmd *c, int argc, char **argv
 		for (size_t i = 0; i < n; i++)
 			printf("%s%s", i ? "," : "", rows[i].json ? rows[i].json : "{}");
 		fputs("]\n", stdout);
-	} else if (p.set[1]) {
+	} else if (p->set[1]) {
 		for (size_t i = 0; i < n; i++)
 			puts(rows[i].id);
 	} else {
@@ -505,30 +448,19 @@ static const struct flag spec_flags[] = {
 	{ NULL, 0, 0, NULL },
 };
 
-static int cmd_spec(struct global *g, const struct cmd *c, int argc, char **argv)
+static int cmd_spec(struct global *g, const struct parsed *p)
 {
 	(void)g;
-	struct parsed p;
-	bool help = false;
-	if (parse_flags(c, argc, argv, &p, &help))
-		return 1;
-	if (help)
-		return print_help(c), 0;
 	struct spec_err e;
-	if (spec_write_default(p.val[0] ? p.val[0] : ".", p.set[1], &e) < 0)
+	if (spec_write_default(p->val[0] ? p->val[0] : ".", p->set[1], &e) < 0)
 		return usage_error("%s", e.msg);
 	return 0;
 }
 
-static int cmd_features(struct global *g, const struct cmd *c, int argc, char **argv)
+static int cmd_features(struct global *g, const struct parsed *p)
 {
 	(void)g;
-	struct parsed p;
-	bool help = false;
-	if (parse_flags(c, argc, argv, &p, &help))
-		return 1;
-	if (help)
-		return print_help(c), 0;
+	(void)p;
 	char *json = spec_features_json();
 	if (!json)
 		return usage_error("out of memory");
@@ -638,10 +570,19 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	for (size_t k = 0; k < NCMDS; k++) {
-		if (strcmp(argv[i], commands[k].name) == 0) {
-			log_debug("hull %s (root %s)", argv[i], g.root);
-			return commands[k].run(&g, &commands[k], argc - i - 1, argv + i + 1);
+		const struct cmd *c = &commands[k];
+		if (strcmp(argv[i], c->name) != 0)
+			continue;
+		struct parsed p;
+		bool help = false;
+		if (parse_flags(c, argc - i - 1, argv + i + 1, &p, &help))
+			return 1;
+		if (help) {
+			print_help(c);
+			return 0;
 		}
+		log_debug("hull %s (root %s)", argv[i], g.root);
+		return c->run(&g, &p);
 	}
 	return usage_error("unknown command \"%s\" (see hull --help)", argv[i]);
 }
