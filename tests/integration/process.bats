@@ -369,3 +369,29 @@ capline() { awk -v k="$1:" '$1 == k {print $2}' <<<"$output"; }
 	[ "$(cat "$HULL_TEST_DIR/$CID.out")" = out-line ]
 	[ "$(cat "$HULL_TEST_DIR/$CID.err")" = err-line ]
 }
+
+@test "--preserve-fds N passes fds 3..3+N-1 to the program, nothing above" {
+	export F="$HULL_TEST_DIR/pfile"
+	echo preserved-content >"$F"
+	set_sh 'cat /proc/self/fd/3; ls /proc/self/fd | sort -n | tr "\n" " "'
+	# bats' run closes fd 3 for the command: open the fds inside it
+	run bash -c 'exec "$@" 3<"$F" 4<"$F"' _ "$HULL" --root "$HULL_ROOT" run --preserve-fds 1 -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = preserved-content ]
+	# 0 1 2 3, and 4 is the directory ls itself opens: had hull leaked the
+	# caller's fd 4, ls would have got 5
+	[ "${lines[1]}" = "0 1 2 3 4 " ]
+}
+
+# /proc/keys is masked by default; unmask it to see the session keyring.
+@test "a new session keyring named after the container, unless --no-new-keyring" {
+	set_cfg '.linux.maskedPaths |= map(select(. != "/proc/keys"))'
+	set_sh 'cat /proc/keys'
+	run hull run -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	grep -q "keyring *$CID: empty" <<<"$output"
+	# another ID: the first keyring may linger in /proc/keys until collected
+	run hull run --no-new-keyring -b "$BUNDLE" "$CID-2"
+	[ "$status" -eq 0 ]
+	! grep -q "keyring *$CID-2:" <<<"$output"
+}
