@@ -12,11 +12,13 @@ LDLIBS    := $(PKG_LIBS)
 SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 LIB_SRCS  := $(wildcard spec/*.c cgroups/*.c) $(filter-out runtime/main.c,$(wildcard runtime/*.c))
-LIB_OBJS  := $(LIB_SRCS:%.c=build/%.o)
+LIB_OBJS  := $(LIB_SRCS:%.c=build/%.o) build/trampoline.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/unit/%)
 ASAN_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/%)
-ASAN_LIB_OBJS := $(LIB_SRCS:%.c=build/asan/%.o)
+ASAN_LIB_OBJS := $(LIB_SRCS:%.c=build/asan/%.o) build/trampoline.o
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=build/tools/%)
 HDRS      := $(wildcard */*.h tests/unit/*.h)
 
 .PHONY: all install demo check unit unit-asan integration deps test-deps clean
@@ -24,6 +26,21 @@ all: hull
 
 hull: build/runtime/main.o $(LIB_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The exec trampoline: a tiny static program embedded in hull (see
+# runtime/trampoline/trampoline.c for why).
+build/trampoline: runtime/trampoline/trampoline.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -nostdlib -nostartfiles -ffreestanding -fno-builtin -Os -fno-stack-protector \
+		-fno-asynchronous-unwind-tables -fno-pie -no-pie -Wall -Wextra -Werror -s \
+		-Wl,--build-id=none -Wl,-z,noseparate-code -Wl,-n -o $@ $<
+
+build/trampoline.o: runtime/trampoline/blob.S build/trampoline
+	$(CC) -c -DTRAMPOLINE_BIN='"build/trampoline"' -o $@ $<
+
+build/tools/%: tests/tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
 
 build/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
@@ -56,7 +73,7 @@ demo: deps
 	$(MAKE) hull
 	sh contrib/demo.sh
 
-unit: $(UNIT_BINS)
+unit: $(UNIT_BINS) $(TOOL_BINS)
 unit-asan: $(ASAN_BINS)
 
 check: test-deps

@@ -429,14 +429,10 @@ static int procs_dir(const struct cgroup_set *cg)
 	return d;
 }
 
-int cgroup_signal_all(const struct cgroup_set *cg, int sig, struct hull_err *e)
+int cgroup_pids(const struct cgroup_set *cg, pid_t **pids, size_t *n, struct hull_err *e)
 {
-	if (sig == SIGKILL && cg->v2 >= 0) {
-		char path[1500];
-		snprintf(path, sizeof path, "%s/cgroup.kill", cg->dirs[cg->v2]);
-		if (write_file(path, "1") == 0)
-			return 0;
-	}
+	*pids = NULL;
+	*n = 0;
 	int d = procs_dir(cg);
 	if (d < 0)
 		return hull_errf(e, ENOENT, "container has no cgroup");
@@ -445,20 +441,42 @@ int cgroup_signal_all(const struct cgroup_set *cg, int sig, struct hull_err *e)
 	int r = read_file(path, &s, NULL);
 	if (r < 0)
 		return r == -ENOENT ? 0 : hull_syserr(e, -r, "%s", path);
-	for (char *p = s; *p; ) {
-		char *end;
+	size_t cap = 1;
+	for (char *p = s; *p; p++)
+		cap += *p == '\n';
+	if (!(*pids = calloc(cap, sizeof **pids))) {
+		free(s);
+		return hull_errf(e, ENOMEM, "out of memory");
+	}
+	for (char *p = s, *end; *p && *n < cap; p = end + (*end == '\n')) {
 		long pid = strtol(p, &end, 10);
 		if (end == p)
 			break;
-		if (pid > 0 && kill((pid_t)pid, sig) < 0 && errno != ESRCH) {
-			int err = errno;
-			free(s);
-			return hull_syserr(e, err, "kill %ld", pid);
-		}
-		p = end + (*end == '\n');
+		if (pid > 0)
+			(*pids)[(*n)++] = (pid_t)pid;
 	}
 	free(s);
 	return 0;
+}
+
+int cgroup_signal_all(const struct cgroup_set *cg, int sig, struct hull_err *e)
+{
+	if (sig == SIGKILL && cg->v2 >= 0) {
+		char path[1500];
+		snprintf(path, sizeof path, "%s/cgroup.kill", cg->dirs[cg->v2]);
+		if (write_file(path, "1") == 0)
+			return 0;
+	}
+	pid_t *pids;
+	size_t n;
+	int r = cgroup_pids(cg, &pids, &n, e);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n && r == 0; i++)
+		if (kill(pids[i], sig) < 0 && errno != ESRCH)
+			r = hull_syserr(e, errno, "kill %d", (int)pids[i]);
+	free(pids);
+	return r;
 }
 
 bool cgroup_populated(const struct cgroup_set *cg)

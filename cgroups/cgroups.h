@@ -38,6 +38,8 @@ int cgroup_v2_open(const struct cgroup_set *cg);
 int cgroup_enter(const struct cgroup_set *cg, pid_t pid, bool skip_v2, struct hull_err *e);
 /* Send sig to every process of the container. */
 int cgroup_signal_all(const struct cgroup_set *cg, int sig, struct hull_err *e);
+/* The pids of every process of the container (malloc'd array). */
+int cgroup_pids(const struct cgroup_set *cg, pid_t **pids, size_t *n, struct hull_err *e);
 /* Whether any process is left. */
 bool cgroup_populated(const struct cgroup_set *cg);
 /* Kill what is left, wait for it to be gone, remove the directories and the

@@ -3,6 +3,9 @@
 #ifndef HULL_CONTAINER_H
 #define HULL_CONTAINER_H
 
+#include <stddef.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -20,6 +23,8 @@ struct create_opts {
 	bool no_pivot;
 	bool no_new_keyring;
 	int preserve_fds;
+	const char *pidfd_socket;    /* --pidfd-socket */
+	bool foreground;             /* run without --detach: a terminal is relayed by hull */
 };
 
 /* Everything the init child needs; the child gets its own copy at clone. */
@@ -30,25 +35,69 @@ struct init_ctx {
 	const char *rootfs;          /* absolute host path of root.path */
 	const char *bundle;          /* absolute bundle path */
 	int sync_fd;                 /* child's end of the socketpair */
+	int console_fd;              /* connected --console-socket, -1 if none */
+	bool hooks_in_child;         /* createContainer/startContainer hooks (or prestart/createRuntime) exist */
+	const char *const *extra_env;  /* LISTEN_FDS, LISTEN_PID */
+	size_t n_extra_env;
 	int fifo_fd;                 /* O_PATH fd of exec.fifo */
+	int rootfd;                  /* O_PATH fd of the rootfs between rootfs_mount and rootfs_pivot */
 	int ns_fd[SPEC_NS__COUNT];   /* namespaces to join, -1 for none */
 	bool ns_new[SPEC_NS__COUNT]; /* namespaces to create */
 };
 
-/* Messages of the init child to its parent over the sync socket. */
-enum sync_type { SYNC_READY = 1, SYNC_ERROR = 2, SYNC_PID = 3 };
+/* Messages between hull and the processes it starts (runtime/sync.c). */
+enum sync_type {
+	SYNC_READY = 1,   /* child: set up, waiting for start (or about to exec) */
+	SYNC_ERROR,       /* child: failed, code and text say why */
+	SYNC_PID,         /* user-namespace helper: code is the child's pid */
+	SYNC_HOOKS,       /* child: mounts done; parent runs prestart/createRuntime,
+			   * then answers with SYNC_STATE */
+	SYNC_STATE,       /* parent: text holds the state JSON for the child's hooks */
+	SYNC_MASTER,      /* child: the pty master rides along (foreground terminal) */
+};
 struct sync_msg {
 	int type;
 	int code;
-	char text[1024];
+	char text[65536];
 };
+/* Send len bytes of m (and fd when >= 0); 0 or -errno. */
+int sync_send(int sock, const struct sync_msg *m, size_t len, int fd);
+/* Receive one message (and an fd into *fd, -1 if none); bytes or -errno (-EPIPE at EOF). */
+int sync_recv(int sock, struct sync_msg *m, int *fd);
+#define SYNC_HDR_LEN offsetof(struct sync_msg, text)
 
-/* create: on success the container is in state "created" and *pid is its init. */
-int container_create(const struct create_opts *o, pid_t *pid, struct hull_err *e);
+/* Start a child (clone3) into new namespaces and a cgroup, joining a pid
+ * and a user namespace first when given; child(arg) must not return. */
+struct spawn_req {
+	uint64_t flags;              /* CLONE_NEW* to create */
+	int cgroup_fd;               /* v2 directory for CLONE_INTO_CGROUP, or -1 */
+	int pidns_fd;                /* pid namespace to be born in, or -1 */
+	int userns_fd;               /* user namespace to join first, or -1 */
+	int report_fd;               /* the child's end of the sync socket */
+	int parent_sock;             /* hull's end */
+	void (*child)(void *arg);
+	void *arg;
+};
+pid_t spawn(struct spawn_req *r, struct hull_err *e);
+
+/* create: on success the container is in state "created" and *pid is its
+ * init; with a foreground terminal *master is the pty master (else -1). */
+int container_create(const struct create_opts *o, pid_t *pid, int *master, struct hull_err *e);
+/* The pty of a container process, made in the container's /dev/pts: master
+ * and slave (opened through the master, never by path), and its name. */
+int container_pty(int *master, int *slave, char *name, size_t cap, struct hull_err *e);
+/* Make the pty slave the controlling terminal and stdio of this process. */
+int container_take_tty(int slave, struct hull_err *e);
+/* Write pid to path atomically (--pid-file). */
+int write_pid_file(const char *path, pid_t pid, struct hull_err *e);
+/* Send a pidfd of pid to the unix socket at path (--pidfd-socket). */
+int send_pidfd(const char *path, pid_t pid, struct hull_err *e);
 /* The init child: sets up the container and execs the user's program. */
 __attribute__((noreturn)) void container_init(struct init_ctx *c);
-/* Rootfs work of the init child: mounts, /dev, pivot_root (before the user switch). */
-int rootfs_prepare(struct init_ctx *c, struct hull_err *e);
+/* Rootfs work of the init child: the mounts and /dev (rootfs_mount), then
+ * pivot_root (rootfs_pivot); createContainer hooks run between the two. */
+int rootfs_mount(struct init_ctx *c, struct hull_err *e);
+int rootfs_pivot(struct init_ctx *c, struct hull_err *e);
 /* After pivot_root: sysctl, masked and read-only paths, read-only root. */
 int rootfs_finish(struct init_ctx *c, struct hull_err *e);
 /* Create every missing directory of path below rootfd (never leaving the
@@ -65,6 +114,26 @@ int container_start(const char *root, const char *id, struct hull_err *e);
 int container_delete(const char *root, const char *id, bool force, struct hull_err *e);
 /* kill: signal the init (or, with all, every process of the container). */
 int container_kill(const char *root, const char *id, int sig, bool all, struct hull_err *e);
+struct exec_opts {
+	const char *root, *id;
+	const char *process_file;     /* --process: the whole process, other flags ignored */
+	bool detach, tty, no_new_privs, ignore_paused;
+	const char *pid_file, *console_socket, *pidfd_socket, *cwd, *user, *apparmor, *process_label, *cgroup;
+	const char **env;  size_t n_env;        /* -e K=V, override the config's */
+	const char **add_gids; size_t n_add_gids;
+	const char **caps; size_t n_caps;       /* --cap: added to every set */
+	int preserve_fds;
+	char **args; size_t n_args;
+};
+/* exec: run a process in the container; *status is its exit status (0 with
+ * detach).  fwd: the signals `exec` blocked, to forward while waiting. */
+int container_exec(const struct exec_opts *o, const sigset_t *fwd, int *status, struct hull_err *e);
+/* The host pids of every process of the container (malloc'd). */
+int container_pids(const char *root, const char *id, pid_t **pids, size_t *n, struct hull_err *e);
+
+/* Print ps(1) output (args, default -ef) cut to the given pids; exit status. */
+int ps_table(const pid_t *pids, size_t n, int argc, char **argv);
+
 /* Signal number from "9", "KILL" or "SIGKILL"; -EINVAL when unknown. */
 int parse_signal(const char *s);
 

@@ -1,6 +1,8 @@
 /* create: the parent side of starting a container. */
 #include "runtime/container.h"
+#include "runtime/hooks.h"
 #include "runtime/log.h"
+#include "runtime/process.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -24,14 +26,19 @@ static const int ns_clone_flag[SPEC_NS__COUNT] = {
 };
 
 /* Check the parts of the config that create needs before anything exists. */
-static int check_spec(const struct spec *s, const char *cfg, struct hull_err *e)
+static int check_spec(const struct spec *s, const struct create_opts *o, const char *cfg, struct hull_err *e)
 {
 	if (!s->root)
 		return hull_errf(e, EINVAL, "%s: root: required field missing", cfg);
 	if (!s->process)
 		return hull_errf(e, EINVAL, "%s: process: required field missing", cfg);
-	if (s->process->terminal)
-		return hull_errf(e, ENOTSUP, "%s: process.terminal: terminals are not supported by this hull yet (set it to false)", cfg);
+	if (s->process->terminal && !o->console_socket && !o->foreground)
+		return hull_errf(e, EINVAL, "%s: process.terminal is true: a detached container needs --console-socket to receive its terminal", cfg);
+	char where[PATH_MAX + 32];
+	snprintf(where, sizeof where, "%s: ", cfg);
+	int r = process_check(s->process, where, e);
+	if (r < 0)
+		return r;
 	if (s->linux_ && s->linux_->seccomp)
 		return hull_errf(e, ENOTSUP, "%s: linux.seccomp: seccomp is not supported by this hull yet", cfg);
 	if (s->vm)
@@ -105,7 +112,7 @@ static int write_idmap(pid_t pid, const char *file, const struct spec_idmap *m, 
 	return 0;
 }
 
-static int write_pid_file(const char *path, pid_t pid, struct hull_err *e)
+int write_pid_file(const char *path, pid_t pid, struct hull_err *e)
 {
 	char dir[PATH_MAX], num[24];
 	snprintf(dir, sizeof dir, "%s", path);
@@ -130,122 +137,98 @@ static int write_pid_file(const char *path, pid_t pid, struct hull_err *e)
 	return 0;
 }
 
-static pid_t clone_retry(struct clone_args *args, int *err)
+static void init_entry(void *arg)
 {
-	pid_t pid = (pid_t)syscall(SYS_clone3, args, sizeof *args);
-	if (pid < 0 && errno == EBUSY && (args->flags & CLONE_INTO_CGROUP)) {
-		/* Not allowed into that v2 cgroup (e.g. domain rules): the parent moves it later. */
-		args->flags &= ~CLONE_INTO_CGROUP;
-		pid = (pid_t)syscall(SYS_clone3, args, sizeof *args);
-	}
-	*err = errno;
-	return pid;
+	container_init(arg);
 }
 
-/* Joining a user namespace must come before the other namespaces are made
- * (they are owned by it), and hull itself must not enter it (it would lose
- * its rights over the host).  A short-lived helper joins it and clones the
- * init with CLONE_PARENT, so the init is still hull's child; the helper
- * reports the pid (in hull's pid namespace) over the sync socket. */
-static int recv_sync(int fd, struct sync_msg *m);
-
-static pid_t clone_in_userns(struct init_ctx *c, int parent_sock, struct clone_args *args, int *err)
+int send_pidfd(const char *path, pid_t pid, struct hull_err *e)
 {
-	pid_t helper = fork();
-	if (helper < 0) {
-		*err = errno;
-		return -1;
+	int sock = unix_connect(path);
+	if (sock < 0)
+		return hull_syserr(e, -sock, "--pidfd-socket %s", path);
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	int r = pidfd < 0 ? -errno : 0;
+	if (r == 0) {
+		struct sync_msg m = { .type = 0 };
+		/* The data part is not read by receivers; one byte must go. */
+		r = sync_send(sock, &m, 1, pidfd);
+		close(pidfd);
 	}
-	if (helper == 0) {
-		struct sync_msg m = { .type = SYNC_PID };
-		if (setns(c->ns_fd[SPEC_NS_USER], CLONE_NEWUSER) < 0) {
-			m.type = SYNC_ERROR;
-			m.code = errno;
-			snprintf(m.text, sizeof m.text, "joining user namespace: %s", strerror(errno));
-		} else {
-			/* clone3 takes no exit signal with CLONE_PARENT: the
-			 * init gets this helper's, SIGCHLD. */
-			args->flags |= CLONE_PARENT;
-			args->exit_signal = 0;
-			pid_t pid = clone_retry(args, err);
-			if (pid == 0)
-				container_init(c);
-			m.code = pid;
-			if (pid < 0) {
-				m.type = SYNC_ERROR;
-				m.code = *err;
-				snprintf(m.text, sizeof m.text, "clone3 in user namespace: %s", strerror(*err));
+	close(sock);
+	return r < 0 ? hull_syserr(e, -r, "--pidfd-socket %s: sending the pidfd", path) : 0;
+}
+
+/* The spec's hooks for `phase` with the container state as stdin. */
+static int run_hooks(const char *phase, const struct spec_hook *h, size_t n, const struct cstate *st,
+		     enum cstatus status, struct hull_err *e)
+{
+	if (!n)
+		return 0;
+	char *json = state_oci_json(st, status, false);
+	if (!json)
+		return hull_errf(e, ENOMEM, "out of memory");
+	int r = hooks_run(phase, h, n, json, e);
+	free(json);
+	return r;
+}
+
+/* Talk to the init until it is ready: run the hooks it asks for, take the
+ * pty master when hull relays the terminal. */
+static int await_init(int sock, const struct spec *s, const struct cstate *st, int *master, struct hull_err *e)
+{
+	struct sync_msg *m = malloc(sizeof *m);
+	if (!m)
+		return hull_errf(e, ENOMEM, "out of memory");
+	int ret;
+	for (;;) {
+		int fd = -1;
+		if (sync_recv(sock, m, &fd) < 0) {
+			ret = hull_errf(e, EPIPE, "container init exited before it was ready");
+			break;
+		}
+		if (m->type == SYNC_MASTER && fd >= 0 && *master < 0) {
+			*master = fd;
+			continue;
+		}
+		if (fd >= 0)
+			close(fd);
+		if (m->type == SYNC_HOOKS) {
+			const struct spec_hooks *h = s->hooks;
+			if (h && ((ret = run_hooks("prestart", h->prestart, h->n_prestart, st, ST_CREATING, e)) < 0 ||
+				  (ret = run_hooks("createRuntime", h->create_runtime, h->n_create_runtime, st,
+						   ST_CREATING, e)) < 0))
+				break;
+			char *json = state_oci_json(st, ST_CREATING, false);
+			if (!json || strlen(json) >= sizeof m->text) {
+				free(json);
+				ret = hull_errf(e, E2BIG, "container state too large for the hooks");
+				break;
 			}
+			m->type = SYNC_STATE;
+			size_t n = (size_t)snprintf(m->text, sizeof m->text, "%s", json);
+			free(json);
+			if (sync_send(sock, m, SYNC_HDR_LEN + n + 1, -1) < 0) {
+				ret = hull_errf(e, EPIPE, "container init exited before it was ready");
+				break;
+			}
+			continue;
 		}
-		send(c->sync_fd, &m, sizeof m, MSG_NOSIGNAL);
-		_exit(0);
+		ret = m->type == SYNC_READY ? 0 : hull_errf(e, m->code, "%s", m->text);
+		break;
 	}
-	int st;
-	while (waitpid(helper, &st, 0) < 0 && errno == EINTR)
-		;
-	struct sync_msg m;
-	if (recv_sync(parent_sock, &m) < 0 || m.type != SYNC_PID) {
-		*err = m.type == SYNC_ERROR ? m.code : EPIPE;
-		return -1;
-	}
-	return (pid_t)m.code;
+	free(m);
+	return ret;
 }
 
-static pid_t clone_init(struct init_ctx *c, int parent_sock, int cgfd, struct hull_err *e)
+static bool has_child_hooks(const struct spec_hooks *h)
 {
-	uint64_t flags = 0;
-	for (int t = 0; t < SPEC_NS__COUNT; t++)
-		/* cgroup and time namespaces are made by the child once it sits
-		 * in its cgroups / has its offsets written. */
-		if (c->ns_new[t] && t != SPEC_NS_CGROUP && t != SPEC_NS_TIME)
-			flags |= (uint64_t)ns_clone_flag[t];
-	struct clone_args args = { .flags = flags, .exit_signal = SIGCHLD };
-	if (cgfd >= 0) {
-		args.flags |= CLONE_INTO_CGROUP;
-		args.cgroup = (uint64_t)cgfd;
-	}
-	/* Joining a pid namespace works through pid_for_children of this process. */
-	int own_pidns = -1;
-	if (c->ns_fd[SPEC_NS_PID] >= 0) {
-		own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-		if (own_pidns < 0 || setns(c->ns_fd[SPEC_NS_PID], CLONE_NEWPID) < 0) {
-			int err = errno;
-			if (own_pidns >= 0)
-				close(own_pidns);
-			return hull_syserr(e, err, "joining pid namespace");
-		}
-	}
-	pid_t pid;
-	int err;
-	if (c->ns_fd[SPEC_NS_USER] >= 0)
-		pid = clone_in_userns(c, parent_sock, &args, &err);
-	else
-		pid = clone_retry(&args, &err);
-	if (pid == 0)
-		container_init(c);
-	if (own_pidns >= 0) {
-		setns(own_pidns, CLONE_NEWPID);
-		close(own_pidns);
-	}
-	if (pid < 0)
-		return hull_syserr(e, err, c->ns_fd[SPEC_NS_USER] >= 0 ? "clone3 in the joined user namespace" : "clone3");
-	return pid;
+	return h && (h->n_prestart || h->n_create_runtime || h->n_create_container || h->n_start_container);
 }
 
-static int recv_sync(int fd, struct sync_msg *m)
+int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, struct hull_err *e)
 {
-	ssize_t n;
-	do
-		n = recv(fd, m, sizeof *m, 0);
-	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof *m)
-		return -EPIPE;
-	m->text[sizeof m->text - 1] = 0;
-	return 0;
-}
-
-int container_create(const struct create_opts *o, pid_t *pidp, struct hull_err *e)
-{
+	*masterp = -1;
 	int ret = state_validate_id(o->id, e);
 	if (ret < 0)
 		return ret;
@@ -261,16 +244,19 @@ int container_create(const struct create_opts *o, pid_t *pidp, struct hull_err *
 	if (ret < 0)
 		return hull_errf(e, -ret, "%s", serr.msg);
 
-	struct init_ctx c = { .opts = o, .spec = s, .bundle = bundle, .sync_fd = -1, .fifo_fd = -1 };
+	struct create_opts opts = *o;
+	struct init_ctx c = { .opts = &opts, .spec = s, .bundle = bundle, .sync_fd = -1, .fifo_fd = -1,
+			      .console_fd = -1, .rootfd = -1 };
 	struct cgroup_set cg = { .v2 = -1 };
 	struct cstate st = { 0 };
-	int rootfd = -1, dirfd = -1, socks[2] = { -1, -1 }, cgfd = -1;
+	int rootfd = -1, dirfd = -1, socks[2] = { -1, -1 }, cgfd = -1, master = -1;
 	pid_t pid = -1;
 	bool made_dir = false, made_cg = false;
+	char listen_fds[32], *extra_env[2];
 	for (int t = 0; t < SPEC_NS__COUNT; t++)
 		c.ns_fd[t] = -1;
 
-	if ((ret = check_spec(s, cfg, e)) < 0)
+	if ((ret = check_spec(s, o, cfg, e)) < 0)
 		goto out;
 	{
 		char tmp[PATH_MAX * 2];
@@ -290,8 +276,27 @@ int container_create(const struct create_opts *o, pid_t *pidp, struct hull_err *
 	}
 	c.rootfs = rootfs;
 	c.cg = &cg;
+	c.hooks_in_child = has_child_hooks(s->hooks);
+	/* Socket activation as runc does it: LISTEN_FDS of hull's caller are
+	 * passed on (fds 3.. before the --preserve-fds ones) and announced. */
+	const char *lf = getenv("LISTEN_FDS");
+	uint64_t nlisten;
+	if (lf && parse_u64(lf, &nlisten) == 0 && nlisten > 0 && nlisten < 1024) {
+		opts.preserve_fds += (int)nlisten;
+		snprintf(listen_fds, sizeof listen_fds, "LISTEN_FDS=%d", (int)nlisten);
+		extra_env[0] = listen_fds;
+		extra_env[1] = "LISTEN_PID=1";
+		c.extra_env = (const char *const *)extra_env;
+		c.n_extra_env = 2;
+	}
 	if ((ret = open_namespaces(s, &c, cfg, e)) < 0)
 		goto out;
+	if (s->process->terminal && o->console_socket) {
+		if ((c.console_fd = unix_connect(o->console_socket)) < 0) {
+			ret = hull_syserr(e, -c.console_fd, "--console-socket %s", o->console_socket);
+			goto out;
+		}
+	}
 	if ((ret = cgroup_plan(&cg, s->linux_ ? s->linux_->cgroups_path : NULL, o->id, e)) < 0)
 		goto out;
 	if ((ret = cgroup_check_resources(&cg, s->linux_, e)) < 0)
@@ -318,6 +323,8 @@ int container_create(const struct create_opts *o, pid_t *pidp, struct hull_err *
 	st.annotations = s->annotations;
 	st.n_annotations = s->n_annotations;
 	st.cg = cg;
+	if (s->hooks)
+		st.hooks = (s->hooks->n_poststart ? HOOK_POSTSTART : 0) | (s->hooks->n_poststop ? HOOK_POSTSTOP : 0);
 	if ((ret = state_write(dirfd, &st, e)) < 0)
 		goto out;
 
@@ -342,13 +349,20 @@ int container_create(const struct create_opts *o, pid_t *pidp, struct hull_err *
 	c.sync_fd = socks[1];
 	cgfd = cgroup_v2_open(&cg);
 
-	pid = clone_init(&c, socks[0], cgfd, e);
+	struct spawn_req req = { .cgroup_fd = cgfd, .pidns_fd = c.ns_fd[SPEC_NS_PID],
+				 .userns_fd = c.ns_fd[SPEC_NS_USER], .report_fd = socks[1],
+				 .parent_sock = socks[0], .child = init_entry, .arg = &c };
+	for (int t = 0; t < SPEC_NS__COUNT; t++)
+		/* cgroup and time namespaces are made by the child once it sits
+		 * in its cgroups / has its offsets written. */
+		if (c.ns_new[t] && t != SPEC_NS_CGROUP && t != SPEC_NS_TIME)
+			req.flags |= (uint64_t)ns_clone_flag[t];
+	pid = spawn(&req, e);
 	if (pid < 0) {
 		ret = pid;
 		goto out;
 	}
 	close(take_fd(&socks[1]));
-	bool in_v2 = cgfd >= 0;
 
 	const struct spec_linux *lx = s->linux_;
 	if (c.ns_new[SPEC_NS_USER]) {
@@ -356,7 +370,8 @@ int container_create(const struct create_opts *o, pid_t *pidp, struct hull_err *
 		    (ret = write_idmap(pid, "gid_map", lx->gid_mappings, lx->n_gid_mappings, e)) < 0)
 			goto out;
 	}
-	if ((ret = cgroup_enter(&cg, pid, in_v2, e)) < 0)
+	/* Moved in before it runs a line of its own (a no-op where it was born there). */
+	if ((ret = cgroup_enter(&cg, pid, cgfd >= 0, e)) < 0)
 		goto out;
 
 	/* Record the pid before letting the child go, so a kill -9 of hull
@@ -371,22 +386,18 @@ int container_create(const struct create_opts *o, pid_t *pidp, struct hull_err *
 		ret = hull_syserr(e, errno, "container init");
 		goto out;
 	}
-	struct sync_msg m;
-	if (recv_sync(socks[0], &m) < 0) {
-		ret = hull_errf(e, EPIPE, "container init exited before it was ready");
+	if ((ret = await_init(socks[0], s, &st, &master, e)) < 0)
 		goto out;
-	}
-	if (m.type != SYNC_READY) {
-		ret = hull_errf(e, m.code, "%s", m.text);
-		goto out;
-	}
 	st.creating = false;
 	st.creator = 0;
 	if ((ret = state_write(dirfd, &st, e)) < 0)
 		goto out;
 	if (o->pid_file && (ret = write_pid_file(o->pid_file, pid, e)) < 0)
 		goto out;
+	if (o->pidfd_socket && (ret = send_pidfd(o->pidfd_socket, pid, e)) < 0)
+		goto out;
 	*pidp = pid;
+	*masterp = take_fd(&master);
 	log_debug("created container %s, init pid %d", o->id, (int)pid);
 	ret = 0;
 out:
@@ -403,6 +414,10 @@ out:
 		if (made_dir)
 			state_remove_dir(rootfd, dirfd, o->id);
 	}
+	if (master >= 0)
+		close(master);
+	if (c.console_fd >= 0)
+		close(c.console_fd);
 	if (socks[0] >= 0)
 		close(socks[0]);
 	if (socks[1] >= 0)

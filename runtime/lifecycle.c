@@ -1,5 +1,6 @@
 /* start, kill, delete: commands on an existing container. */
 #include "runtime/container.h"
+#include "runtime/hooks.h"
 #include "runtime/log.h"
 
 #include <fcntl.h>
@@ -44,6 +45,29 @@ static int init_pidfd(const struct cstate *st)
 		return -1;
 	}
 	return fd;
+}
+
+/* Run the poststart or poststop hooks of the container's config (parsed
+ * only now: state.json says whether there are any). */
+static int bundle_hooks(const struct cstate *st, bool poststart, struct hull_err *e)
+{
+	char cfg[4200];
+	snprintf(cfg, sizeof cfg, "%s/config.json", st->bundle);
+	struct spec *s = NULL;
+	struct spec_err serr;
+	if (spec_load(cfg, cfg, &s, &serr) < 0)
+		return hull_errf(e, EINVAL, "%s", serr.msg);
+	int r = 0;
+	const struct spec_hooks *h = s->hooks;
+	if (h) {
+		char *json = state_oci_json(st, poststart ? ST_RUNNING : ST_STOPPED, false);
+		r = !json ? hull_errf(e, ENOMEM, "out of memory")
+		    : poststart ? hooks_run("poststart", h->poststart, h->n_poststart, json, e)
+				: hooks_run("poststop", h->poststop, h->n_poststop, json, e);
+		free(json);
+	}
+	spec_free(s);
+	return r;
 }
 
 int container_open(const char *root, const char *id, int lock, int *rootfd, int *dirfd,
@@ -96,12 +120,36 @@ int container_start(const char *root, const char *id, struct hull_err *e)
 			if (read(fifo, &c, 1) == 1)
 				break;
 		}
+		if (p[0].revents & POLLHUP) {
+			/* The init opened the fifo but died before writing. */
+			ret = hull_errf(e, ESRCH, "container \"%s\" exited before it could start", id);
+			goto out;
+		}
 		if (p[1].revents) {
 			ret = hull_errf(e, ESRCH, "container \"%s\" exited before it could start", id);
 			goto out;
 		}
 	}
 	unlinkat(dirfd, "exec.fifo", 0);
+	if (c != '0') {
+		/* startContainer hooks failed in the container: '1' and why. */
+		char msg[1024] = "";
+		ssize_t n = 0, k;
+		fcntl(fifo, F_SETFL, 0);
+		while (n < (ssize_t)sizeof msg - 1 && (k = read(fifo, msg + n, sizeof msg - 1 - (size_t)n)) > 0)
+			n += k;
+		msg[n] = 0;
+		ret = hull_errf(e, EIO, "starting container \"%s\": %s", id, n ? msg : "the container's init failed");
+		goto out;
+	}
+	if (st.hooks & HOOK_POSTSTART) {
+		if ((ret = bundle_hooks(&st, true, e)) < 0) {
+			/* runtime-spec 1.3: a failing poststart hook stops the container. */
+			struct hull_err e2;
+			cgroup_signal_all(&st.cg, SIGKILL, &e2);
+			goto out;
+		}
+	}
 	log_debug("started container %s", id);
 out:
 	state_free(&st);
@@ -160,6 +208,12 @@ int container_delete(const char *root, const char *id, bool force, struct hull_e
 	}
 	if ((ret = cgroup_destroy(&st.cg, e)) < 0)
 		goto out;
+	if (st.hooks & HOOK_POSTSTOP) {
+		/* runtime-spec: poststop failures are logged, delete goes on. */
+		struct hull_err e2;
+		if (bundle_hooks(&st, false, &e2) < 0)
+			log_warn("%s", e2.msg);
+	}
 	if (state_remove_dir(rootfd, dirfd, id) < 0)
 		ret = hull_syserr(e, errno, "removing state of \"%s\"", id);
 	log_debug("deleted container %s", id);

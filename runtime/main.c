@@ -1,6 +1,7 @@
 /* The hull command line: runc's commands, flags and exit codes. */
 #include "runtime/container.h"
 #include "runtime/log.h"
+#include "runtime/tty.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -24,7 +25,7 @@ struct global {
 	bool systemd_cgroup;
 };
 
-/* One flag of a command.  arg: 0 none, 1 required value. */
+/* One flag of a command.  arg: 0 none, 1 a value, 2 a value that may repeat. */
 struct flag {
 	const char *name;
 	char short_name;
@@ -36,6 +37,8 @@ struct flag {
 struct parsed {
 	const char *val[24];
 	bool set[24];
+	const char **list[24];   /* arg 2: every value, in order */
+	size_t nlist[24];
 	int argc;
 	char **argv;
 };
@@ -103,6 +106,12 @@ static int parse_flags(const struct cmd *c, int argc, char **argv, struct parsed
 			} else {
 				return usage_error("%s: flag %s needs a value", c->name, a);
 			}
+			if (c->flags[k].arg == 2) {
+				/* argc bounds how many values there can be. */
+				if (!p->list[k] && !(p->list[k] = calloc((size_t)argc, sizeof *p->list[k])))
+					return usage_error("out of memory");
+				p->list[k][p->nlist[k]++] = p->val[k];
+			}
 		} else if (eq) {
 			/* --flag=true / --flag=false */
 			p->set[k] = strcmp(eq + 1, "false") != 0 && strcmp(eq + 1, "0") != 0;
@@ -151,11 +160,12 @@ static const struct flag create_flags[] = {
 	{ "no-pivot", 0, 0, "move the rootfs with MS_MOVE instead of pivot_root" },
 	{ "no-new-keyring", 0, 0, "keep the caller's session keyring" },
 	{ "preserve-fds", 0, 1, "pass N extra fds (from 3) to the container" },
+	{ "pidfd-socket", 0, 1, "unix socket that receives a pidfd of the container's init" },
 	{ "detach", 'd', 0, "run: do not wait for the container" },
 	{ "keep", 0, 0, "run: keep the container after it exits" },
 	{ NULL, 0, 0, NULL },
 };
-enum { F_BUNDLE, F_PIDFILE, F_CONSOLE, F_NOPIVOT, F_NOKEYRING, F_PRESERVE, F_DETACH, F_KEEP };
+enum { F_BUNDLE, F_PIDFILE, F_CONSOLE, F_NOPIVOT, F_NOKEYRING, F_PRESERVE, F_PIDFD, F_DETACH, F_KEEP };
 
 static int fill_create_opts(struct global *g, const struct parsed *p, struct create_opts *o)
 {
@@ -167,6 +177,7 @@ static int fill_create_opts(struct global *g, const struct parsed *p, struct cre
 	o->console_socket = p->val[F_CONSOLE];
 	o->no_pivot = p->set[F_NOPIVOT];
 	o->no_new_keyring = p->set[F_NOKEYRING];
+	o->pidfd_socket = p->val[F_PIDFD];
 	if (p->val[F_PRESERVE]) {
 		uint64_t n;
 		if (parse_u64(p->val[F_PRESERVE], &n) < 0 || n > 1024)
@@ -187,33 +198,17 @@ static int cmd_create(struct global *g, const struct parsed *p)
 		return usage_error("create: --detach and --keep belong to run");
 	struct hull_err e;
 	pid_t pid;
-	return container_create(&o, &pid, &e) < 0 ? fail(&e) : 0;
+	int master;
+	return container_create(&o, &pid, &master, &e) < 0 ? fail(&e) : 0;
 }
 
-/* Wait for the container's init, forwarding the signals hull receives. */
-static int wait_forwarding(pid_t pid, const sigset_t *fwd)
+/* The signals `run` and `exec` forward to the container's process. */
+static void forwarded_signals(sigset_t *fwd)
 {
-	int sfd = signalfd(-1, fwd, SFD_CLOEXEC);
-	for (;;) {
-		int status;
-		pid_t w = waitpid(pid, &status, WNOHANG);
-		if (w == pid) {
-			if (sfd >= 0)
-				close(sfd);
-			if (WIFEXITED(status))
-				return WEXITSTATUS(status);
-			return 128 + WTERMSIG(status);
-		}
-		if (w < 0 && errno != EINTR)
-			return 255;
-		struct signalfd_siginfo si;
-		if (sfd < 0 || read(sfd, &si, sizeof si) != (ssize_t)sizeof si)
-			continue;
-		if (si.ssi_signo != SIGCHLD) {
-			log_debug("forwarding signal %u to %d", si.ssi_signo, (int)pid);
-			kill(pid, (int)si.ssi_signo);
-		}
-	}
+	sigfillset(fwd);
+	static const int keep[] = { SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTSTP, SIGTTIN, SIGTTOU };
+	for (size_t i = 0; i < sizeof keep / sizeof *keep; i++)
+		sigdelset(fwd, keep[i]);
 }
 
 static int cmd_run(struct global *g, const struct parsed *p)
@@ -223,31 +218,28 @@ static int cmd_run(struct global *g, const struct parsed *p)
 		return 1;
 	/* Block the signals to forward before the child exists, so none is
 	 * lost; the child unblocks them for itself. */
-	sigset_t fwd, old;
-	sigfillset(&fwd);
-	sigdelset(&fwd, SIGKILL);
-	sigdelset(&fwd, SIGSTOP);
-	sigdelset(&fwd, SIGSEGV);
-	sigdelset(&fwd, SIGBUS);
-	sigdelset(&fwd, SIGILL);
-	sigdelset(&fwd, SIGFPE);
-	sigdelset(&fwd, SIGTSTP);
-	sigdelset(&fwd, SIGTTIN);
-	sigdelset(&fwd, SIGTTOU);
+	sigset_t fwd;
+	forwarded_signals(&fwd);
 	if (!p->set[F_DETACH])
-		sigprocmask(SIG_BLOCK, &fwd, &old);
+		sigprocmask(SIG_BLOCK, &fwd, NULL);
 	struct hull_err e;
 	pid_t pid;
-	if (container_create(&o, &pid, &e) < 0)
+	int master;
+	o.foreground = !p->set[F_DETACH];
+	if (container_create(&o, &pid, &master, &e) < 0)
 		return fail(&e);
 	if (container_start(g->root, o.id, &e) < 0) {
 		struct hull_err e2;
+		if (master >= 0)
+			close(master);
 		container_delete(g->root, o.id, true, &e2);
 		return fail(&e);
 	}
 	if (p->set[F_DETACH])
 		return 0;
-	int code = wait_forwarding(pid, &fwd);
+	int code = wait_relay(pid, &fwd, master);
+	if (master >= 0)
+		close(master);
 	if (!p->set[F_KEEP] && container_delete(g->root, o.id, true, &e) < 0)
 		fail(&e);
 	return code;
@@ -307,6 +299,90 @@ static int cmd_delete(struct global *g, const struct parsed *p)
 	if (r == -ENOENT && p->set[0])
 		return 0;
 	return r < 0 ? fail(&e) : 0;
+}
+
+/* ---- exec / ps --------------------------------------------------------- */
+
+static const struct flag exec_flags[] = {
+	{ "process", 'p', 1, "process.json to run (runtime-spec process object); other process flags are ignored" },
+	{ "detach", 'd', 0, "do not wait for the process" },
+	{ "pid-file", 0, 1, "write the process's pid to this file once it runs" },
+	{ "console-socket", 0, 1, "unix socket that receives the pty master (with --tty)" },
+	{ "tty", 't', 0, "allocate a pseudo terminal" },
+	{ "cwd", 0, 1, "working directory in the container" },
+	{ "env", 'e', 2, "set an environment variable (K=V), repeatable" },
+	{ "user", 'u', 1, "UID[:GID] to run as" },
+	{ "additional-gids", 'g', 2, "additional group ID, repeatable" },
+	{ "cap", 'c', 2, "add a capability (CAP_...), repeatable" },
+	{ "no-new-privs", 0, 0, "set no_new_privs" },
+	{ "apparmor", 0, 1, "AppArmor profile" },
+	{ "process-label", 0, 1, "SELinux label" },
+	{ "preserve-fds", 0, 1, "pass N extra fds (from 3) to the process" },
+	{ "ignore-paused", 0, 0, "exec even if the container is paused" },
+	{ "cgroup", 0, 1, "run in this sub-cgroup of the container ([ctrl[,ctrl]:]path)" },
+	{ "pidfd-socket", 0, 1, "unix socket that receives a pidfd of the process" },
+	{ NULL, 0, 0, NULL },
+};
+enum { X_PROCESS, X_DETACH, X_PIDFILE, X_CONSOLE, X_TTY, X_CWD, X_ENV, X_USER, X_GIDS, X_CAP, X_NNP,
+       X_APPARMOR, X_LABEL, X_PRESERVE, X_IGNORE_PAUSED, X_CGROUP, X_PIDFD };
+
+static int cmd_exec(struct global *g, const struct parsed *p)
+{
+	struct exec_opts o = {
+		.root = g->root, .id = p->argv[0], .process_file = p->val[X_PROCESS], .detach = p->set[X_DETACH],
+		.tty = p->set[X_TTY], .no_new_privs = p->set[X_NNP], .ignore_paused = p->set[X_IGNORE_PAUSED],
+		.pid_file = p->val[X_PIDFILE], .console_socket = p->val[X_CONSOLE], .pidfd_socket = p->val[X_PIDFD],
+		.cwd = p->val[X_CWD], .user = p->val[X_USER], .apparmor = p->val[X_APPARMOR],
+		.process_label = p->val[X_LABEL], .cgroup = p->val[X_CGROUP],
+		.env = p->list[X_ENV], .n_env = p->nlist[X_ENV], .add_gids = p->list[X_GIDS],
+		.n_add_gids = p->nlist[X_GIDS], .caps = p->list[X_CAP], .n_caps = p->nlist[X_CAP],
+		.args = p->argv + 1, .n_args = (size_t)p->argc - 1,
+	};
+	if (p->val[X_PRESERVE]) {
+		uint64_t n;
+		if (parse_u64(p->val[X_PRESERVE], &n) < 0 || n > 1024)
+			return usage_error("--preserve-fds: invalid value \"%s\"", p->val[X_PRESERVE]);
+		o.preserve_fds = (int)n;
+	}
+	sigset_t fwd;
+	forwarded_signals(&fwd);
+	if (!o.detach)
+		sigprocmask(SIG_BLOCK, &fwd, NULL);
+	struct hull_err e;
+	int status;
+	if (container_exec(&o, &fwd, &status, &e) < 0)
+		return fail(&e);
+	return status;
+}
+
+static const struct flag ps_flags[] = {
+	{ "format", 'f', 1, "table or json" },
+	{ NULL, 0, 0, NULL },
+};
+
+/* ps: JSON is the array of host pids; the table is ps(1)'s output (ps -ef,
+ * or the args after the ID) cut to the container's processes. */
+static int cmd_ps(struct global *g, const struct parsed *p)
+{
+	const char *fmt = p->val[0] ? p->val[0] : "table";
+	if (strcmp(fmt, "json") && strcmp(fmt, "table"))
+		return usage_error("ps: unknown --format \"%s\" (table or json)", fmt);
+	struct hull_err e;
+	pid_t *pids;
+	size_t n;
+	if (container_pids(g->root, p->argv[0], &pids, &n, &e) < 0)
+		return fail(&e);
+	if (strcmp(fmt, "json") == 0) {
+		fputs("[", stdout);
+		for (size_t i = 0; i < n; i++)
+			printf("%s%d", i ? "," : "", (int)pids[i]);
+		fputs("]\n", stdout);
+		free(pids);
+		return 0;
+	}
+	int r = ps_table(pids, n, p->argc - 1, p->argv + 1);
+	free(pids);
+	return r;
 }
 
 /* ---- list ------------------------------------------------------------ */
@@ -478,6 +554,9 @@ static const struct cmd commands[] = {
 	{ "run", "<container-id>", "Create and start a container, wait for it and exit with its status.",
 	  create_flags, cmd_run, 1, 1 },
 	{ "state", "<container-id>", "Print the state of a container (JSON).", no_flags, cmd_state, 1, 1 },
+	{ "exec", "<container-id> <command> [args...]", "Run a process in a running container.",
+	  exec_flags, cmd_exec, 1, -1 },
+	{ "ps", "<container-id> [ps args...]", "List the processes of a container.", ps_flags, cmd_ps, 1, -1 },
 	{ "kill", "<container-id> [signal]", "Send a signal (default SIGTERM) to a container.",
 	  kill_flags, cmd_kill, 1, 2 },
 	{ "delete", "<container-id>", "Delete a container and what it holds.", delete_flags, cmd_delete, 1, 1 },

@@ -557,7 +557,7 @@ static int make_parent_slave(const char *dir, struct hull_err *e)
 	return 0;
 }
 
-int rootfs_prepare(struct init_ctx *c, struct hull_err *e)
+int rootfs_mount(struct init_ctx *c, struct hull_err *e)
 {
 	const struct spec *s = c->spec;
 	const struct spec_linux *lx = s->linux_;
@@ -588,19 +588,30 @@ int rootfs_prepare(struct init_ctx *c, struct hull_err *e)
 							     (sm->source && strcmp(sm->source, "/dev") == 0 && !(sm->type && strcmp(sm->type, "tmpfs") == 0))))
 			dev_is_bind = true;
 		if ((r = do_mount(c, rootfd, i, e)) < 0)
-			goto out;
+			goto fail;
 	}
 	if ((r = setup_dev(c, rootfd, dev_is_bind, e)) < 0)
-		goto out;
+		goto fail;
 	/* The working directory is made as root now; the user may lack the right later. */
 	int cwd = root_mkdir_all(rootfd, s->process->cwd, 0755);
 	if (cwd < 0) {
 		r = hull_syserr(e, -cwd, "process.cwd \"%s\"", s->process->cwd);
-		goto out;
+		goto fail;
 	}
 	close(cwd);
+	c->rootfd = rootfd;
+	return 0;
+fail:
+	close(rootfd);
+	return r;
+}
 
-	if (fchdir(rootfd) < 0) {
+int rootfs_pivot(struct init_ctx *c, struct hull_err *e)
+{
+	const struct spec_linux *lx = c->spec->linux_;
+	const char *prop = lx ? lx->rootfs_propagation : NULL;
+	int r = 0;
+	if (fchdir(c->rootfd) < 0) {
 		r = hull_syserr(e, errno, "chdir to the rootfs");
 		goto out;
 	}
@@ -628,7 +639,8 @@ int rootfs_prepare(struct init_ctx *c, struct hull_err *e)
 	if (prop && mount(NULL, "/", NULL, propagation_flag(prop), NULL) < 0)
 		r = hull_syserr(e, errno, "linux.rootfsPropagation \"%s\"", prop);
 out:
-	close(rootfd);
+	close(c->rootfd);
+	c->rootfd = -1;
 	return r;
 }
 

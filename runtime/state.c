@@ -151,6 +151,7 @@ int state_write(int dirfd, const struct cstate *st, struct hull_err *e)
 	yajl_gen_map_open(g);
 	GS(g, "startTime"); yajl_gen_integer(g, (long long)st->start_time);
 	GS(g, "creator"); yajl_gen_integer(g, st->creator);
+	GS(g, "hooks"); yajl_gen_integer(g, st->hooks);
 	GS(g, "cgroupV2"); yajl_gen_integer(g, st->cg.v2);
 	GS(g, "cgroups");
 	yajl_gen_array_open(g);
@@ -226,6 +227,7 @@ int state_read(int dirfd, const char *id, struct cstate *st, struct hull_err *e)
 	st->pid = (pid_t)jint(t, "pid", NULL);
 	st->start_time = (uint64_t)jint(t, "hull", "startTime");
 	st->creator = (pid_t)jint(t, "hull", "creator");
+	st->hooks = (unsigned)jint(t, "hull", "hooks");
 	if (!st->id || !st->bundle || !st->rootfs || !st->created) {
 		state_free(st);
 		return hull_errf(e, EINVAL, "state of \"%s\" is corrupt", id);

@@ -13,6 +13,8 @@
 #include "runtime/util.h"
 #include "spec/spec.h"
 
+enum { HOOK_POSTSTART = 1, HOOK_POSTSTOP = 2 };
+
 enum cstatus { ST_CREATING, ST_CREATED, ST_RUNNING, ST_PAUSED, ST_STOPPED };
 
 struct cstate {
@@ -25,6 +27,7 @@ struct cstate {
 	uint64_t start_time;    /* of pid, to tell pid reuse */
 	pid_t creator;          /* the hull process while status is creating */
 	bool creating;
+	unsigned hooks;         /* HOOK_* of the config, so start/delete parse it only when needed */
 	struct spec_kv *annotations;
 	size_t n_annotations;
 	struct cgroup_set cg;

@@ -1,0 +1,41 @@
+/* The last steps of every container process, the init's and exec'd ones:
+ * the process attributes of the config, the user switch and capabilities,
+ * then the exec of the program through the trampoline. */
+#ifndef HULL_PROCESS_H
+#define HULL_PROCESS_H
+
+#include "runtime/util.h"
+#include "spec/spec.h"
+
+struct proc_plan {
+	char prog[4096];   /* the program, resolved in the container */
+	char **argv;
+	char **envp;       /* the program's environment + HULL_EXEC=prog for the trampoline */
+	int tramp_fd;      /* sealed memfd holding the trampoline */
+};
+
+/* Whether the host has AppArmor / SELinux enabled. */
+bool lsm_apparmor_enabled(void);
+bool lsm_selinux_enabled(void);
+/* Refuse, before anything exists, what this host cannot apply. */
+int process_check(const struct spec_process *p, const char *where, struct hull_err *e);
+
+/* oomScoreAdj, rlimits, scheduler, ioPriority, execCPUAffinity.final, and
+ * linux.personality / memoryPolicy (lx may be NULL).  Needs the privileges
+ * hull still has, so it comes before process_become_user. */
+int process_apply_attrs(const struct spec_process *p, const struct spec_linux *lx, struct hull_err *e);
+/* Bounding set, groups, gid, uid, the capability sets, no_new_privs, and the
+ * LSM labels for the coming exec. */
+int process_become_user(const struct spec_process *p, struct hull_err *e);
+/* Find the program (PATH of process.env), build argv and envp (HOME from the
+ * container's /etc/passwd when unset, extra entries appended) and make the
+ * trampoline memfd.  Runs inside the container, after the user switch. */
+int process_plan(const struct spec_process *p, const char *const *extra_env, size_t n_extra,
+		 struct proc_plan *pl, struct hull_err *e);
+/* Exec the plan; on failure print to stderr and exit 127. */
+__attribute__((noreturn)) void process_exec(struct proc_plan *pl);
+
+/* Parse a cpu/node list ("0-3,7") into a bitmask of nbits; -EINVAL if bad. */
+int parse_id_list(const char *s, unsigned long *mask, unsigned nbits);
+
+#endif
