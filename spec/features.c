@@ -109,6 +109,10 @@ char *spec_features_json(void)
 	put_str(g, SPEC_OCI_VERSION);
 	put_str(g, "hooks");
 	yajl_gen_array_open(g);
+	static const char *const hooks[] = { "prestart", "createRuntime", "createContainer",
+					     "startContainer", "poststart", "poststop" };
+	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++)
+		put_str(g, hooks[i]);
 	yajl_gen_array_close(g);
 	put_str(g, "mountOptions");
 	yajl_gen_array_open(g);
@@ -139,8 +143,9 @@ char *spec_features_json(void)
 	}
 	yajl_gen_map_close(g);
 	put_enabled(g, "seccomp", false);
-	put_enabled(g, "apparmor", false);
-	put_enabled(g, "selinux", false);
+	/* "compiled in": the exec labels are written where the LSM is on. */
+	put_enabled(g, "apparmor", true);
+	put_enabled(g, "selinux", true);
 	put_enabled(g, "intelRdt", false);
 	put_str(g, "mountExtensions");
 	yajl_gen_map_open(g);

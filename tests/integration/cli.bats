@@ -303,3 +303,12 @@ COMMANDS=(create start run state kill delete list spec features)
 	run "$HULL" --root="$HULL_ROOT" list -q
 	[ "$status" -eq 0 ]
 }
+
+@test "features lists the six hook kinds and the exec-label LSMs" {
+	run hull features
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '.hooks' <<<"$output")" = '["prestart","createRuntime","createContainer","startContainer","poststart","poststop"]' ]
+	[ "$(jq -r '.linux.apparmor.enabled' <<<"$output")" = true ]
+	[ "$(jq -r '.linux.selinux.enabled' <<<"$output")" = true ]
+	[ "$(jq -r '.linux.seccomp.enabled' <<<"$output")" = false ]
+}
