@@ -60,11 +60,11 @@ struct sync_msg {
 	int code;
 	char text[65536];
 };
-/* Send len bytes of m (and fd when >= 0); 0 or -errno. */
-int sync_send(int sock, const struct sync_msg *m, size_t len, int fd);
+/* Send one message: type, code, an optional text (NUL-terminated, it must
+ * fit struct sync_msg) and an optional fd (>= 0); 0 or -errno. */
+int sync_send(int sock, int type, int code, const char *text, int fd);
 /* Receive one message (and an fd into *fd, -1 if none); bytes or -errno (-EPIPE at EOF). */
 int sync_recv(int sock, struct sync_msg *m, int *fd);
-#define SYNC_HDR_LEN offsetof(struct sync_msg, text)
 
 /* Start a child (clone3) into new namespaces and a cgroup, joining a pid
  * and a user namespace first when given; child(arg) must not return. */

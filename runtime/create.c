@@ -150,9 +150,8 @@ int send_pidfd(const char *path, pid_t pid, struct hull_err *e)
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	int r = pidfd < 0 ? -errno : 0;
 	if (r == 0) {
-		struct sync_msg m = { .type = 0 };
-		/* The data part is not read by receivers; one byte must go. */
-		r = sync_send(sock, &m, 1, pidfd);
+		/* Receivers read only the fd; the data part is a bare header. */
+		r = sync_send(sock, 0, 0, NULL, pidfd);
 		close(pidfd);
 	}
 	close(sock);
@@ -200,16 +199,10 @@ static int await_init(int sock, const struct spec *s, const struct cstate *st, i
 						   ST_CREATING, e)) < 0))
 				break;
 			char *json = state_oci_json(st, ST_CREATING, false);
-			if (!json || strlen(json) >= sizeof m->text) {
-				free(json);
-				ret = hull_errf(e, E2BIG, "container state too large for the hooks");
-				break;
-			}
-			m->type = SYNC_STATE;
-			size_t n = (size_t)snprintf(m->text, sizeof m->text, "%s", json);
+			int r = json ? sync_send(sock, SYNC_STATE, 0, json, -1) : -ENOMEM;
 			free(json);
-			if (sync_send(sock, m, SYNC_HDR_LEN + n + 1, -1) < 0) {
-				ret = hull_errf(e, EPIPE, "container init exited before it was ready");
+			if (r < 0) {
+				ret = hull_syserr(e, -r, "handing the state to the container's hooks");
 				break;
 			}
 			continue;

@@ -33,9 +33,7 @@ struct exec_child {
 
 static __attribute__((noreturn)) void exec_fail(struct exec_child *x, const struct hull_err *e)
 {
-	struct sync_msg m = { .type = SYNC_ERROR, .code = e->code };
-	size_t n = (size_t)snprintf(m.text, sizeof m.text, "%s", e->msg);
-	sync_send(x->sync_fd, &m, SYNC_HDR_LEN + n + 1, -1);
+	sync_send(x->sync_fd, SYNC_ERROR, e->code, e->msg, -1);
 	_exit(1);
 }
 
@@ -102,8 +100,7 @@ static void exec_child_main(void *arg)
 		if (x->console_fd >= 0) {
 			r = tty_send_fd(x->console_fd, master, name, &e);
 		} else {
-			struct sync_msg m = { .type = SYNC_MASTER };
-			if ((r = sync_send(x->sync_fd, &m, SYNC_HDR_LEN, master)) < 0)
+			if ((r = sync_send(x->sync_fd, SYNC_MASTER, 0, NULL, master)) < 0)
 				hull_syserr(&e, -r, "process.terminal: handing the pty to hull");
 		}
 		close(master);

@@ -20,9 +20,7 @@
 
 static __attribute__((noreturn)) void init_fail(struct init_ctx *c, const struct hull_err *e)
 {
-	struct sync_msg m = { .type = SYNC_ERROR, .code = e->code };
-	size_t n = (size_t)snprintf(m.text, sizeof m.text, "%s", e->msg);
-	sync_send(c->sync_fd, &m, SYNC_HDR_LEN + n + 1, -1);
+	sync_send(c->sync_fd, SYNC_ERROR, e->code, e->msg, -1);
 	_exit(1);
 }
 
@@ -181,8 +179,7 @@ static int setup_terminal(struct init_ctx *c, struct hull_err *e)
 		close(c->console_fd);
 		c->console_fd = -1;
 	} else {
-		struct sync_msg m = { .type = SYNC_MASTER };
-		r = sync_send(c->sync_fd, &m, SYNC_HDR_LEN, master);
+		r = sync_send(c->sync_fd, SYNC_MASTER, 0, NULL, master);
 		if (r < 0)
 			hull_syserr(e, -r, "process.terminal: handing the pty to hull");
 	}
@@ -205,8 +202,7 @@ static int early_hooks(struct init_ctx *c, char **state, struct hull_err *e)
 	struct sync_msg *m = malloc(sizeof *m);
 	if (!m)
 		return hull_errf(e, ENOMEM, "out of memory");
-	m->type = SYNC_HOOKS;
-	int r = sync_send(c->sync_fd, m, SYNC_HDR_LEN, -1);
+	int r = sync_send(c->sync_fd, SYNC_HOOKS, 0, NULL, -1);
 	if (r == 0)
 		r = sync_recv(c->sync_fd, m, NULL);
 	if (r < 0 || m->type != SYNC_STATE) {
@@ -327,8 +323,7 @@ void container_init(struct init_ctx *c)
 	if (process_plan(p, c->extra_env, c->n_extra_env, &plan, &e) < 0)
 		init_fail(c, &e);
 
-	struct sync_msg m = { .type = SYNC_READY };
-	sync_send(c->sync_fd, &m, SYNC_HDR_LEN, -1);
+	sync_send(c->sync_fd, SYNC_READY, 0, NULL, -1);
 	close(c->sync_fd);
 
 	wait_for_start(c, state);

@@ -380,7 +380,9 @@ static int cmd_ps(struct global *g, const struct parsed *p)
 		free(pids);
 		return 0;
 	}
-	int r = ps_table(pids, n, p->argc - 1, p->argv + 1);
+	/* `hull ps ID -- ARGS`: the "--" only ends hull's flags. */
+	int skip = p->argc > 1 && strcmp(p->argv[1], "--") == 0 ? 2 : 1;
+	int r = ps_table(pids, n, p->argc - skip, p->argv + skip);
 	free(pids);
 	return r;
 }

@@ -37,10 +37,10 @@ static pid_t clone_in_userns(struct spawn_req *r, struct clone_args *args, int *
 		return -1;
 	}
 	if (helper == 0) {
-		struct sync_msg m = { .type = SYNC_PID };
+		int type = SYNC_PID, code;
 		if (setns(r->userns_fd, CLONE_NEWUSER) < 0) {
-			m.type = SYNC_ERROR;
-			m.code = errno;
+			type = SYNC_ERROR;
+			code = errno;
 		} else {
 			/* clone3 takes no exit signal with CLONE_PARENT: the
 			 * child gets this helper's, SIGCHLD. */
@@ -49,11 +49,11 @@ static pid_t clone_in_userns(struct spawn_req *r, struct clone_args *args, int *
 			pid_t pid = clone_retry(args, err);
 			if (pid == 0)
 				r->child(r->arg);
-			m.code = pid < 0 ? *err : pid;
+			code = pid < 0 ? *err : pid;
 			if (pid < 0)
-				m.type = SYNC_ERROR;
+				type = SYNC_ERROR;
 		}
-		sync_send(r->report_fd, &m, SYNC_HDR_LEN, -1);
+		sync_send(r->report_fd, type, code, NULL, -1);
 		_exit(0);
 	}
 	int st;

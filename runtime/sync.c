@@ -5,14 +5,19 @@
 #include <string.h>
 #include <sys/socket.h>
 
-int sync_send(int sock, const struct sync_msg *m, size_t len, int fd)
+int sync_send(int sock, int type, int code, const char *text, int fd)
 {
-	struct iovec iov = { .iov_base = (void *)m, .iov_len = len };
+	int hdr[2] = { type, code };
+	struct iovec iov[2] = { { .iov_base = hdr, .iov_len = sizeof hdr },
+				{ .iov_base = (void *)text, .iov_len = text ? strlen(text) + 1 : 0 } };
+	size_t len = iov[0].iov_len + iov[1].iov_len;
+	if (len > sizeof(struct sync_msg))
+		return -E2BIG;
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = text ? 2 : 1 };
 	if (fd >= 0) {
 		memset(&u, 0, sizeof u);
 		mh.msg_control = u.buf;
