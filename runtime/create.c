@@ -3,6 +3,7 @@
 #include "runtime/hooks.h"
 #include "runtime/log.h"
 #include "runtime/process.h"
+#include "runtime/tty.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -34,6 +35,8 @@ static int check_spec(const struct spec *s, const struct create_opts *o, const c
 		return hull_errf(e, EINVAL, "%s: process: required field missing", cfg);
 	if (s->process->terminal && !o->console_socket && !o->foreground)
 		return hull_errf(e, EINVAL, "%s: process.terminal is true: a detached container needs --console-socket to receive its terminal", cfg);
+	if (!s->process->terminal && o->console_socket)
+		return hull_errf(e, EINVAL, "--console-socket given but %s: process.terminal is false", cfg);
 	char where[PATH_MAX + 32];
 	snprintf(where, sizeof where, "%s: ", cfg);
 	int r = process_check(s->process, where, e);
@@ -284,11 +287,10 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 	}
 	if ((ret = open_namespaces(s, &c, cfg, e)) < 0)
 		goto out;
-	if (s->process->terminal && o->console_socket) {
-		if ((c.console_fd = unix_connect(o->console_socket)) < 0) {
-			ret = hull_syserr(e, -c.console_fd, "--console-socket %s", o->console_socket);
-			goto out;
-		}
+	if (s->process->terminal && o->console_socket &&
+	    (c.console_fd = tty_connect_console(o->console_socket, e)) < 0) {
+		ret = c.console_fd;
+		goto out;
 	}
 	if ((ret = cgroup_plan(&cg, s->linux_ ? s->linux_->cgroups_path : NULL, o->id, e)) < 0)
 		goto out;

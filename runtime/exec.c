@@ -92,6 +92,8 @@ static void exec_child_main(void *arg)
 			exec_fail(x, &e);
 		if (p->has_console_size)
 			tty_set_size(master, p->console_height, p->console_width);
+		if (x->console_fd < 0)
+			tty_copy_size(0, master);
 		if (fchown(slave, p->user.uid, p->user.gid) < 0 && errno != EINVAL && errno != EPERM) {
 			hull_syserr(&e, errno, "process.terminal: chown of %s", name);
 			exec_fail(x, &e);
@@ -363,8 +365,12 @@ int container_exec(const struct exec_opts *o, const sigset_t *fwd, int *status, 
 		ret = hull_errf(e, ESRCH, "cannot exec in container \"%s\": it is stopped", o->id);
 		goto out;
 	}
-	if (proc.terminal && o->console_socket && (x.console_fd = unix_connect(o->console_socket)) < 0) {
-		ret = hull_syserr(e, -x.console_fd, "--console-socket %s", o->console_socket);
+	if (!proc.terminal && o->console_socket) {
+		ret = hull_errf(e, EINVAL, "exec: --console-socket needs a terminal (--tty)");
+		goto out;
+	}
+	if (proc.terminal && o->console_socket && (x.console_fd = tty_connect_console(o->console_socket, e)) < 0) {
+		ret = x.console_fd;
 		goto out;
 	}
 	if ((ret = exec_cgroups(&st.cg, o->cgroup, &cg, e)) < 0)
@@ -428,7 +434,10 @@ int container_exec(const struct exec_opts *o, const sigset_t *fwd, int *status, 
 	if (o->pidfd_socket && (ret = send_pidfd(o->pidfd_socket, pid, e)) < 0)
 		goto out;
 	log_debug("exec in %s: pid %d", o->id, (int)pid);
-	*status = o->detach ? 0 : wait_relay(pid, fwd, master);
+	int code = 0;
+	if (!o->detach && (code = wait_relay(pid, fwd, master)) < 0)
+		ret = hull_syserr(e, -code, "exec: waiting for the process");
+	*status = code;
 	pid = -1;
 out:
 	if (ret < 0 && pid > 0) {

@@ -156,6 +156,10 @@ static int setup_terminal(struct init_ctx *c, struct hull_err *e)
 		return r;
 	if (p->has_console_size)
 		tty_set_size(master, p->console_height, p->console_width);
+	/* Relayed by hull: our stdin is still the caller's terminal, whose
+	 * size the program must see from its first instruction. */
+	if (c->console_fd < 0)
+		tty_copy_size(0, master);
 	if (fchown(slave, p->user.uid, p->user.gid) < 0 && errno != EINVAL && errno != EPERM) {
 		r = hull_syserr(e, errno, "process.terminal: chown of %s", name);
 		goto out;

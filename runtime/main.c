@@ -240,6 +240,10 @@ static int cmd_run(struct global *g, const struct parsed *p)
 	int code = wait_relay(pid, &fwd, master);
 	if (master >= 0)
 		close(master);
+	if (code < 0) {
+		hlog(LOG_ERROR, "run: waiting for container \"%s\": %s", o.id, strerror(-code));
+		code = 255;
+	}
 	if (!p->set[F_KEEP] && container_delete(g->root, o.id, true, &e) < 0)
 		fail(&e);
 	return code;

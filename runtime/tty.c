@@ -112,39 +112,21 @@ int tty_recv_fd(int sock)
 	return got;
 }
 
-int tty_send_console(const char *socket_path, int master_fd, struct hull_err *e)
+int tty_connect_console(const char *socket_path, struct hull_err *e)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	size_t len = socket_path ? strlen(socket_path) : 0;
-
 	if (len == 0)
 		return hull_errf(e, EINVAL, "--console-socket: empty path");
-	/* sun_path is a fixed 108 bytes; a longer path cannot be connected
-	 * to (it would be silently cut to another name). */
-	if (len >= sizeof sa.sun_path)
+	int sock = unix_connect(socket_path);
+	if (sock == -ENAMETOOLONG)
+		/* sun_path is a fixed 108 bytes; a longer path cannot be connected
+		 * to (it would be silently cut to another name). */
 		return hull_errf(e, ENAMETOOLONG,
 				 "--console-socket %s: path too long for a unix socket (%zu bytes, at most %zu)",
-				 socket_path, len, sizeof sa.sun_path - 1);
-	memcpy(sa.sun_path, socket_path, len);
-
-	_cleanup_close_ int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+				 socket_path, len, sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
 	if (sock < 0)
-		return hull_syserr(e, errno, "--console-socket %s: socket", socket_path);
-	if (connect(sock, (struct sockaddr *)&sa, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + 1)) < 0)
-		return hull_syserr(e, errno, "--console-socket %s: connect", socket_path);
-
-	/* The pty's name, from the master itself: ptsname() would stat the
-	 * path in hull's mount namespace, where the container's devpts
-	 * instance may not be. */
-	char name[64] = "/dev/ptmx";
-	unsigned ptn;
-	if (ioctl(master_fd, TIOCGPTN, &ptn) == 0)
-		snprintf(name, sizeof name, "/dev/pts/%u", ptn);
-
-	int r = send_fd(sock, master_fd, name);
-	if (r < 0)
-		return hull_syserr(e, -r, "--console-socket %s: sendmsg", socket_path);
-	return 0;
+		return hull_syserr(e, -sock, "--console-socket %s: connect", socket_path);
+	return sock;
 }
 
 int tty_set_size(int fd, unsigned rows, unsigned cols)
@@ -223,10 +205,12 @@ static void relay_drain(struct relay *r)
 	}
 }
 
-static void copy_winsize(int master)
+void tty_copy_size(int from, int master)
 {
 	struct winsize ws;
-	if (ioctl(0, TIOCGWINSZ, &ws) == 0)
+	/* A 0x0 size (no real terminal behind from) would only erase
+	 * the config's consoleSize. */
+	if (ioctl(from, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
 		(void)ioctl(master, TIOCSWINSZ, &ws);
 }
 
@@ -317,7 +301,11 @@ int wait_relay(pid_t pid, const sigset_t *fwd, int master_fd)
 	bool tty_in = master_fd >= 0 && isatty(0);
 	/* What the signalfd reports: the signals to forward, SIGCHLD to learn
 	 * of pid's exit and, when relaying a terminal, SIGWINCH. */
-	sigset_t sfd_set = *fwd, block, old_mask;
+	sigset_t none, sfd_set, block, old_mask;
+	sigemptyset(&none);
+	if (!fwd)
+		fwd = &none;
+	sfd_set = *fwd;
 	sigaddset(&sfd_set, SIGCHLD);
 	if (tty_in)
 		sigaddset(&sfd_set, SIGWINCH);
@@ -356,7 +344,7 @@ int wait_relay(pid_t pid, const sigset_t *fwd, int master_fd)
 			raw = tcsetattr(0, TCSANOW, &rawtio) == 0;
 		}
 		if (tty_in)
-			copy_winsize(master_fd);
+			tty_copy_size(0, master_fd);
 	}
 
 	/* It may have exited before SIGCHLD was blocked, and its SIGCHLD be
@@ -401,7 +389,7 @@ int wait_relay(pid_t pid, const sigset_t *fwd, int master_fd)
 							goto out;
 						}
 					} else if (sig == SIGWINCH && tty_in) {
-						copy_winsize(master_fd);
+						tty_copy_size(0, master_fd);
 					} else if (rr == 0 && sigismember(fwd, sig) == 1) {
 						/* Not yet reaped: pid is still ours. */
 						if (kill(pid, sig) < 0 && errno != ESRCH)

@@ -434,3 +434,63 @@ common_teardown() {
 setup_file() { common_setup_file; }
 setup() { common_setup; }
 teardown() { common_teardown; }
+
+# ------------------------------------------------- terminals and test tools
+
+# tests/tools/*.c are built into build/tools/<name> by the Makefile.
+HULL_TOOLS_DIR="$HULL_REPO_DIR/build/tools"
+RECVTTY="$HULL_TOOLS_DIR/recvtty"
+
+# need_tool NAME: skip the test unless build/tools/NAME was built.
+need_tool() {
+	[ -x "$HULL_TOOLS_DIR/$1" ] || skip "$HULL_TOOLS_DIR/$1 not built (make builds tests/tools/$1.c)"
+}
+
+# start_recvtty NAME [recvtty options...]: recvtty listening on
+# $HULL_TEST_DIR/NAME.sock in the background (it is listening once the
+# function returns).  Its stdout goes to NAME.out, stderr to NAME.err; its
+# stdin is the fifo NAME.in, opened read-write so it never sees EOF: feed
+# it with `echo text >"$HULL_TEST_DIR/NAME.in"`.  Sets RECVTTY_PID and
+# RECVTTY_SOCK; the process is killed by teardown (it is in HULL_BG_PIDS).
+start_recvtty() {
+	local name="$1"
+	shift
+	need_tool recvtty
+	local base="$HULL_TEST_DIR/$name"
+	rm -f "$base.sock" "$base.in"
+	mkfifo "$base.in"
+	"$RECVTTY" "$@" "$base.sock" <>"$base.in" >"$base.out" 2>"$base.err" 3>&- &
+	RECVTTY_PID=$!
+	RECVTTY_SOCK="$base.sock"
+	HULL_BG_PIDS+=("$RECVTTY_PID")
+	retry 100 0.05 test -S "$base.sock" || {
+		echo "recvtty did not start: $(cat "$base.err")" >&2
+		return 1
+	}
+}
+
+# tty_text FILE: FILE's content without the pty's carriage returns and NULs.
+tty_text() { tr -d '\r\0' <"$1"; }
+
+# tty_grep PATTERN FILE: grep -q PATTERN in FILE's tty_text.
+tty_grep() { tty_text "$2" | grep -q -- "$1"; }
+
+# wait_tty_grep PATTERN FILE: wait (up to ~5s) for PATTERN in tty output.
+wait_tty_grep() { retry 100 0.05 tty_grep "$1" "$2"; }
+
+# need_cmd NAME: skip the test unless the host has the command NAME.
+need_cmd() { command -v "$1" >/dev/null || skip "$1 is not installed"; }
+
+# in_pty SHELL-COMMAND: run SHELL-COMMAND (bash) under util-linux script(1),
+# so it has a real terminal as stdin/stdout/stderr; bounded to 30 s.
+# Prints what the terminal showed (with \r), returns the command's status.
+# The command sees HULL, HULL_ROOT, BUNDLE, CID and HULL_TEST_MARK.
+# script(1)'s stdin is the fifo $HULL_TEST_DIR/pty.in, held open so script
+# never sees EOF (at EOF it would type a NUL into the terminal): write to it
+# (e.g. from a background job) to type into the terminal.
+in_pty() {
+	local fifo="$HULL_TEST_DIR/pty.in"
+	[ -p "$fifo" ] || mkfifo "$fifo"
+	HULL_TEST_MARK="$HULL_TEST_DIR" HULL="$HULL" HULL_ROOT="$HULL_ROOT" BUNDLE="$BUNDLE" CID="$CID" \
+		SHELL=/bin/bash timeout -k 5 30 script -qec "$1" /dev/null <>"$fifo" 3>&-
+}

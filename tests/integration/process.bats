@@ -395,3 +395,259 @@ capline() { awk -v k="$1:" '$1 == k {print $2}' <<<"$output"; }
 	[ "$status" -eq 0 ]
 	! grep -q "keyring *$CID-2:" <<<"$output"
 }
+
+# ------------------------------------------- personality, scheduling, affinity
+
+@test "linux.personality LINUX32: uname -m is the 32-bit machine" {
+	[ "$(uname -m)" = x86_64 ] || skip "needs an x86_64 host (is $(uname -m))"
+	set_cfg '.linux.personality = {"domain": "LINUX32"}'
+	set_sh 'uname -m; cat /proc/self/personality'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = i686 ]
+	# PER_LINUX32 is 0x0008
+	[ "${lines[1]}" = 00000008 ]
+}
+
+@test "linux.personality LINUX: the native machine" {
+	set_cfg '.linux.personality = {"domain": "LINUX"}'
+	set_sh 'uname -m; cat /proc/self/personality'
+	run hull run -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$(uname -m)" ]
+	[ "${lines[1]}" = 00000000 ]
+}
+
+@test "linux.personality with an unknown domain is refused" {
+	set_cfg '.linux.personality = {"domain": "LINUX99"}'
+	set_args true
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$stderr" == *personality* || "$stderr" == *LINUX99* ]]
+	assert_nothing_left
+}
+
+# sched_field NAME: a "NAME : value" line of /proc/self/sched in $output
+sched_field() { awk -v k="$1" '$1 == k {print $3}' <<<"$output"; }
+
+@test "process.scheduler SCHED_BATCH with nice 5" {
+	[ -r /proc/self/sched ] || skip "no /proc/PID/sched (CONFIG_SCHED_DEBUG)"
+	set_cfg '.process.scheduler = {"policy": "SCHED_BATCH", "nice": 5}'
+	# field 19 of /proc/PID/stat is nice (17 after the "(comm)" field)
+	set_sh 'cat /proc/self/sched; echo "nice=$(sed "s/.*) //" /proc/$$/stat | cut -d" " -f17)"'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# SCHED_BATCH is 3
+	[ "$(sched_field policy)" = 3 ]
+	grep -qx 'nice=5' <<<"$output"
+}
+
+@test "process.scheduler SCHED_IDLE" {
+	[ -r /proc/self/sched ] || skip "no /proc/PID/sched (CONFIG_SCHED_DEBUG)"
+	set_cfg '.process.scheduler = {"policy": "SCHED_IDLE"}'
+	set_sh 'cat /proc/self/sched'
+	run hull run -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	# SCHED_IDLE is 5
+	[ "$(sched_field policy)" = 5 ]
+}
+
+@test "process.scheduler with a bad policy is refused" {
+	set_cfg '.process.scheduler = {"policy": "SCHED_NOPE"}'
+	set_args true
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[ -n "$stderr" ]
+	assert_nothing_left
+}
+
+@test "process.ioPriority IOPRIO_CLASS_IDLE" {
+	need_cmd ionice
+	set_cfg '.process.ioPriority = {"class": "IOPRIO_CLASS_IDLE", "priority": 0}'
+	set_args sleep 100
+	run_ct_detached
+	wait_status "$CID" running
+	run ionice -p "$(ct_pid)"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = idle ]
+}
+
+@test "process.ioPriority IOPRIO_CLASS_BE with priority 6" {
+	need_cmd ionice
+	set_cfg '.process.ioPriority = {"class": "IOPRIO_CLASS_BE", "priority": 6}'
+	set_args sleep 100
+	run_ct_detached
+	wait_status "$CID" running
+	run ionice -p "$(ct_pid)"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "best-effort: prio 6" ]
+}
+
+# the highest cpu hull itself may run on
+last_cpu() {
+	awk '/^Cpus_allowed_list:/ {print $2}' /proc/self/status | tr ',' '\n' | tail -n 1 | sed 's/.*-//'
+}
+
+@test "process.execCPUAffinity final: the program's cpu list" {
+	set_cfg '.process.execCPUAffinity = {"final": "0"}'
+	set_sh 'grep ^Cpus_allowed_list: /proc/self/status'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(echo $output)" = "Cpus_allowed_list: 0" ]
+}
+
+@test "process.execCPUAffinity final: another cpu than the first" {
+	cpu="$(last_cpu)"
+	[ "$cpu" -gt 0 ] || skip "only one cpu"
+	set_cfg '.process.execCPUAffinity = {"initial": "0", "final": $c}' --arg c "$cpu"
+	set_sh 'grep ^Cpus_allowed_list: /proc/self/status'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(echo $output)" = "Cpus_allowed_list: $cpu" ]
+}
+
+@test "linux.memoryPolicy MPOL_BIND to node 0" {
+	[ -r /proc/self/numa_maps ] || skip "no NUMA support (/proc/PID/numa_maps)"
+	set_cfg '.linux.memoryPolicy = {"mode": "MPOL_BIND", "nodes": "0"}'
+	set_sh 'cat /proc/self/numa_maps'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -n "$output" ]
+	# the task policy shows on every mapping without a policy of its own
+	! grep -v ' bind:0' <<<"$output"
+}
+
+@test "linux.memoryPolicy MPOL_INTERLEAVE" {
+	[ -r /proc/self/numa_maps ] || skip "no NUMA support (/proc/PID/numa_maps)"
+	set_cfg '.linux.memoryPolicy = {"mode": "MPOL_INTERLEAVE", "nodes": "0"}'
+	set_sh 'head -n 1 /proc/self/numa_maps'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *" interleave:0 "* ]]
+}
+
+@test "linux.memoryPolicy with a node that does not exist fails" {
+	[ -r /proc/self/numa_maps ] || skip "no NUMA support (/proc/PID/numa_maps)"
+	[ ! -e /sys/devices/system/node/node63 ] || skip "node 63 exists"
+	set_cfg '.linux.memoryPolicy = {"mode": "MPOL_BIND", "nodes": "63"}'
+	set_args true
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[ -n "$stderr" ]
+	assert_nothing_left
+}
+
+# ------------------------------------------------------------ LSM labels
+
+@test "process.apparmorProfile while AppArmor is off: a clear error" {
+	if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ]; then
+		skip "AppArmor is enabled on this host"
+	fi
+	set_cfg '.process.apparmorProfile = "hull-test-profile"'
+	set_sh 'touch /tmp/started'
+	hrun create -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[[ "${stderr,,}" == *apparmor* ]]
+	[ ! -e "$ROOTFS/tmp/started" ]
+	assert_nothing_left
+}
+
+@test "process.selinuxLabel while SELinux is off: a clear error" {
+	[ ! -e /sys/fs/selinux/enforce ] || skip "SELinux is enabled on this host"
+	set_cfg '.process.selinuxLabel = "system_u:system_r:container_t:s0"'
+	set_sh 'touch /tmp/started'
+	hrun create -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[[ "${stderr,,}" == *selinux* ]]
+	[ ! -e "$ROOTFS/tmp/started" ]
+	assert_nothing_left
+}
+
+# ---------------------------------------------------------------- LISTEN_FDS
+
+# as systemd's socket activation sets them: LISTEN_PID is the pid of the
+# process that gets the fds (hull itself: bash execs it)
+@test "LISTEN_FDS in hull's environment: fds 3.. are passed, LISTEN_FDS/LISTEN_PID set" {
+	export F="$HULL_TEST_DIR/lfile"
+	echo listen-content >"$F"
+	set_sh 'echo "fds=$LISTEN_FDS pid=$LISTEN_PID self=$$"; cat /proc/self/fd/3; ls /proc/self/fd | sort -n | tr "\n" " "'
+	run bash -c 'export LISTEN_FDS=1 LISTEN_PID=$$; exec "$@" 3<"$F" 4<"$F"' _ "$HULL" --root "$HULL_ROOT" run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "fds=1 pid=1 self=1" ]
+	[ "${lines[1]}" = listen-content ]
+	# 3 passed, 4 not (4 is ls's own directory)
+	[ "${lines[2]}" = "0 1 2 3 4 " ]
+}
+
+@test "LISTEN_FDS and --preserve-fds add up" {
+	export F="$HULL_TEST_DIR/lfile"
+	echo listen-content >"$F"
+	set_sh 'echo "fds=$LISTEN_FDS"; cat /proc/self/fd/3 /proc/self/fd/4; ls /proc/self/fd | sort -n | tr "\n" " "'
+	run bash -c 'export LISTEN_FDS=1 LISTEN_PID=$$; exec "$@" 3<"$F" 4<"$F" 5<"$F"' _ "$HULL" --root "$HULL_ROOT" run --preserve-fds 1 -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "fds=1" ]
+	[ "${lines[1]}" = listen-content ]
+	[ "${lines[2]}" = listen-content ]
+	[ "${lines[3]}" = "0 1 2 3 4 5 " ]
+}
+
+@test "no LISTEN_FDS: no LISTEN_ variables in the container" {
+	set_sh 'env | grep ^LISTEN_ || echo none'
+	run env -u LISTEN_FDS -u LISTEN_PID "$HULL" --root "$HULL_ROOT" run -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = none ]
+}
+
+# ------------------------------------------------------------- pidfd socket
+
+@test "run -d --pidfd-socket sends a pidfd of the container's init" {
+	start_recvtty pidfd --mode pidfd --once
+	set_args sleep 100
+	hrun run -d --pidfd-socket "$RECVTTY_SOCK" -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	retry 100 0.05 pid_dead "$RECVTTY_PID"
+	cat "$HULL_TEST_DIR/pidfd.err"
+	[ "$(cat "$HULL_TEST_DIR/pidfd.out")" = "$(ct_pid)" ]
+}
+
+@test "create --pidfd-socket sends a pidfd of the container's init" {
+	start_recvtty pidfd --mode pidfd --once
+	set_args sleep 100
+	hrun create --pidfd-socket "$RECVTTY_SOCK" -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	retry 100 0.05 pid_dead "$RECVTTY_PID"
+	cat "$HULL_TEST_DIR/pidfd.err"
+	[ "$(cat "$HULL_TEST_DIR/pidfd.out")" = "$(ct_pid)" ]
+	[ "$(ct_status)" = created ]
+}
+
+@test "exec --pidfd-socket sends a pidfd of the exec'd process" {
+	set_args sleep 100
+	run_ct_detached
+	wait_status "$CID" running
+	start_recvtty pidfd --mode pidfd --once
+	hrun exec -d --pid-file "$HULL_TEST_DIR/exec.pid" --pidfd-socket "$RECVTTY_SOCK" "$CID" sleep 77
+	[ "$status" -eq 0 ]
+	retry 100 0.05 pid_dead "$RECVTTY_PID"
+	cat "$HULL_TEST_DIR/pidfd.err"
+	[ "$(cat "$HULL_TEST_DIR/pidfd.out")" = "$(tr -d '[:space:]' <"$HULL_TEST_DIR/exec.pid")" ]
+	[ "$(cat "$HULL_TEST_DIR/pidfd.out")" != "$(ct_pid)" ]
+}
+
+@test "--pidfd-socket that nobody listens on: run fails, nothing left" {
+	set_args sleep 100
+	hrun run -d --pidfd-socket "$HULL_TEST_DIR/nobody.sock" -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[ -n "$stderr" ]
+	assert_nothing_left
+}

@@ -1183,7 +1183,7 @@ static void test_features(void)
 	CHECK_STR(YAJL_GET_STRING(get(tree, yajl_t_string, "ociVersionMax", NULL, NULL)),
 		  SPEC_OCI_VERSION);
 	v = get(tree, yajl_t_array, "hooks", NULL, NULL);
-	CHECK(v && v->u.array.len == 0);
+	CHECK(v && v->u.array.len == 6);
 
 	v = get(tree, yajl_t_array, "mountOptions", NULL, NULL);
 	bool sorted = v != NULL, has_rbind = false, has_rro = false;
@@ -1221,8 +1221,8 @@ static void test_features(void)
 	CHECK(get(tree, yajl_t_false, "linux", "cgroup", "systemdUser"));
 	CHECK(get(tree, yajl_t_false, "linux", "cgroup", "rdma"));
 	CHECK(get(tree, yajl_t_false, "linux", "seccomp", "enabled"));
-	CHECK(get(tree, yajl_t_false, "linux", "apparmor", "enabled"));
-	CHECK(get(tree, yajl_t_false, "linux", "selinux", "enabled"));
+	CHECK(get(tree, yajl_t_true, "linux", "apparmor", "enabled"));
+	CHECK(get(tree, yajl_t_true, "linux", "selinux", "enabled"));
 	CHECK(get(tree, yajl_t_false, "linux", "intelRdt", "enabled"));
 	const char *idmap[] = { "linux", "mountExtensions", "idmap", "enabled", NULL };
 	CHECK(yajl_tree_get(tree, idmap, yajl_t_false));

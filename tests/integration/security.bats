@@ -1,0 +1,528 @@
+#!/usr/bin/env bats
+# Escapes that hit container runtimes before, each performed for real:
+#   CVE-2019-5736   overwriting the runtime binary through /proc/PID/exe
+#   CVE-2024-21626  a host fd or cwd reachable from the container
+#   CVE-2021-30465  mounts / device nodes redirected by symlinks (and a race)
+# and masked/read-only /proc paths that must stay so.
+
+load helpers
+
+# ------------------------------------------------------------------ helpers
+
+# private_hull: use a private copy of the runtime for this test, so that a
+# successful attack cannot break the rest of the suite; HULL_SHA is its
+# sha256 before the attack.
+private_hull() {
+	cp "$HULL" "$HULL_TEST_DIR/hull-under-attack"
+	chmod 0755 "$HULL_TEST_DIR/hull-under-attack"
+	HULL="$HULL_TEST_DIR/hull-under-attack"
+	HULL_SHA="$(sha256sum <"$HULL")"
+}
+
+assert_hull_intact() {
+	local now
+	now="$(sha256sum <"$HULL")"
+	if [ "$now" != "$HULL_SHA" ]; then
+		echo "THE RUNTIME BINARY WAS MODIFIED: $HULL_SHA -> $now" >&2
+		return 1
+	fi
+}
+
+# The attacker, /scan in a rootfs, run as a container's init: it watches every
+# process of its pid namespace that does not run /bin/busybox; it tries to
+# open the process's /proc/PID/exe for writing, and keeps it open for
+# reading (fds 20-59, one per process and file) to retry writing through
+# /proc/self/fd/N later, when the process has gone (and the file is no
+# longer busy).  Successes print PWNED (once per fd: it is closed then).
+# /tmp/seen logs what it saw; it stops when /tmp/final exists (after a last
+# round of attempts) and then touches /tmp/scan-done.
+SCANNER='#!/bin/sh
+me=$$
+n=20
+fds=""
+held=" "
+seen=" "
+attack_fds() {
+	for f in $fds; do
+		if echo PWNED 2>/dev/null >>/proc/$me/fd/$f; then
+			echo "PWNED through held fd $f -> $(readlink /proc/$me/fd/$f)"
+			eval "exec $f<&-"
+			fds=$(echo $fds | sed "s/\<$f\>//")
+		fi
+	done
+}
+scan() {
+	for d in /proc/[0-9]*; do
+		p=${d#/proc/}
+		[ "$p" = "$me" ] && continue
+		e=$(readlink $d/exe 2>/dev/null)
+		[ "$e" = /bin/busybox ] && continue
+		case "$seen" in *" $p "*) ;; *) seen="$seen$p "; echo "pid $p exe=[$e]" >>/tmp/seen ;; esac
+		if echo PWNED 2>/dev/null >>$d/exe; then
+			echo "PWNED through $d/exe -> $e"
+		fi
+		[ $n -lt 60 ] || continue
+		eval "command exec $n<$d/exe" 2>/dev/null || continue
+		t=$(readlink /proc/$me/fd/$n)
+		if [ "$t" = /bin/busybox ]; then
+			eval "exec $n<&-"
+			continue
+		fi
+		case "$held" in
+		*" $p:$t "*) eval "exec $n<&-" ;;
+		*)
+			held="$held$p:$t "
+			fds="$fds $n"
+			echo "holding fd $n on $p: $t" >>/tmp/seen
+			n=$((n + 1))
+			;;
+		esac
+	done
+}
+touch /tmp/scanning
+i=0
+while [ ! -e /tmp/final ] && [ $i -lt 20000 ]; do
+	i=$((i + 1))
+	scan
+	attack_fds
+done
+scan
+attack_fds
+echo "rounds: $i" >>/tmp/seen
+touch /tmp/scan-done
+exec sleep 100'
+
+# start_scanner: the container $CID runs $SCANNER; SCAN_ROOTFS is its rootfs
+start_scanner() {
+	printf '%s\n' "$SCANNER" >"$ROOTFS/scan"
+	chmod 755 "$ROOTFS/scan"
+	set_args /scan
+	run_ct_detached
+	SCAN_ROOTFS="$ROOTFS"
+	SCAN_PID="$(ct_pid)"
+	retry 100 0.05 test -e "$SCAN_ROOTFS/tmp/scanning"
+}
+
+# finish_scanner: a last round after every hull process has gone, then
+# check that nothing was overwritten
+finish_scanner() {
+	touch "$SCAN_ROOTFS/tmp/final"
+	retry 200 0.05 test -e "$SCAN_ROOTFS/tmp/scan-done"
+	echo "--- scanner saw:"
+	cat "$SCAN_ROOTFS/tmp/seen" 2>/dev/null || true
+	echo "--- scanner printed:"
+	cat "$HULL_TEST_DIR/$CID.out"
+	! grep -q PWNED "$HULL_TEST_DIR/$CID.out"
+}
+
+# a second bundle whose container joins the scanner's pid namespace
+joined_bundle() {
+	make_bundle "$HULL_TEST_DIR/bundle2"
+	add_ns pid "/proc/$SCAN_PID/ns/pid"
+}
+
+# --------------------------------------------------------- CVE-2019-5736
+
+@test "5736 control: the scanner does overwrite a binary it can reach" {
+	# Proves the attack harness works: a process in the scanner's pid
+	# namespace runs a private copy of busybox (not /bin/busybox, so the
+	# scanner goes for it); once it exits, the held fd writes to the file.
+	private_hull
+	start_scanner
+	joined_bundle
+	mkdir -p "$ROOTFS/opt"
+	cp "$BUSYBOX" "$ROOTFS/opt/sleep"
+	victim_sha="$(sha256sum <"$ROOTFS/opt/sleep")"
+	set_args /opt/sleep 1
+	hrun run -b "$BUNDLE" "$CID-victim"
+	[ "$status" -eq 0 ]
+	run finish_scanner
+	echo "$output"
+	[[ "$output" == *PWNED* ]]
+	[ "$(sha256sum <"$ROOTFS/opt/sleep")" != "$victim_sha" ]
+	assert_hull_intact
+}
+
+@test "5736: a container whose init waits in create cannot overwrite hull" {
+	private_hull
+	start_scanner
+	joined_bundle
+	set_args true
+	# the created container's init sits in hull's code, visible to the scanner
+	create_ct "$CID-2"
+	pid2="$(ct_pid "$CID-2")"
+	# its pid in the scanner's namespace: the last NSpid field
+	nspid="$(awk '/^NSpid:/ {print $NF}' "/proc/$pid2/status")"
+	retry 100 0.05 grep -q "^pid $nspid " "$SCAN_ROOTFS/tmp/seen"
+	# let the scanner have a few rounds at it
+	sleep 0.5
+	hull start "$CID-2"
+	wait_status "$CID-2" stopped
+	hull delete "$CID-2"
+	finish_scanner
+	assert_hull_intact
+}
+
+@test "5736: processes entering with hull exec cannot overwrite hull" {
+	private_hull
+	start_scanner
+	for i in $(seq 1 12); do
+		hrun exec "$CID" true
+		[ "$status" -eq 0 ]
+	done
+	hrun exec -d "$CID" sleep 0.2
+	finish_scanner
+	assert_hull_intact
+}
+
+@test "5736: #!/proc/self/exe as the program of hull exec cannot overwrite hull" {
+	private_hull
+	start_scanner
+	printf '#!/proc/self/exe\n' >"$SCAN_ROOTFS/evil"
+	chmod 755 "$SCAN_ROOTFS/evil"
+	for i in $(seq 1 8); do
+		# whatever runs (hull as the interpreter, or an error), it is bounded
+		HULL_TEST_MARK="$HULL_TEST_DIR" timeout -k 1 10 "$HULL" --root "$HULL_ROOT" exec "$CID" /evil \
+			>"$HULL_TEST_DIR/evil.out" 2>&1 </dev/null 3>&- || true
+	done
+	finish_scanner
+	assert_hull_intact
+}
+
+@test "5736: #!/proc/self/exe as a container's program cannot overwrite hull" {
+	private_hull
+	start_scanner
+	joined_bundle
+	printf '#!/proc/self/exe\n' >"$ROOTFS/evil"
+	chmod 755 "$ROOTFS/evil"
+	set_args /evil
+	for i in 1 2 3 4 5; do
+		HULL_TEST_MARK="$HULL_TEST_DIR" timeout -k 1 10 "$HULL" --root "$HULL_ROOT" run -b "$BUNDLE" "$CID-e$i" \
+			>"$HULL_TEST_DIR/evil.out" 2>&1 </dev/null 3>&- || true
+		hull delete -f "$CID-e$i" >/dev/null 2>&1 || true
+	done
+	finish_scanner
+	assert_hull_intact
+}
+
+# -------------------------------------------------------- CVE-2024-21626
+
+# FDCHECK: every fd `ls` inherits is 0-2 or its own (3); the targets of the
+# shell's 0-2 are pipes, sockets, ptys or /dev/null; the cwd is in the
+# container.  Prints BAD lines for anything else.
+FDCHECK='ls /proc/self/fd | sort -n | tr "\n" " " >/tmp/fdlist.$$; echo "fds=$(cat /tmp/fdlist.$$)"
+for f in 0 1 2; do
+	t=$(readlink /proc/$$/fd/$f)
+	case "$t" in
+	pipe:*|socket:*|anon_inode:*|/dev/null|/dev/pts/*) ;;
+	*) echo "BAD fd $f -> $t" ;;
+	esac
+done
+for f in /proc/$$/fd/*; do
+	case "${f##*/}" in 0|1|2) ;; *) echo "BAD extra fd ${f##*/} -> $(readlink $f)" ;; esac
+done
+echo "cwd=$(readlink /proc/self/cwd)"'
+
+# check_fds: the output of FDCHECK in $output
+check_fds() {
+	echo "$output"
+	! grep -q '^BAD' <<<"$output"
+	grep -qx 'fds=0 1 2 3 ' <<<"$output"
+	! grep -qF "$HULL_TEST_DIR" <<<"$output"
+}
+
+@test "21626: the container's init has no host fd and a cwd inside" {
+	set_cfg '.process.cwd = "/tmp"'
+	set_sh "$FDCHECK"
+	run hull run -b "$BUNDLE" "$CID" </dev/null
+	[ "$status" -eq 0 ]
+	check_fds
+	grep -qx 'cwd=/tmp' <<<"$output"
+}
+
+@test "21626: an exec'd process has no host fd and a cwd inside" {
+	set_args sleep 100
+	run_ct_detached
+	wait_status "$CID" running
+	run hull exec "$CID" sh -c "$FDCHECK" </dev/null
+	[ "$status" -eq 0 ]
+	check_fds
+	grep -qx 'cwd=/' <<<"$output"
+	run hull exec --cwd /etc "$CID" sh -c "$FDCHECK" </dev/null
+	[ "$status" -eq 0 ]
+	check_fds
+	grep -qx 'cwd=/etc' <<<"$output"
+}
+
+# ESCAPE: from the cwd, climb up and look for a file only the host has
+escape_probe() {
+	echo "probe-$RANDOM" >"$HULL_TEST_DIR/host-only-marker"
+	ESCAPE='up=""; for i in $(seq 1 40); do up="../$up"; done
+if [ -e "$up'"$HULL_TEST_DIR"'/host-only-marker" ]; then echo ESCAPED; fi
+echo "cwd=$(readlink /proc/self/cwd)"; ls -a . | head -n 20'
+}
+
+@test "21626: process.cwd /proc/self/fd/N does not reach a host directory" {
+	escape_probe
+	set_sh "$ESCAPE"
+	for n in 3 4 5 6 7 8 9 10; do
+		set_cfg '.process.cwd = $c' --arg c "/proc/self/fd/$n"
+		hrun run -b "$BUNDLE" "$CID-$n"
+		[[ "$output" != *ESCAPED* ]]
+		[[ "$output" != *"cwd=/sys"* ]]
+		# when it ran, the cwd is the container's, not a host path
+		if [ "$status" -eq 0 ]; then
+			! grep -qF "$HULL_TEST_DIR" <<<"$output"
+		fi
+		hull delete -f "$CID-$n" >/dev/null 2>&1 || true
+	done
+}
+
+@test "21626: exec --cwd /proc/self/fd/N does not reach a host directory" {
+	escape_probe
+	set_args sleep 100
+	run_ct_detached
+	wait_status "$CID" running
+	for n in 3 4 5 6 7 8 9 10; do
+		hrun exec --cwd "/proc/self/fd/$n" "$CID" sh -c "$ESCAPE"
+		[[ "$output" != *ESCAPED* ]]
+		[[ "$output" != *"cwd=/sys"* ]]
+		if [ "$status" -eq 0 ]; then
+			! grep -qF "$HULL_TEST_DIR" <<<"$output"
+		fi
+	done
+	[ "$(ct_status)" = running ]
+}
+
+@test "21626: /proc/self/fd/N of the init's exec'd program reaches nothing of the host" {
+	# what the program would see there if hull leaked an fd over the exec
+	escape_probe
+	set_sh 'for n in 3 4 5 6 7 8 9 10 11 12; do
+		if [ -e /proc/self/fd/$n ]; then echo "LEAK $n -> $(readlink /proc/self/fd/$n)"; fi
+	done; echo done'
+	run hull run -b "$BUNDLE" "$CID" </dev/null
+	echo "$output"
+	[ "$status" -eq 0 ]
+	! grep -q '^LEAK' <<<"$output"
+}
+
+# -------------------------------------------------------- CVE-2021-30465
+
+# mount_spy: a createContainer hook (runs in the container's mount namespace
+# before pivot_root, where the host paths still show) that appends the
+# container's mountinfo to $HULL_TEST_DIR/ct-mountinfo; and check_no_mount
+# DIR...: neither the host nor any container namespace seen by the spy has
+# a mount on or below DIR, and DIR's content is unchanged (list in DIR.ls)
+mount_spy() {
+	set_cfg '.hooks.createContainer = [{path: "/bin/busybox", args: ["sh", "-c", "/bin/busybox cat /proc/self/mountinfo >>\"$0\"", $f]}]' \
+		--arg f "$HULL_TEST_DIR/ct-mountinfo"
+	: >"$HULL_TEST_DIR/ct-mountinfo"
+}
+
+# host_dir NAME [SUBDIR...]: a directory outside the rootfs with one file
+# in it (and in each SUBDIR); its listing is kept to compare with later
+host_dir() {
+	local d="$HULL_TEST_DIR/$1" s
+	shift
+	mkdir -p "$d"
+	echo "host file" >"$d/host-file"
+	for s in "$@"; do
+		mkdir -p "$d/$s"
+		echo "host file" >"$d/$s/host-file"
+	done
+	dir_listing "$d" >"$d.listing"
+}
+
+# dir_listing DIR: every path below DIR with its type and content hash
+dir_listing() {
+	(cd "$1" && find . -printf '%p %y\n' | sort && find . -type f -exec sha256sum {} + | sort)
+}
+
+check_no_mount() {
+	local d
+	for d in "$@"; do
+		d="$HULL_TEST_DIR/$d"
+		if awk -v d="$d" '$5 == d || index($5, d "/") == 1' /proc/self/mountinfo | grep -q .; then
+			echo "host mount on $d" >&2
+			return 1
+		fi
+		if [ -s "$HULL_TEST_DIR/ct-mountinfo" ] &&
+			awk -v d="$d" '$5 == d || index($5, d "/") == 1' "$HULL_TEST_DIR/ct-mountinfo" | grep -q .; then
+			echo "mount on $d in the container's namespace:" >&2
+			awk -v d="$d" 'index($5, d) == 1' "$HULL_TEST_DIR/ct-mountinfo" >&2
+			return 1
+		fi
+		if ! diff "$d.listing" <(dir_listing "$d") >&2; then
+			echo "content of $d changed" >&2
+			return 1
+		fi
+	done
+}
+
+@test "30465: a mount destination through a symlink chain leaving the rootfs" {
+	host_dir host-chain
+	mount_spy
+	# /chain1 -> chain2 -> ../../host-chain (rootfs is $HULL_TEST_DIR/bundle/rootfs)
+	ln -s chain2 "$ROOTFS/chain1"
+	ln -s ../../host-chain "$ROOTFS/chain2"
+	add_mount '{"destination": "/chain1", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m"]}'
+	add_mount '{"destination": "/chain2/sub", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m"]}'
+	set_sh 'touch /chain1/written /chain2/sub/written 2>/dev/null; echo ran'
+	hrun run -b "$BUNDLE" "$CID"
+	check_no_mount host-chain
+	assert_nothing_left
+}
+
+@test "30465: absolute and relative symlinks as mount destinations" {
+	host_dir host-abs
+	host_dir host-rel
+	mount_spy
+	ln -s "$HULL_TEST_DIR/host-abs" "$ROOTFS/abs"
+	ln -s ../../../../../../../../..$HULL_TEST_DIR/host-rel "$ROOTFS/rel"
+	add_mount '{"destination": "/abs", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m"]}'
+	add_mount "{\"destination\": \"/rel\", \"type\": \"bind\", \"source\": \"$BUNDLE/config.json\", \"options\": [\"bind\"]}"
+	set_sh 'echo ran'
+	hrun run -b "$BUNDLE" "$CID"
+	check_no_mount host-abs host-rel
+	assert_nothing_left
+}
+
+@test "30465: /dev symlinked out of the rootfs: no device node or mount on the host" {
+	host_dir host-dev
+	mount_spy
+	rm -rf "$ROOTFS/dev"
+	ln -s "$HULL_TEST_DIR/host-dev" "$ROOTFS/dev"
+	set_sh 'ls /dev >/dev/null; echo ran'
+	hrun run -b "$BUNDLE" "$CID"
+	check_no_mount host-dev
+	assert_nothing_left
+}
+
+@test "30465: /dev symlinked out (relative) without a /dev tmpfs: nothing created on the host" {
+	host_dir host-dev2
+	mount_spy
+	set_cfg '.mounts |= map(select(.destination | startswith("/dev") | not))'
+	rm -rf "$ROOTFS/dev"
+	ln -s ../../host-dev2 "$ROOTFS/dev"
+	set_sh 'echo ran'
+	hrun run -b "$BUNDLE" "$CID"
+	check_no_mount host-dev2
+	assert_nothing_left
+}
+
+@test "30465: /dev entries that are symlinks out of the rootfs" {
+	host_dir host-devfiles
+	mount_spy
+	# no /dev tmpfs: the runtime works in the rootfs' own dev directory
+	set_cfg '.mounts |= map(select(.destination | startswith("/dev") | not))
+		| .linux.devices = [{"path": "/dev/evil", "type": "c", "major": 1, "minor": 3, "fileMode": 438}]'
+	mkdir -p "$ROOTFS/dev"
+	d="$HULL_TEST_DIR/host-devfiles"
+	ln -s "$d/null" "$ROOTFS/dev/null"
+	ln -s "../../../host-devfiles/zero" "$ROOTFS/dev/zero"
+	ln -s full2 "$ROOTFS/dev/full"
+	ln -s "$d/full" "$ROOTFS/dev/full2"
+	ln -s "$d/tty" "$ROOTFS/dev/tty"
+	ln -s "$d/evil" "$ROOTFS/dev/evil"
+	# an existing host file as a target, too
+	echo "host urandom" >"$d/urandom-target"
+	dir_listing "$d" >"$d.listing"
+	ln -s "$d/urandom-target" "$ROOTFS/dev/urandom"
+	set_sh 'echo ran'
+	hrun run -b "$BUNDLE" "$CID"
+	# nothing created, replaced or mounted on the host
+	check_no_mount host-devfiles
+	assert_nothing_left
+}
+
+@test "30465: a race swapping a mount destination with a symlink to the host" {
+	need_cmd perl
+	[ "$(uname -m)" = x86_64 ] || skip "the swapper uses renameat2 by its x86_64 number"
+	host_dir host-race mnt
+	mount_spy
+	mkdir -p "$ROOTFS/race/mnt"
+	# the other name: alternately an absolute and a relative symlink to the host
+	ln -s "$HULL_TEST_DIR/host-race" "$ROOTFS/race-link"
+	add_mount '{"destination": "/race/mnt", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m"]}'
+	set_args true
+	# swap /race and /race-link with renameat2(RENAME_EXCHANGE) as fast as possible
+	perl -e '
+		my ($a, $b, $stop) = @ARGV; my $n = 0; my $end = time + 30;
+		while (!-e $stop && time < $end) { $n++ if syscall(316, -100, $a, -100, $b, 2) == 0; }
+		open(my $f, ">", "$stop.count"); print $f "$n\n";' \
+		"$ROOTFS/race" "$ROOTFS/race-link" "$HULL_TEST_DIR/stop-swapper" 3>&- &
+	HULL_BG_PIDS+=($!)
+	swapper=$!
+	ok=0
+	for i in $(seq 1 30); do
+		if hull run -b "$BUNDLE" "$CID-$i" >/dev/null 2>&1 </dev/null; then
+			ok=$((ok + 1))
+		fi
+		hull delete -f "$CID-$i" >/dev/null 2>&1 || true
+	done
+	touch "$HULL_TEST_DIR/stop-swapper"
+	wait "$swapper"
+	echo "swaps: $(cat "$HULL_TEST_DIR/stop-swapper.count"), runs that succeeded: $ok"
+	[ "$(cat "$HULL_TEST_DIR/stop-swapper.count")" -gt 100 ]
+	[ "$(wc -l <"$HULL_TEST_DIR/ct-mountinfo")" -gt 0 ]
+	check_no_mount host-race
+	[ -z "$(hull list -q)" ]
+}
+
+# ------------------------------------------- masked and read-only /proc
+
+# a masked file this kernel has (/proc/kcore needs CONFIG_PROC_KCORE)
+masked_file() {
+	local f
+	for f in /proc/kcore /proc/timer_list /proc/keys; do
+		[ -e "$f" ] && { echo "$f"; return; }
+	done
+	skip "none of the default masked /proc files exists here"
+}
+
+@test "masked and read-only /proc paths cannot be undone with the default capabilities" {
+	M="$(masked_file)"
+	[ "$(wc -c <"$M")" -gt 0 ] || skip "$M is empty on the host"
+	set_sh '
+		M="'"$M"'"
+		try() { if "$@" >/dev/null 2>&1; then echo "UNDONE: $*"; else echo "refused: $*"; fi; }
+		try umount "$M"
+		try umount -l "$M"
+		try umount /proc/sys
+		try umount -l /proc/sys
+		try mount -o remount,rw /proc/sys
+		try mount -o remount,rw,bind /proc/sys
+		try mount -t proc proc /tmp
+		try mount --bind / "$M"
+		try mount -t tmpfs tmpfs /proc/sys
+		echo "masked=$(cat "$M" 2>/dev/null | wc -c)"
+		if echo x 2>/dev/null >/proc/sys/kernel/hostname; then echo "UNDONE: hostname written"; fi
+		if echo h 2>/dev/null >/proc/sysrq-trigger; then echo "UNDONE: sysrq-trigger written"; fi
+		grep -E " ($M|/proc/sys) " /proc/self/mountinfo | sed "s/^/mnt: /"'
+	run hull run -b "$BUNDLE" "$CID" </dev/null
+	echo "$output"
+	[ "$status" -eq 0 ]
+	! grep -q UNDONE <<<"$output"
+	[ "$(grep -c '^refused' <<<"$output")" -eq 9 ]
+	grep -Eq '^masked= *0$' <<<"$output"
+	# still masked / read-only
+	grep -q "^mnt: .* $M " <<<"$output"
+	grep -Eq '^mnt: .* /proc/sys ro[, ]' <<<"$output"
+	[ "$(cat /proc/sys/kernel/hostname)" != x ]
+}
+
+@test "masked and read-only /proc paths stay so for an exec'd process" {
+	set_args sleep 100
+	run_ct_detached
+	wait_status "$CID" running
+	M="$(masked_file)"
+	run hull exec "$CID" sh -c '
+		umount "$0" 2>/dev/null && echo UNDONE-umount
+		mount -o remount,rw /proc/sys 2>/dev/null && echo UNDONE-remount
+		echo x 2>/dev/null >/proc/sys/kernel/hostname && echo UNDONE-hostname
+		echo "masked=$(cat "$0" 2>/dev/null | wc -c)"' "$M" </dev/null
+	echo "$output"
+	[ "$status" -eq 0 ]
+	! grep -q UNDONE <<<"$output"
+	grep -Eq '^masked= *0$' <<<"$output"
+}
