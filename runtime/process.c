@@ -298,8 +298,11 @@ static int apply_caps(const struct spec_capabilities *caps, struct hull_err *e)
 	if (caps && caps->has_ambient) {
 		if ((r = cap_list(caps->ambient, caps->n_ambient, v, &n, "ambient", e)) < 0)
 			goto out;
+		/* An ambient capability must also be permitted and inheritable;
+		 * configs (runc spec's among them) often list it alone, and runc
+		 * runs them without it, so hull does too. */
 		for (size_t i = 0; i < n; i++)
-			if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, v[i], 0, 0) < 0) {
+			if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, v[i], 0, 0) < 0 && errno != EPERM) {
 				r = hull_syserr(e, errno, "process.capabilities.ambient: raising %s", cap_to_name(v[i]));
 				goto out;
 			}

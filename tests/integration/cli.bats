@@ -192,7 +192,7 @@ COMMANDS=(create start run state kill delete list spec features)
 	[ "$status" -eq 0 ]
 	[ -s "$log" ]
 	# not JSON
-	! jq -e . "$log" >/dev/null 2>&1
+	refute jq -e . "$log" >/dev/null 2>&1
 }
 
 @test "--log-format with a bad value is refused" {

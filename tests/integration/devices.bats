@@ -187,6 +187,6 @@ add_caps() {
 	dir="/sys/fs/cgroup/devices${line#*:devices:}"
 	cat "$dir/devices.list"
 	# not the "a *:* rwm" allow-all of the root cgroup
-	! grep -qx 'a \*:\* rwm' "$dir/devices.list"
+	refute grep -qx 'a \*:\* rwm' "$dir/devices.list"
 	grep -qx 'c 1:3 rwm' "$dir/devices.list"
 }

@@ -437,6 +437,17 @@ teardown() { common_teardown; }
 
 # ------------------------------------------------- terminals and test tools
 
+# refute CMD...: fail (with a message) when CMD succeeds.  Use it instead of
+# `! CMD`, which bats does not count as a failure in the middle of a test
+# (bash's errexit ignores negated commands).
+refute() {
+	if "$@"; then
+		echo "expected to fail: $*" >&2
+		return 1
+	fi
+	return 0
+}
+
 # tests/tools/*.c are built into build/tools/<name> by the Makefile.
 HULL_TOOLS_DIR="$HULL_REPO_DIR/build/tools"
 RECVTTY="$HULL_TOOLS_DIR/recvtty"

@@ -146,8 +146,8 @@ st() { jq -cr "$2" "$LOG/$1.state"; }
 	[ "$status" -eq 0 ]
 	for k in createRuntime poststart; do
 		echo "$k env: $(cat "$LOG/$k.env")"
-		! grep -q HULL_LEAK_CHECK "$LOG/$k.env"
-		! grep -q '^BATS_' "$LOG/$k.env"
+		refute grep -q HULL_LEAK_CHECK "$LOG/$k.env"
+		refute grep -q '^BATS_' "$LOG/$k.env"
 	done
 }
 

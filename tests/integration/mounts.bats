@@ -239,7 +239,7 @@ propagation_run() {
 	propagation_run private
 	grep -qx "in: " <<<"$output"
 	[ ! -e "$ROOTFS/mnt/out/from-ct" ]
-	! grep -qE ' (shared|master):' <<<"${lines[0]}"
+	refute grep -qE ' (shared|master):' <<<"${lines[0]}"
 }
 
 @test "rootfsPropagation slave: host mounts propagate in, not out" {
@@ -269,7 +269,7 @@ propagation_run() {
 	[ "$status" -eq 0 ]
 	grep -qx bin <<<"$output"
 	grep -qx proc <<<"$output"
-	! grep -qx work <<<"$output"
+	refute grep -qx work <<<"$output"
 	grep -qx 'root:x:0:0:root:/root:/bin/sh' <<<"$output"
 	[ -e "$ROOTFS/tmp/np" ]
 	assert_nothing_left
@@ -358,8 +358,8 @@ assert_host_dir_untouched() {
 	[ "$status" -eq 0 ]
 	has_opt "$(mnt_opts /mnt/na)" noatime
 	has_opt "$(mnt_opts /mnt/na)" nosuid
-	! has_opt "$(mnt_opts /mnt/sa)" relatime
-	! has_opt "$(mnt_opts /mnt/sa)" noatime
+	refute has_opt "$(mnt_opts /mnt/sa)" relatime
+	refute has_opt "$(mnt_opts /mnt/sa)" noatime
 	has_opt "$(mnt_opts /mnt/sa)" noexec
 }
 

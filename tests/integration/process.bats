@@ -49,8 +49,8 @@ capline() { awk -v k="$1:" '$1 == k {print $2}' <<<"$output"; }
 	grep -qx 'EMPTY=' <<<"$output"
 	grep -qx 'WITH_EQ=a=b' <<<"$output"
 	grep -q '^PATH=' <<<"$output"
-	! grep -q 'HULL_LEAK_CHECK' <<<"$output"
-	! grep -q '^BATS_' <<<"$output"
+	refute grep -q 'HULL_LEAK_CHECK' <<<"$output"
+	refute grep -q '^BATS_' <<<"$output"
 }
 
 @test "cwd is the working directory" {
@@ -393,7 +393,7 @@ capline() { awk -v k="$1:" '$1 == k {print $2}' <<<"$output"; }
 	# another ID: the first keyring may linger in /proc/keys until collected
 	run hull run --no-new-keyring -b "$BUNDLE" "$CID-2"
 	[ "$status" -eq 0 ]
-	! grep -q "keyring *$CID-2:" <<<"$output"
+	refute grep -q "keyring *$CID-2:" <<<"$output"
 }
 
 # ------------------------------------------- personality, scheduling, affinity
@@ -521,7 +521,7 @@ last_cpu() {
 	[ "$status" -eq 0 ]
 	[ -n "$output" ]
 	# the task policy shows on every mapping without a policy of its own
-	! grep -v ' bind:0' <<<"$output"
+	refute grep -v ' bind:0' <<<"$output"
 }
 
 @test "linux.memoryPolicy MPOL_INTERLEAVE" {
@@ -650,4 +650,23 @@ last_cpu() {
 	[ "$status" -ne 0 ]
 	[ -n "$stderr" ]
 	assert_nothing_left
+}
+
+# runc spec lists CAP_AUDIT_WRITE, CAP_KILL, CAP_NET_BIND_SERVICE as ambient
+# without making them inheritable: they cannot be raised, and the container
+# runs without them (as with runc) instead of failing.
+@test "ambient capabilities that are not inheritable are skipped, not fatal" {
+	set_cfg '.process.capabilities.ambient = ["CAP_KILL"] | .process.capabilities.inheritable = []'
+	set_sh 'grep CapAmb /proc/self/status'
+	run hull run -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = "CapAmb:	0000000000000000" ]
+}
+
+@test "ambient capabilities that are inheritable and permitted are raised" {
+	set_cfg '.process.user.uid = 1000 | .process.capabilities.ambient = ["CAP_KILL"] | .process.capabilities.inheritable = ["CAP_KILL"] | .process.capabilities.permitted += ["CAP_KILL"]'
+	set_sh 'grep CapAmb /proc/self/status'
+	run hull run -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = "CapAmb:	0000000000000020" ]
 }

@@ -101,7 +101,7 @@ check_tty_report() {
 	[ "$status" -eq 0 ]
 	[ "$(ct_status)" = created ]
 	sleep 0.1
-	! tty_grep '^done$' "$HULL_TEST_DIR/con.out"
+	refute tty_grep '^done$' "$HULL_TEST_DIR/con.out"
 	hrun start "$CID"
 	[ "$status" -eq 0 ]
 	wait_tty_grep '^done$' "$HULL_TEST_DIR/con.out"
@@ -165,7 +165,7 @@ check_tty_report() {
 	# one line per fd: 0 1 2 and ls's own 3
 	[ "$(tty_text "$HULL_TEST_DIR/con.out" | grep -c '^l[-r][-w]')" -eq 4 ]
 	[ "$(tty_text "$HULL_TEST_DIR/con.out" | grep -c ' [012] -> /dev/pts/[0-9]*$')" -eq 3 ]
-	! tty_grep ptmx "$HULL_TEST_DIR/con.out"
+	refute tty_grep ptmx "$HULL_TEST_DIR/con.out"
 }
 
 # ------------------------------------------------------------------- exec
@@ -225,6 +225,7 @@ check_tty_report() {
 # ------------------------------------------------------- foreground relay
 
 @test "run in the foreground with a terminal relays hull's tty" {
+	need_cmd script
 	set_cfg '.process.terminal = true'
 	set_sh "$TTY_REPORT; exit 3"
 	run in_pty '"$HULL" --root "$HULL_ROOT" run -b "$BUNDLE" "$CID"; echo "rc=$?"'
@@ -237,6 +238,7 @@ check_tty_report() {
 }
 
 @test "run with a terminal: exit status of the program through script(1)" {
+	need_cmd script
 	set_cfg '.process.terminal = true'
 	set_sh 'echo hello-from-tty; exit 7'
 	run in_pty '"$HULL" --root "$HULL_ROOT" run -b "$BUNDLE" "$CID"'
@@ -246,6 +248,7 @@ check_tty_report() {
 }
 
 @test "run with a terminal: the window size is the caller's" {
+	need_cmd script
 	set_cfg '.process.terminal = true'
 	set_sh 'stty size'
 	run in_pty 'stty cols 123 rows 45; "$HULL" --root "$HULL_ROOT" run -b "$BUNDLE" "$CID"'
@@ -255,6 +258,7 @@ check_tty_report() {
 }
 
 @test "run with a terminal: a resize of the caller's terminal reaches the program (SIGWINCH)" {
+	need_cmd script
 	set_cfg '.process.terminal = true'
 	set_sh 'trap "stty size; exit 0" WINCH; touch /tmp/ready
 		i=0; while [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done; echo no-WINCH'
@@ -287,12 +291,27 @@ check_tty_report() {
 }
 
 @test "run with a terminal: the caller's terminal settings are restored" {
+	need_cmd script
 	set_cfg '.process.terminal = true'
 	set_sh 'stty raw -echo; echo changed'
 	run in_pty 'a="$(stty -g)"; "$HULL" --root "$HULL_ROOT" run -b "$BUNDLE" "$CID"; b="$(stty -g)"; echo; [ "$a" = "$b" ] && echo same-settings || echo "differ: $a / $b"'
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$(tr -d '\r\0' <<<"$output")" == *same-settings* ]]
+}
+
+@test "run with a terminal: settings restored when the program is killed" {
+	need_cmd script
+	# no pid namespace, so the program can SIGKILL itself
+	del_ns pid
+	set_cfg '.process.terminal = true'
+	set_sh 'kill -9 $$'
+	run in_pty 'a="$(stty -g)"; "$HULL" --root "$HULL_ROOT" run -b "$BUNDLE" "$CID"; echo "rc=$?"; [ "$a" = "$(stty -g)" ] && echo same-settings'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$(tr -d '\r\0' <<<"$output")" == *rc=137* ]]
+	[[ "$(tr -d '\r\0' <<<"$output")" == *same-settings* ]]
+	assert_nothing_left
 }
 
 @test "run with a terminal and no tty of its own: relays through pipes" {
@@ -306,6 +325,7 @@ check_tty_report() {
 }
 
 @test "exec -t in the foreground: a pty, the exit status, the caller's window size" {
+	need_cmd script
 	set_args sleep 100
 	run_ct_detached
 	wait_status "$CID" running
