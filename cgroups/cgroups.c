@@ -1,4 +1,4 @@
-#include "cgroups/cgroups.h"
+#include "cgroups/internal.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -38,7 +38,7 @@ static void v1_controllers(const char *superopts, char *out, size_t cap)
 }
 
 /* Whether controller list 'list' ("cpu,cpuacct") names 'c'. */
-static bool has_ctrl(const char *list, const char *c)
+bool cg_has_ctrl(const char *list, const char *c)
 {
 	size_t n = strlen(c);
 	for (const char *p = list; (p = strstr(p, c)); p += n)
@@ -101,7 +101,7 @@ static int load_hiers(struct hier *h, size_t *nh, struct hull_err *e)
 			if (h[i].ctrls[0]) {
 				char first[32];
 				snprintf(first, sizeof first, "%.*s", (int)strcspn(h[i].ctrls, ","), h[i].ctrls);
-				match = has_ctrl(ctrls, first);
+				match = cg_has_ctrl(ctrls, first);
 			} else {
 				match = strcmp(line, "0") == 0 && !ctrls[0];
 			}
@@ -206,10 +206,10 @@ void cgroup_set_free(struct cgroup_set *cg)
 	cg->n = 0;
 }
 
-static int dir_for(const struct cgroup_set *cg, const char *ctrl)
+int cg_v1_dir(const struct cgroup_set *cg, const char *ctrl)
 {
 	for (size_t i = 0; i < cg->n; i++)
-		if (cg->ctrls[i][0] && has_ctrl(cg->ctrls[i], ctrl))
+		if (cg->ctrls[i][0] && cg_has_ctrl(cg->ctrls[i], ctrl))
 			return (int)i;
 	return -1;
 }
@@ -219,20 +219,7 @@ int cgroup_check_resources(const struct cgroup_set *cg, const struct spec_linux 
 	const struct spec_resources *r = lx ? lx->resources : NULL;
 	if (!r)
 		return 0;
-	/* Resource limits come with the cgroup drivers of the next iteration;
-	 * until then a limit that cannot be applied is refused, never ignored. */
-	const char *field = NULL;
-	if (r->memory) field = "memory";
-	else if (r->cpu) field = "cpu";
-	else if (r->block_io) field = "blockIO";
-	else if (r->n_hugepage_limits) field = "hugepageLimits";
-	else if (r->network) field = "network";
-	else if (r->has_pids_limit) field = "pids";
-	else if (r->n_rdma) field = "rdma";
-	else if (r->n_unified) field = "unified";
-	if (field)
-		return hull_errf(e, ENOTSUP, "linux.resources.%s: resource limits are not supported by this hull yet", field);
-	if (r->n_devices && dir_for(cg, "devices") < 0)
+	if (r->n_devices && cg_v1_dir(cg, "devices") < 0)
 		return hull_errf(e, ENOTSUP, "linux.resources.devices: no v1 devices cgroup on this host and the cgroup v2 device filter is not supported by this hull yet");
 	return 0;
 }
@@ -375,7 +362,7 @@ int cgroup_create(struct cgroup_set *cg, const struct spec_linux *lx, struct hul
 		 * mkdirs: retry a few times on ENOENT. */
 		int r = -ENOENT;
 		for (int tries = 0; tries < 20 && r == -ENOENT; tries++)
-			r = mkdir_cpuset(cg->dirs[i], cg->bases[i], has_ctrl(cg->ctrls[i], "cpuset"));
+			r = mkdir_cpuset(cg->dirs[i], cg->bases[i], cg_has_ctrl(cg->ctrls[i], "cpuset"));
 		if (r < 0) {
 			ret = hull_syserr(e, -r, "cgroup %s", cg->dirs[i]);
 			goto fail;
@@ -387,8 +374,10 @@ int cgroup_create(struct cgroup_set *cg, const struct spec_linux *lx, struct hul
 			goto fail;
 		}
 	}
-	int d = dir_for(cg, "devices");
+	int d = cg_v1_dir(cg, "devices");
 	if (lx && d >= 0 && (ret = apply_devices_v1(cg->dirs[d], lx, e)) < 0)
+		goto fail;
+	if (lx && (ret = cgroup_apply(cg, lx->resources, false, e)) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -423,7 +412,7 @@ int cgroup_enter(const struct cgroup_set *cg, pid_t pid, bool skip_v2, struct hu
  * freezer (so signalling can be made atomic later), else any. */
 static int procs_dir(const struct cgroup_set *cg)
 {
-	int d = dir_for(cg, "freezer");
+	int d = cg_v1_dir(cg, "freezer");
 	if (d < 0)
 		d = cg->n ? (cg->v2 >= 0 ? cg->v2 : 0) : -1;
 	return d;
@@ -540,5 +529,59 @@ int cgroup_destroy(const struct cgroup_set *cg, struct hull_err *e)
 		if (stat(cg->dirs[i], &st) == 0)
 			return hull_errf(e, EBUSY, "cannot remove cgroup %s", cg->dirs[i]);
 	}
+	return 0;
+}
+
+/* Wait until a freezer state file reads `want` (the kernel may linger in
+ * FREEZING while tasks finish a syscall). */
+static int wait_state(const char *path, const char *want, int events_fd)
+{
+	long pause_us = 50;
+	for (int waited_us = 0; waited_us < 10 * 1000 * 1000; ) {
+		char *s = NULL;
+		if (read_file(path, &s, NULL) < 0)
+			return -errno;
+		bool done = strstr(s, want) != NULL;
+		free(s);
+		if (done)
+			return 0;
+		if (events_fd >= 0) {
+			struct pollfd p = { .fd = events_fd, .events = POLLPRI };
+			poll(&p, 1, 10);
+			waited_us += 10000;
+		} else {
+			struct timespec ts = { 0, pause_us * 1000 };
+			nanosleep(&ts, NULL);
+			waited_us += (int)pause_us;
+			if (pause_us < 10000)
+				pause_us *= 2;
+		}
+	}
+	return -ETIMEDOUT;
+}
+
+int cgroup_freeze(const struct cgroup_set *cg, bool frozen, struct hull_err *e)
+{
+	char path[1500];
+	int d = cg_v1_dir(cg, "freezer"), r;
+	if (d >= 0) {
+		snprintf(path, sizeof path, "%s/freezer.state", cg->dirs[d]);
+		if ((r = write_file(path, frozen ? "FROZEN" : "THAWED")) < 0)
+			return hull_syserr(e, -r, "%s", path);
+		r = wait_state(path, frozen ? "FROZEN" : "THAWED", -1);
+	} else if (cg->v2 >= 0) {
+		snprintf(path, sizeof path, "%s/cgroup.freeze", cg->dirs[cg->v2]);
+		if ((r = write_file(path, frozen ? "1" : "0")) < 0)
+			return hull_syserr(e, -r, "%s", path);
+		snprintf(path, sizeof path, "%s/cgroup.events", cg->dirs[cg->v2]);
+		int ev = open(path, O_RDONLY | O_CLOEXEC);
+		r = wait_state(path, frozen ? "frozen 1" : "frozen 0", ev);
+		if (ev >= 0)
+			close(ev);
+	} else {
+		return hull_errf(e, ENOTSUP, "no freezer on this host");
+	}
+	if (r < 0)
+		return hull_syserr(e, -r, "waiting for the container to be %s", frozen ? "frozen" : "thawed");
 	return 0;
 }

@@ -32,6 +32,9 @@ int cgroup_check_resources(const struct cgroup_set *cg, const struct spec_linux 
 /* mkdir every directory (refusing one that already holds processes) and
  * apply the resources.  On failure everything created is removed. */
 int cgroup_create(struct cgroup_set *cg, const struct spec_linux *lx, struct hull_err *e);
+/* Write linux.resources into the cgroup files (update: only what r sets,
+ * checking memory.checkBeforeUpdate).  Refuses what the host cannot do. */
+int cgroup_apply(const struct cgroup_set *cg, const struct spec_resources *r, bool update, struct hull_err *e);
 /* O_PATH fd of the cgroup2 directory for clone3(CLONE_INTO_CGROUP), or -1. */
 int cgroup_v2_open(const struct cgroup_set *cg);
 /* Move pid into every hierarchy (skip_v2: it was born in the v2 one). */
@@ -40,6 +43,13 @@ int cgroup_enter(const struct cgroup_set *cg, pid_t pid, bool skip_v2, struct hu
 int cgroup_signal_all(const struct cgroup_set *cg, int sig, struct hull_err *e);
 /* The pids of every process of the container (malloc'd array). */
 int cgroup_pids(const struct cgroup_set *cg, pid_t **pids, size_t *n, struct hull_err *e);
+/* Freeze or thaw every process (v1 freezer, else cgroup.freeze), waiting
+ * until the kernel says it is done. */
+int cgroup_freeze(const struct cgroup_set *cg, bool frozen, struct hull_err *e);
+/* One `events` line of type stats for the container (malloc'd JSON). */
+char *cgroup_stats_json(const struct cgroup_set *cg, const char *id);
+/* How many OOM kills the memory controller has seen in the container. */
+int cgroup_oom_count(const struct cgroup_set *cg, uint64_t *count);
 /* Whether any process is left. */
 bool cgroup_populated(const struct cgroup_set *cg);
 /* Kill what is left, wait for it to be gone, remove the directories and the

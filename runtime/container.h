@@ -134,6 +134,14 @@ int container_pids(const char *root, const char *id, pid_t **pids, size_t *n, st
 /* Print ps(1) output (args, default -ef) cut to the given pids; exit status. */
 int ps_table(const pid_t *pids, size_t n, int argc, char **argv);
 
+/* update: write the given resources into a live container's cgroups. */
+int container_update(const char *root, const char *id, struct spec_resources *res, struct hull_err *e);
+/* pause (true) / resume (false). */
+int container_pause(const char *root, const char *id, bool pause, struct hull_err *e);
+/* events: one stats line (stats_once), or stats every interval_ms and an
+ * oom line per OOM kill, until the container stops. */
+int container_events(const char *root, const char *id, bool stats_once, long interval_ms, struct hull_err *e);
+
 /* Signal number from "9", "KILL" or "SIGKILL"; -EINVAL when unknown. */
 int parse_signal(const char *s);
 

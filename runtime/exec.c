@@ -45,9 +45,7 @@ static void exec_child_main(void *arg)
 	bool userns = x->ns_fd[SPEC_NS_USER] >= 0;
 	char go;
 
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	reset_signals();
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	/* Nothing of hull's but what this child needs (all O_CLOEXEC). */

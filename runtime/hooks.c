@@ -164,15 +164,7 @@ static __attribute__((noreturn)) void hook_child(const char *path, char *const a
 
 	/* exec keeps ignored dispositions and the mask; hull blocks signals
 	 * while it waits, and the hook must start clean. */
-	for (int sig = 1; sig < NSIG; sig++) {
-		struct sigaction sa = { .sa_handler = SIG_DFL };
-		sigemptyset(&sa.sa_mask);
-		(void)sigaction(sig, &sa, NULL);   /* fails for KILL/STOP/reserved: fine */
-	}
-	sigset_t none;
-	sigemptyset(&none);
-	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
-		goto fail;
+	reset_signals();
 
 	execve(path, argv, envp);
 fail:

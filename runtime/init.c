@@ -255,10 +255,9 @@ void container_init(struct init_ctx *c)
 	bool userns = c->ns_new[SPEC_NS_USER] || c->ns_fd[SPEC_NS_USER] >= 0;
 	char go, *state = NULL;
 
-	/* Signals were blocked by `run`; the program starts with a clean slate. */
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Signals were blocked by `run`, some may be ignored by hull's caller:
+	 * the program starts with a clean slate. */
+	reset_signals();
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	/* Until its exec this process is the hull binary: keep /proc/PID of it
 	 * out of reach of the container's processes. */

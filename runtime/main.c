@@ -391,6 +391,221 @@ static int cmd_ps(struct global *g, const struct parsed *p)
 	return r;
 }
 
+/* ---- update / pause / resume / events ---------------------------------- */
+
+static const struct flag update_flags[] = {
+	{ "resources", 'r', 1, "linux.resources JSON from this file (- for stdin)" },
+	{ "memory", 'm', 1, "memory limit (bytes, k/m/g suffixes; -1: unlimited)" },
+	{ "memory-reservation", 0, 1, "memory soft limit" },
+	{ "memory-swap", 0, 1, "memory+swap limit" },
+	{ "kernel-memory", 0, 1, "accepted for runc compatibility (kernel memory limits are gone)" },
+	{ "kernel-memory-tcp", 0, 1, "accepted for runc compatibility" },
+	{ "cpu-shares", 0, 1, "CPU shares (v2: converted to cpu.weight)" },
+	{ "cpu-share", 0, 1, "same as --cpu-shares (runc's name)" },
+	{ "cpu-quota", 0, 1, "CFS quota in microseconds (-1: none)" },
+	{ "cpu-period", 0, 1, "CFS period in microseconds" },
+	{ "cpu-burst", 0, 1, "CFS burst in microseconds" },
+	{ "cpu-rt-period", 0, 1, "realtime period (v1)" },
+	{ "cpu-rt-runtime", 0, 1, "realtime runtime (v1)" },
+	{ "cpu-idle", 0, 1, "SCHED_IDLE for the cgroup (0 or 1)" },
+	{ "cpuset-cpus", 0, 1, "CPUs (list)" },
+	{ "cpuset-mems", 0, 1, "memory nodes (list)" },
+	{ "pids-limit", 0, 1, "maximum number of processes (0 or -1: unlimited)" },
+	{ "blkio-weight", 0, 1, "block I/O weight (10-1000)" },
+	{ NULL, 0, 0, NULL },
+};
+enum { U_RES, U_MEM, U_MEMRES, U_SWAP, U_KMEM, U_KMEMTCP, U_SHARES, U_SHARE, U_QUOTA, U_PERIOD, U_BURST,
+       U_RTPERIOD, U_RTRUNTIME, U_IDLE, U_CPUS, U_MEMS, U_PIDS, U_BLKIO };
+
+/* "64m", "1g", "4096", "-1": bytes as runc reads them (1024-based suffixes). */
+static int parse_bytes(const char *s, int64_t *out)
+{
+	if (strcmp(s, "-1") == 0) {
+		*out = -1;
+		return 0;
+	}
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || errno || v < 0)
+		return -EINVAL;
+	double mult = 1;
+	switch (*end | 0x20) {
+	case 'k': mult = 1024.0; end++; break;
+	case 'm': mult = 1024.0 * 1024; end++; break;
+	case 'g': mult = 1024.0 * 1024 * 1024; end++; break;
+	case 't': mult = 1024.0 * 1024 * 1024 * 1024; end++; break;
+	default: break;
+	}
+	if ((*end | 0x20) == 'b')
+		end++;
+	if (*end || v * mult > 9.2e18)
+		return -EINVAL;
+	*out = (int64_t)(v * mult);
+	return 0;
+}
+
+static int parse_i64(const char *s, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (end == s || *end || errno)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int cmd_update(struct global *g, const struct parsed *p)
+{
+	struct spec_resources res = { 0 }, *rp = &res;
+	struct spec_memory mem = { 0 };
+	struct spec_cpu cpu = { 0 };
+	struct spec_blockio blk = { 0 };
+	void *doc_mem = NULL;
+	struct hull_err e;
+	if (p->val[U_RES]) {
+		const char *f = p->val[U_RES];
+		char *buf = NULL;
+		size_t len;
+		int r = strcmp(f, "-") == 0 ? read_file("/dev/stdin", &buf, &len) : read_file(f, &buf, &len);
+		if (r < 0)
+			return usage_error("update: --resources %s: %s", f, strerror(-r));
+		struct spec_err serr;
+		r = spec_resources_parse(buf, len, strcmp(f, "-") == 0 ? "resources (stdin)" : f, &rp, &doc_mem, &serr);
+		free(buf);
+		if (r < 0)
+			return usage_error("%s", serr.msg);
+	}
+	/* Flags, applied over --resources like runc does. */
+	static const struct { int flag; const char *name; } bytes_flags[] = {
+		{ U_MEM, "--memory" }, { U_MEMRES, "--memory-reservation" }, { U_SWAP, "--memory-swap" },
+	};
+	int64_t v[3];
+	for (int i = 0; i < 3; i++)
+		if (p->val[bytes_flags[i].flag] && parse_bytes(p->val[bytes_flags[i].flag], &v[i]) < 0)
+			return usage_error("update: %s: invalid size \"%s\"", bytes_flags[i].name, p->val[bytes_flags[i].flag]);
+	if (p->val[U_MEM] || p->val[U_MEMRES] || p->val[U_SWAP]) {
+		if (rp->memory)
+			mem = *rp->memory;
+		if (p->val[U_MEM])
+			mem.has_limit = true, mem.limit = v[0];
+		if (p->val[U_MEMRES])
+			mem.has_reservation = true, mem.reservation = v[1];
+		if (p->val[U_SWAP])
+			mem.has_swap = true, mem.swap = v[2];
+		rp->memory = &mem;
+	}
+	static const int cpu_flags[] = { U_SHARES, U_SHARE, U_QUOTA, U_PERIOD, U_BURST, U_RTPERIOD, U_RTRUNTIME, U_IDLE };
+	bool any_cpu = p->val[U_CPUS] || p->val[U_MEMS];
+	int64_t n[8] = { 0 };
+	for (size_t i = 0; i < sizeof cpu_flags / sizeof *cpu_flags; i++) {
+		const char *s = p->val[cpu_flags[i]];
+		if (!s)
+			continue;
+		if (parse_i64(s, &n[i]) < 0)
+			return usage_error("update: --%s: invalid number \"%s\"", update_flags[cpu_flags[i]].name, s);
+		any_cpu = true;
+	}
+	if (any_cpu) {
+		if (rp->cpu)
+			cpu = *rp->cpu;
+		if (p->val[U_SHARES] || p->val[U_SHARE])
+			cpu.has_shares = true, cpu.shares = (uint64_t)(p->val[U_SHARES] ? n[0] : n[1]);
+		if (p->val[U_QUOTA])
+			cpu.has_quota = true, cpu.quota = n[2];
+		if (p->val[U_PERIOD])
+			cpu.has_period = true, cpu.period = (uint64_t)n[3];
+		if (p->val[U_BURST])
+			cpu.has_burst = true, cpu.burst = (uint64_t)n[4];
+		if (p->val[U_RTPERIOD])
+			cpu.has_realtime_period = true, cpu.realtime_period = (uint64_t)n[5];
+		if (p->val[U_RTRUNTIME])
+			cpu.has_realtime_runtime = true, cpu.realtime_runtime = n[6];
+		if (p->val[U_IDLE])
+			cpu.has_idle = true, cpu.idle = n[7];
+		if (p->val[U_CPUS])
+			cpu.cpus = p->val[U_CPUS];
+		if (p->val[U_MEMS])
+			cpu.mems = p->val[U_MEMS];
+		rp->cpu = &cpu;
+	}
+	if (p->val[U_PIDS]) {
+		int64_t pl;
+		if (parse_i64(p->val[U_PIDS], &pl) < 0)
+			return usage_error("update: --pids-limit: invalid number \"%s\"", p->val[U_PIDS]);
+		rp->has_pids_limit = true;
+		rp->pids_limit = pl;
+	}
+	if (p->val[U_BLKIO]) {
+		int64_t w;
+		if (parse_i64(p->val[U_BLKIO], &w) < 0 || w < 10 || w > 1000)
+			return usage_error("update: --blkio-weight: \"%s\" is not between 10 and 1000", p->val[U_BLKIO]);
+		if (rp->block_io)
+			blk = *rp->block_io;
+		blk.has_weight = true;
+		blk.weight = (uint16_t)w;
+		rp->block_io = &blk;
+	}
+	int r = container_update(g->root, p->argv[0], rp, &e);
+	if (doc_mem)
+		spec_process_free(doc_mem);
+	return r < 0 ? fail(&e) : 0;
+}
+
+static int cmd_pause(struct global *g, const struct parsed *p)
+{
+	struct hull_err e;
+	return container_pause(g->root, p->argv[0], true, &e) < 0 ? fail(&e) : 0;
+}
+
+static int cmd_resume(struct global *g, const struct parsed *p)
+{
+	struct hull_err e;
+	return container_pause(g->root, p->argv[0], false, &e) < 0 ? fail(&e) : 0;
+}
+
+static const struct flag events_flags[] = {
+	{ "stats", 0, 0, "print the container's statistics once and exit" },
+	{ "interval", 0, 1, "time between statistics (e.g. 5s, 500ms, 1m; default 5s)" },
+	{ NULL, 0, 0, NULL },
+};
+
+/* A Go-style duration as runc takes it: "5s", "500ms", "1m30s", "2h". */
+static int parse_duration_ms(const char *s, long *out)
+{
+	double total = 0;
+	if (!*s)
+		return -EINVAL;
+	while (*s) {
+		char *end;
+		double v = strtod(s, &end);
+		if (end == s || v < 0)
+			return -EINVAL;
+		s = end;
+		double unit;
+		if (strncmp(s, "ms", 2) == 0) unit = 1, s += 2;
+		else if (*s == 's') unit = 1000, s++;
+		else if (*s == 'm') unit = 60000, s++;
+		else if (*s == 'h') unit = 3600000, s++;
+		else return -EINVAL;
+		total += v * unit;
+	}
+	if (total < 1 || total > 86400000.0 * 365)
+		return -EINVAL;
+	*out = (long)total;
+	return 0;
+}
+
+static int cmd_events(struct global *g, const struct parsed *p)
+{
+	long ms = 5000;
+	if (p->val[1] && parse_duration_ms(p->val[1], &ms) < 0)
+		return usage_error("events: --interval: invalid duration \"%s\" (e.g. 5s, 500ms)", p->val[1]);
+	struct hull_err e;
+	return container_events(g->root, p->argv[0], p->set[0], ms, &e) < 0 ? fail(&e) : 0;
+}
+
 /* ---- list ------------------------------------------------------------ */
 
 static const struct flag list_flags[] = {
@@ -563,6 +778,11 @@ static const struct cmd commands[] = {
 	{ "exec", "<container-id> <command> [args...]", "Run a process in a running container.",
 	  exec_flags, cmd_exec, 1, -1 },
 	{ "ps", "<container-id> [ps args...]", "List the processes of a container.", ps_flags, cmd_ps, 1, -1 },
+	{ "update", "<container-id>", "Change the resource limits of a container.", update_flags, cmd_update, 1, 1 },
+	{ "pause", "<container-id>", "Freeze every process of a container.", no_flags, cmd_pause, 1, 1 },
+	{ "resume", "<container-id>", "Thaw a paused container.", no_flags, cmd_resume, 1, 1 },
+	{ "events", "<container-id>", "Print statistics (and OOM events) of a container as JSON lines.",
+	  events_flags, cmd_events, 1, 1 },
 	{ "kill", "<container-id> [signal]", "Send a signal (default SIGTERM) to a container.",
 	  kill_flags, cmd_kill, 1, 2 },
 	{ "delete", "<container-id>", "Delete a container and what it holds.", delete_flags, cmd_delete, 1, 1 },

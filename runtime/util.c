@@ -1,10 +1,12 @@
 #include "runtime/util.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 
 int hull_errf(struct hull_err *e, int code, const char *fmt, ...)
@@ -203,4 +205,21 @@ int unix_connect(const char *path)
 		return err;
 	}
 	return fd;
+}
+
+void reset_signals(void)
+{
+	/* The kernel's struct sigaction: glibc's wrapper would refuse 32 and 33. */
+	struct {
+		void (*handler)(int);
+		unsigned long flags;
+		void (*restorer)(void);
+		uint64_t mask;
+	} dfl = { .handler = SIG_DFL };
+	for (int sig = 1; sig <= 64; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 }

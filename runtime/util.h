@@ -46,6 +46,10 @@ int mkdir_p(const char *path, unsigned mode);
 int parse_u64(const char *s, uint64_t *out);
 /* asprintf that returns NULL on failure. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Before exec'ing something of the user's: every signal back to its
+ * default disposition (exec keeps ignored ones, including the two glibc
+ * reserves, which sigaction(3) refuses to touch) and an empty mask. */
+void reset_signals(void);
 /* Connect a SOCK_STREAM unix socket to path; the fd (O_CLOEXEC) or -errno. */
 int unix_connect(const char *path);
 /* Process start time (field 22 of /proc/PID/stat), 0 if the process is gone. */

@@ -761,6 +761,19 @@ void spec_process_free(void *mem)
 	sp_mem_free(mem);
 }
 
+int spec_resources_parse(const char *buf, size_t len, const char *display,
+			 struct spec_resources **out, void **mem, struct spec_err *err)
+{
+	struct spec_err dummy;
+	struct spec_mem *m;
+	void *obj;
+	int rc = sp_parse_buffer(buf, len, display ? display : "resources.json", &resources_type, &obj,
+				 &m, err ? err : &dummy);
+	*out = obj;
+	*mem = m;
+	return rc;
+}
+
 const struct spec_namespace *spec_namespace_find(const struct spec *s, enum spec_ns_type type)
 {
 	if (!s || !s->linux_)

@@ -368,6 +368,11 @@ int spec_process_parse(const char *buf, size_t len, const char *display,
 		       struct spec_process **out, void **mem, struct spec_err *err);
 void spec_process_free(void *mem);
 
+/* Parse a linux.resources object as a whole document (`hull update
+ * --resources FILE`); free with spec_process_free(*mem). */
+int spec_resources_parse(const char *buf, size_t len, const char *display,
+			 struct spec_resources **out, void **mem, struct spec_err *err);
+
 /* The namespace entry of 'type' in s->linux_, or NULL. */
 const struct spec_namespace *spec_namespace_find(const struct spec *s, enum spec_ns_type type);
 const char *spec_ns_name(enum spec_ns_type type);   /* "pid", "network", ... */
