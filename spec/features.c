@@ -135,7 +135,7 @@ char *spec_features_json(void)
 		bool value;
 	} cgroup[] = {
 		{ "v1", true }, { "v2", true }, { "systemd", false },
-		{ "systemdUser", false }, { "rdma", false },
+		{ "systemdUser", false }, { "rdma", true },
 	};
 	for (size_t i = 0; i < sizeof(cgroup) / sizeof(cgroup[0]); i++) {
 		put_str(g, cgroup[i].key);

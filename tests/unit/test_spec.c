@@ -1219,7 +1219,7 @@ static void test_features(void)
 	CHECK(get(tree, yajl_t_true, "linux", "cgroup", "v2"));
 	CHECK(get(tree, yajl_t_false, "linux", "cgroup", "systemd"));
 	CHECK(get(tree, yajl_t_false, "linux", "cgroup", "systemdUser"));
-	CHECK(get(tree, yajl_t_false, "linux", "cgroup", "rdma"));
+	CHECK(get(tree, yajl_t_true, "linux", "cgroup", "rdma"));
 	CHECK(get(tree, yajl_t_false, "linux", "seccomp", "enabled"));
 	CHECK(get(tree, yajl_t_true, "linux", "apparmor", "enabled"));
 	CHECK(get(tree, yajl_t_true, "linux", "selinux", "enabled"));
