@@ -1,3 +1,4 @@
+#include "cgroups/devices_bpf.h"
 #include "cgroups/internal.h"
 
 #include <dirent.h>
@@ -214,15 +215,6 @@ int cg_v1_dir(const struct cgroup_set *cg, const char *ctrl)
 	return -1;
 }
 
-int cgroup_check_resources(const struct cgroup_set *cg, const struct spec_linux *lx, struct hull_err *e)
-{
-	const struct spec_resources *r = lx ? lx->resources : NULL;
-	if (!r)
-		return 0;
-	if (r->n_devices && cg_v1_dir(cg, "devices") < 0)
-		return hull_errf(e, ENOTSUP, "linux.resources.devices: no v1 devices cgroup on this host and the cgroup v2 device filter is not supported by this hull yet");
-	return 0;
-}
 
 static int mkdir_cpuset(const char *dir, const char *base, bool is_cpuset)
 {
@@ -274,57 +266,106 @@ static int write_dev_rule(const char *dir, const char *file, const char *rule, s
 	return 0;
 }
 
-static void dev_rule(char *out, size_t cap, char type, bool has_major, int64_t major,
-		     bool has_minor, int64_t minor, const char *access)
-{
-	char maj[24] = "*", min[24] = "*";
-	if (has_major && major >= 0)
-		snprintf(maj, sizeof maj, "%lld", (long long)major);
-	if (has_minor && minor >= 0)
-		snprintf(min, sizeof min, "%lld", (long long)minor);
-	snprintf(out, cap, "%c %s:%s %s", type ? type : 'a', maj, min, access && *access ? access : "rwm");
-}
-
 /* Devices every container gets (the nodes hull creates in /dev, plus mknod
  * of anything and the pty devices), after the config's own rules. */
-static const struct { char type; int major, minor; const char *access; } default_devices[] = {
-	{ 'c', -1, -1, "m" }, { 'b', -1, -1, "m" },
-	{ 'c', 1, 3, "rwm" }, { 'c', 1, 5, "rwm" }, { 'c', 1, 7, "rwm" }, { 'c', 1, 8, "rwm" },
-	{ 'c', 1, 9, "rwm" }, { 'c', 5, 0, "rwm" }, { 'c', 5, 1, "rwm" }, { 'c', 5, 2, "rwm" },
-	{ 'c', 136, -1, "rwm" },
+static const struct dev_rule default_devices[] = {
+	{ true, 'c', -1, -1, DEV_M }, { true, 'b', -1, -1, DEV_M },
+	{ true, 'c', 1, 3, DEV_R | DEV_W | DEV_M }, { true, 'c', 1, 5, DEV_R | DEV_W | DEV_M },
+	{ true, 'c', 1, 7, DEV_R | DEV_W | DEV_M }, { true, 'c', 1, 8, DEV_R | DEV_W | DEV_M },
+	{ true, 'c', 1, 9, DEV_R | DEV_W | DEV_M }, { true, 'c', 5, 0, DEV_R | DEV_W | DEV_M },
+	{ true, 'c', 5, 1, DEV_R | DEV_W | DEV_M }, { true, 'c', 5, 2, DEV_R | DEV_W | DEV_M },
+	{ true, 'c', 136, -1, DEV_R | DEV_W | DEV_M },
 };
 
-static int apply_devices_v1(const char *dir, const struct spec_linux *lx, struct hull_err *e)
+/* The container's device rules, in the order they apply: deny all, the
+ * config's rules, hull's defaults, then the nodes of linux.devices. */
+static int device_rules(const struct spec_device_rule *cfg, size_t ncfg, const struct spec_linux *lx,
+			struct dev_rule **out, size_t *n, struct hull_err *e)
 {
-	const struct spec_resources *r = lx->resources;
-	char rule[128];
-	int ret;
-	if ((ret = write_dev_rule(dir, "devices.deny", "a", e)) < 0)
-		return ret;
-	for (size_t i = 0; r && i < r->n_devices; i++) {
-		const struct spec_device_rule *d = &r->devices[i];
-		dev_rule(rule, sizeof rule, d->type, d->has_major, d->major, d->has_minor, d->minor, d->access);
-		if (d->type == 'a' || !d->type)
-			snprintf(rule, sizeof rule, "a");
-		if ((ret = write_dev_rule(dir, d->allow ? "devices.allow" : "devices.deny", rule, e)) < 0)
-			return ret;
+	size_t ndef = sizeof default_devices / sizeof *default_devices;
+	size_t cap = 1 + ncfg + ndef + (lx ? lx->n_devices : 0);
+	struct dev_rule *r = calloc(cap, sizeof *r);
+	if (!r)
+		return hull_errf(e, ENOMEM, "out of memory");
+	size_t k = 0;
+	r[k++] = (struct dev_rule){ false, 'a', -1, -1, DEV_R | DEV_W | DEV_M };
+	for (size_t i = 0; i < ncfg; i++) {
+		const struct spec_device_rule *d = &cfg[i];
+		unsigned acc = DEV_R | DEV_W | DEV_M;
+		if (d->access && *d->access && devices_access_parse(d->access, &acc) < 0) {
+			free(r);
+			return hull_errf(e, EINVAL, "linux.resources.devices[%zu].access: invalid \"%s\"", i, d->access);
+		}
+		bool all = !d->type || d->type == 'a';
+		r[k++] = (struct dev_rule){ d->allow, all ? 'a' : d->type, d->has_major ? d->major : -1,
+					    d->has_minor ? d->minor : -1, acc };
 	}
-	for (size_t i = 0; i < sizeof default_devices / sizeof *default_devices; i++) {
-		dev_rule(rule, sizeof rule, default_devices[i].type, true, default_devices[i].major,
-			 true, default_devices[i].minor, default_devices[i].access);
-		if ((ret = write_dev_rule(dir, "devices.allow", rule, e)) < 0)
-			return ret;
-	}
-	/* Nodes the config asks hull to create are usable by the container. */
-	for (size_t i = 0; i < lx->n_devices; i++) {
+	for (size_t i = 0; i < ndef; i++)
+		r[k++] = default_devices[i];
+	for (size_t i = 0; lx && i < lx->n_devices; i++) {
 		const struct spec_device *d = &lx->devices[i];
-		if (d->type == 'p')
+		if (d->type != 'p')
+			r[k++] = (struct dev_rule){ true, d->type == 'u' ? 'c' : d->type, d->major, d->minor,
+						    DEV_R | DEV_W | DEV_M };
+	}
+	*out = r;
+	*n = k;
+	return 0;
+}
+
+static int apply_devices_v1(const char *dir, const struct dev_rule *rules, size_t n, struct hull_err *e)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct dev_rule *d = &rules[i];
+		char rule[96], maj[24] = "*", min[24] = "*", acc[4];
+		int k = 0;
+		if (d->access & DEV_R) acc[k++] = 'r';
+		if (d->access & DEV_W) acc[k++] = 'w';
+		if (d->access & DEV_M) acc[k++] = 'm';
+		acc[k] = 0;
+		if (!k)
 			continue;
-		dev_rule(rule, sizeof rule, d->type == 'u' ? 'c' : d->type, true, d->major, true, d->minor, "rwm");
-		if ((ret = write_dev_rule(dir, "devices.allow", rule, e)) < 0)
-			return ret;
+		if (d->major >= 0)
+			snprintf(maj, sizeof maj, "%lld", (long long)d->major);
+		if (d->minor >= 0)
+			snprintf(min, sizeof min, "%lld", (long long)d->minor);
+		/* v1 spells "every device, every access" as a bare "a". */
+		if (d->type == 'a' && d->major < 0 && d->minor < 0 && k == 3)
+			snprintf(rule, sizeof rule, "a");
+		else
+			snprintf(rule, sizeof rule, "%c %s:%s %s", d->type, maj, min, acc);
+		int r = write_dev_rule(dir, d->allow ? "devices.allow" : "devices.deny", rule, e);
+		if (r < 0)
+			return r;
 	}
 	return 0;
+}
+
+int cgroup_devices(const struct cgroup_set *cg, const struct spec_device_rule *cfg, size_t ncfg,
+		   const struct spec_linux *lx, struct hull_err *e)
+{
+	struct dev_rule *rules = NULL;
+	size_t n = 0;
+	int r = device_rules(cfg, ncfg, lx, &rules, &n, e);
+	if (r < 0)
+		return r;
+	int d = cg_v1_dir(cg, "devices");
+	if (d >= 0) {
+		r = apply_devices_v1(cg->dirs[d], rules, n, e);
+	} else if (cg->v2 >= 0) {
+		/* cgroup v2 has no devices controller: an eBPF program decides. */
+		int fd = cgroup_v2_open(cg);
+		char msg[512];
+		r = fd < 0 ? -errno : devices_bpf_apply(fd, rules, n, msg, sizeof msg);
+		if (fd >= 0)
+			close(fd);
+		if (r < 0)
+			hull_errf(e, -r, "linux.resources.devices: %s", fd < 0 ? strerror(-r) : msg);
+	} else {
+		r = hull_errf(e, ENOTSUP, "linux.resources.devices: no devices cgroup on this host");
+	}
+	free(rules);
+	return r;
 }
 
 static bool procs_empty(const char *dir)
@@ -374,8 +415,10 @@ int cgroup_create(struct cgroup_set *cg, const struct spec_linux *lx, struct hul
 			goto fail;
 		}
 	}
-	int d = cg_v1_dir(cg, "devices");
-	if (lx && d >= 0 && (ret = apply_devices_v1(cg->dirs[d], lx, e)) < 0)
+	/* Device rules always apply: without any, the list is just deny-all
+	 * plus hull's defaults, as runc does. */
+	if ((ret = cgroup_devices(cg, lx && lx->resources ? lx->resources->devices : NULL,
+				  lx && lx->resources ? lx->resources->n_devices : 0, lx, e)) < 0)
 		goto fail;
 	if (lx && (ret = cgroup_apply(cg, lx->resources, false, e)) < 0)
 		goto fail;

@@ -27,14 +27,17 @@ struct cgroup_set {
  * are taken from each hierarchy's root, relative ones (and the default,
  * "hull/<id>") from the cgroup hull itself runs in. */
 int cgroup_plan(struct cgroup_set *cg, const char *cgroups_path, const char *id, struct hull_err *e);
-/* Refuse resources that cannot be applied on this host (yet). */
-int cgroup_check_resources(const struct cgroup_set *cg, const struct spec_linux *lx, struct hull_err *e);
 /* mkdir every directory (refusing one that already holds processes) and
  * apply the resources.  On failure everything created is removed. */
 int cgroup_create(struct cgroup_set *cg, const struct spec_linux *lx, struct hull_err *e);
 /* Write linux.resources into the cgroup files (update: only what r sets,
  * checking memory.checkBeforeUpdate).  Refuses what the host cannot do. */
 int cgroup_apply(const struct cgroup_set *cg, const struct spec_resources *r, bool update, struct hull_err *e);
+/* The device rules: deny all, the config's rules, hull's defaults, the
+ * nodes of linux.devices (lx may be NULL) - as devices.allow/deny writes on
+ * v1, as an eBPF program on v2. */
+int cgroup_devices(const struct cgroup_set *cg, const struct spec_device_rule *cfg, size_t ncfg,
+		   const struct spec_linux *lx, struct hull_err *e);
 /* O_PATH fd of the cgroup2 directory for clone3(CLONE_INTO_CGROUP), or -1. */
 int cgroup_v2_open(const struct cgroup_set *cg);
 /* Move pid into every hierarchy (skip_v2: it was born in the v2 one). */

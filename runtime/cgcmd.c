@@ -33,22 +33,27 @@ int container_update(const char *root, const char *id, struct spec_resources *re
 	int r = open_live(root, id, &rootfd, &dirfd, &st, &s, e);
 	if (r < 0)
 		return r;
+	/* The container's config holds what an update must keep: memory's
+	 * checkBeforeUpdate and the linux.devices nodes the rules allow. */
 	struct spec *cfg = NULL;
-	if (res->memory && res->memory->has_limit && !res->memory->has_check_before_update) {
-		/* checkBeforeUpdate lives in the container's config. */
+	bool need_cfg = res->n_devices || (res->memory && res->memory->has_limit && !res->memory->has_check_before_update);
+	if (need_cfg) {
 		char path[4200];
 		struct spec_err serr;
 		snprintf(path, sizeof path, "%s/config.json", st.bundle);
-		if (spec_load(path, path, &cfg, &serr) == 0 && cfg->linux_ && cfg->linux_->resources &&
-		    cfg->linux_->resources->memory && cfg->linux_->resources->memory->has_check_before_update) {
-			res->memory->has_check_before_update = true;
-			res->memory->check_before_update = cfg->linux_->resources->memory->check_before_update;
+		if (spec_load(path, path, &cfg, &serr) < 0) {
+			state_free(&st);
+			return hull_errf(e, EINVAL, "%s", serr.msg);
 		}
 	}
-	if (res->n_devices)
-		r = hull_errf(e, ENOTSUP, "update: linux.resources.devices cannot be changed by update in this hull");
-	else
-		r = cgroup_apply(&st.cg, res, true, e);
+	const struct spec_resources *cr = cfg && cfg->linux_ ? cfg->linux_->resources : NULL;
+	if (res->memory && cr && cr->memory && cr->memory->has_check_before_update && !res->memory->has_check_before_update) {
+		res->memory->has_check_before_update = true;
+		res->memory->check_before_update = cr->memory->check_before_update;
+	}
+	r = cgroup_apply(&st.cg, res, true, e);
+	if (r == 0 && res->n_devices)
+		r = cgroup_devices(&st.cg, res->devices, res->n_devices, cfg ? cfg->linux_ : NULL, e);
 	spec_free(cfg);
 	state_free(&st);
 	return r;

@@ -294,8 +294,6 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 	}
 	if ((ret = cgroup_plan(&cg, s->linux_ ? s->linux_->cgroups_path : NULL, o->id, e)) < 0)
 		goto out;
-	if ((ret = cgroup_check_resources(&cg, s->linux_, e)) < 0)
-		goto out;
 
 	if ((rootfd = state_open_root(o->root, e)) < 0) {
 		ret = rootfd;
