@@ -505,3 +505,259 @@ in_pty() {
 	HULL_TEST_MARK="$HULL_TEST_DIR" HULL="$HULL" HULL_ROOT="$HULL_ROOT" BUNDLE="$BUNDLE" CID="$CID" \
 		SHELL=/bin/bash timeout -k 5 30 script -qec "$1" /dev/null <>"$fifo" 3>&-
 }
+
+# ----------------------------------------------------------------- cgroups
+# Tests are written once for both host shapes: hybrid (v1 controllers at
+# /sys/fs/cgroup/<ctrl>, a cgroup2 hierarchy at /sys/fs/cgroup/unified) and
+# pure cgroup v2 (/sys/fs/cgroup).  The container's directories are found
+# from /proc/<pid>/cgroup of its init.
+
+# cg_v2_only: the host has a pure cgroup v2 hierarchy at /sys/fs/cgroup.
+cg_v2_only() { [ -e /sys/fs/cgroup/cgroup.controllers ]; }
+
+# cg_v2_root: the mount point of the cgroup2 hierarchy (nothing, status 1,
+# when there is none).
+cg_v2_root() {
+	if cg_v2_only; then
+		echo /sys/fs/cgroup
+	elif [ -e /sys/fs/cgroup/unified/cgroup.controllers ]; then
+		echo /sys/fs/cgroup/unified
+	else
+		return 1
+	fi
+}
+
+# cg_v1_mount CTRL: the mount point of the cgroup v1 hierarchy that has the
+# controller CTRL (nothing, status 1, when CTRL is not mounted as v1).
+cg_v1_mount() {
+	local m
+	m="$(awk -v c="$1" '{
+		split($0, h, " - "); split(h[2], t, " ")
+		if (t[1] != "cgroup") next
+		n = split(t[3], o, ",")
+		for (i = 1; i <= n; i++) if (o[i] == c) { split(h[1], f, " "); print f[5]; exit }
+	}' /proc/self/mountinfo)"
+	[ -n "$m" ] && echo "$m"
+}
+
+# cg_ctrl_v2 CTRL: CTRL is handled by the cgroup2 hierarchy (every controller
+# on a pure v2 host; on a hybrid one those listed in unified/cgroup.controllers).
+cg_ctrl_v2() {
+	local r
+	r="$(cg_v2_root)" || return 1
+	grep -qw -- "$1" "$r/cgroup.controllers"
+}
+
+# cg_has_ctrl CTRL: the host has the controller, as v1 or v2.
+cg_has_ctrl() { cg_ctrl_v2 "$1" || cg_v1_mount "$1" >/dev/null; }
+
+# need_ctrl CTRL: skip the test unless the host has the controller.
+need_ctrl() { cg_has_ctrl "$1" || skip "the host has no $1 cgroup controller"; }
+
+# cg_dir_of_pid CTRL PID: the host directory of PID's cgroup for controller
+# CTRL.  CTRL "unified" is the cgroup2 directory whatever controllers it has.
+cg_dir_of_pid() {
+	local ctrl="$1" pid="$2" line path ctrls root
+	if [ "$ctrl" = unified ] || cg_ctrl_v2 "$ctrl"; then
+		root="$(cg_v2_root)" || {
+			echo "no cgroup2 hierarchy on this host" >&2
+			return 1
+		}
+		line="$(grep -m1 '^0::' "/proc/$pid/cgroup")" || {
+			echo "no cgroup2 line in /proc/$pid/cgroup" >&2
+			return 1
+		}
+		echo "$root${line#0::}"
+		return
+	fi
+	while IFS= read -r line; do
+		line="${line#*:}"
+		ctrls="${line%%:*}"
+		path="${line#*:}"
+		if [[ ",$ctrls," == *",$ctrl,"* ]]; then
+			echo "$(cg_v1_mount "$ctrl")$path"
+			return
+		fi
+	done <"/proc/$pid/cgroup"
+	echo "no $ctrl cgroup in /proc/$pid/cgroup" >&2
+	return 1
+}
+
+# cg_dir CTRL [ID]: the container's directory for controller CTRL (found from
+# the cgroups of its init, so the container must have one).
+cg_dir() {
+	local pid
+	pid="$(ct_pid "${2:-$CID}")"
+	if [ -z "$pid" ] || [ "$pid" = 0 ] || [ "$pid" = null ]; then
+		echo "cg_dir: container ${2:-$CID} has no init process" >&2
+		return 1
+	fi
+	cg_dir_of_pid "$1" "$pid"
+}
+
+# cg_name CTRL V1NAME V2NAME: the file's name for this host (V2NAME when CTRL
+# is handled by the cgroup2 hierarchy, also hugetlb in a hybrid's unified).
+cg_name() { if cg_ctrl_v2 "$1"; then echo "$3"; else echo "$2"; fi; }
+
+# cg_file CTRL V1NAME V2NAME [ID]: the path of the container's file.
+cg_file() {
+	local d
+	d="$(cg_dir "$1" "${4:-$CID}")" || return 1
+	echo "$d/$(cg_name "$1" "$2" "$3")"
+}
+
+# cg_read CTRL V1NAME V2NAME [ID]: the content of the container's file.
+cg_read() {
+	local f
+	f="$(cg_file "$@")" || return 1
+	cat "$f"
+}
+
+# cg_probe CTRL V1NAME V2NAME: whether a new cgroup on this host gets the
+# file (the kernel decides: swap accounting, CONFIG_RT_GROUP_SCHED, bfq...).
+# Made with a scratch cgroup at the hierarchy's root, removed right away.
+# On cgroup2, a controller not enabled at the root cannot be probed: then the
+# answer is yes (the test runs and the runtime has to cope).
+cg_probe() {
+	local ctrl="$1" name root d rc=1
+	name="$(cg_name "$1" "$2" "$3")"
+	if cg_ctrl_v2 "$ctrl"; then
+		root="$(cg_v2_root)"
+		grep -qw -- "$ctrl" "$root/cgroup.subtree_control" || return 0
+	else
+		root="$(cg_v1_mount "$ctrl")" || return 1
+	fi
+	d="$root/hull-probe-${HULL_TEST_DIR##*.}"
+	mkdir "$d" 2>/dev/null || [ -d "$d" ] || return 1
+	[ -e "$d/$name" ] && rc=0
+	rmdir "$d" 2>/dev/null || true
+	return "$rc"
+}
+
+# need_cg_file CTRL V1NAME V2NAME: skip unless the host has the controller
+# and its cgroups get this file.
+need_cg_file() {
+	need_ctrl "$1"
+	cg_probe "$@" || skip "this host's $1 cgroups have no $(cg_name "$@")"
+}
+
+# cg_all_dirs [ID]: every cgroup directory of the container (cgroup_dirs of
+# its init without the v1 hierarchies it was not put in, i.e. those still
+# at the hierarchy's root).
+cg_all_dirs() {
+	local pid d
+	pid="$(ct_pid "${1:-$CID}")"
+	[ -n "$pid" ] && [ "$pid" != 0 ] || return 1
+	for d in $(cgroup_dirs "$pid"); do
+		case "$d" in
+		/sys/fs/cgroup/*/ | /sys/fs/cgroup/ | /sys/fs/cgroup) ;;
+		*) echo "${d%/}" ;;
+		esac
+	done
+}
+
+# cg_roots: the mount point of every cgroup hierarchy of the host, except
+# named v1 ones (name=systemd) which carry no controller.
+cg_roots() {
+	awk '{
+		split($0, h, " - "); split(h[2], t, " "); split(h[1], f, " ")
+		if (t[1] == "cgroup2") print f[5]
+		else if (t[1] == "cgroup" && t[3] !~ /(^|,)name=/) print f[5]
+	}' /proc/self/mountinfo | sort -u
+}
+
+# cg_kill_rmdir DIR...: kill every process in the cgroup directories and
+# remove them, deepest first (for cleaning up what tests made themselves).
+cg_kill_rmdir() {
+	local d p i
+	for d in "$@"; do
+		[ -d "$d" ] || continue
+		for i in 1 2 3 4 5; do
+			p="$(find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null)"
+			[ -z "$p" ] && break
+			kill -9 $p 2>/dev/null || true
+			sleep 0.05
+		done
+		find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+	done
+	return 0
+}
+
+# mem_bytes VALUE: a memory value as the kernel prints it: "max" stays, a
+# v1 "unlimited" (9223372036854771712, page-rounded LLONG_MAX) becomes "max".
+mem_bytes() {
+	case "$1" in
+	max | 9223372036854771712 | 9223372036854775807) echo max ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# cg_kv FILE KEY: the value of KEY in a flat-keyed cgroup file ("KEY VALUE").
+cg_kv() { awk -v k="$2" '$1 == k {print $2; exit}' "$1"; }
+
+# cg_teardown: common_teardown, then remove the cgroup directories the test
+# left: those named after the container ids (with whatever is nested in
+# them) and the directories listed in CG_CLEANUP (made by the test itself).
+cg_teardown() {
+	common_teardown
+	[ -n "${CID:-}" ] || return 0
+	cg_kill_rmdir $(leftover_cgroups "$CID") ${CG_CLEANUP[@]+"${CG_CLEANUP[@]}"}
+}
+
+# hrun_t SECS ARGS...: hrun with a time limit (timeout(1) sends TERM after
+# SECS, KILL 2s later; status is then 124 or 137).
+hrun_t() {
+	local t="$1"
+	shift
+	HRUN_N=$((${HRUN_N:-0} + 1))
+	local o="$HULL_TEST_DIR/hrun.$HRUN_N.out" e="$HULL_TEST_DIR/hrun.$HRUN_N.err"
+	status=0
+	HULL_TEST_MARK="$HULL_TEST_DIR" timeout -k 2 "$t" "$HULL" --root "$HULL_ROOT" "$@" \
+		>"$o" 2>"$e" </dev/null 3>&- || status=$?
+	output="$(cat "$o")"
+	stderr="$(cat "$e")"
+	mapfile -t lines <<<"$output"
+	[ -n "$output" ] || lines=()
+	mapfile -t stderr_lines <<<"$stderr"
+	[ -n "$stderr" ] || stderr_lines=()
+	HRUN_OUT="$o" HRUN_ERR="$e"
+	echo "# hull $* (limit ${t}s) -> status $status" >&2
+	[ -z "$output" ] || printf '# stdout: %s\n' "$output" >&2
+	[ -z "$stderr" ] || printf '# stderr: %s\n' "$stderr" >&2
+	return 0
+}
+
+# cg_weight_of_shares SHARES: runc's cpu.shares -> cgroup v2 cpu.weight
+cg_weight_of_shares() { echo $((1 + (($1 - 2) * 9999) / 262142)); }
+
+# cg_frozen [ID]: the container's cgroup is frozen: on cgroup v2
+# cgroup.freeze 1 and cgroup.events "frozen 1"; elsewhere the v1 freezer is
+# FROZEN, or the hybrid's cgroup2 directory reports "frozen 1".
+cg_frozen() {
+	local id="${1:-$CID}" d
+	if cg_v2_only; then
+		d="$(cg_dir unified "$id")" || return 1
+		[ "$(cat "$d/cgroup.freeze")" = 1 ] && grep -qx 'frozen 1' "$d/cgroup.events"
+		return
+	fi
+	if cg_v1_mount freezer >/dev/null && d="$(cg_dir freezer "$id")" &&
+		[ "$(cat "$d/freezer.state")" = FROZEN ]; then
+		return 0
+	fi
+	d="$(cg_dir unified "$id" 2>/dev/null)" && [ -e "$d/cgroup.events" ] &&
+		grep -qx 'frozen 1' "$d/cgroup.events"
+}
+
+# cg_thawed [ID]: nothing of the container's cgroups is frozen or freezing.
+cg_thawed() {
+	local id="${1:-$CID}" d
+	if cg_v1_mount freezer >/dev/null && ! cg_v2_only; then
+		d="$(cg_dir freezer "$id")" || return 1
+		[ "$(cat "$d/freezer.state")" = THAWED ] || return 1
+	fi
+	if d="$(cg_dir unified "$id" 2>/dev/null)" && [ -e "$d/cgroup.events" ]; then
+		grep -qx 'frozen 0' "$d/cgroup.events" || return 1
+		[ ! -e "$d/cgroup.freeze" ] || [ "$(cat "$d/cgroup.freeze")" = 0 ] || return 1
+	fi
+	return 0
+}
