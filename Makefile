@@ -62,7 +62,7 @@ install: hull
 	install -D -m 0755 hull $(DESTDIR)$(PREFIX)/bin/hull
 
 # Packages a fresh Debian 12 needs to build and test hull (installed only when missing).
-BUILD_DEPS := gcc make pkg-config libyajl-dev libseccomp-dev libcap-dev libmnl-dev busybox-static jq
+BUILD_DEPS := gcc make pkg-config libyajl-dev libseccomp-dev libcap-dev libmnl-dev libsystemd-dev busybox-static jq
 TEST_DEPS  := bats iproute2 procps util-linux
 deps:
 	@sh contrib/apt-install.sh $(BUILD_DEPS)

@@ -395,7 +395,7 @@ static void remove_dirs(const struct cgroup_set *cg)
 	}
 }
 
-int cgroup_create(struct cgroup_set *cg, const struct spec_linux *lx, struct hull_err *e)
+int cgroup_create(struct cgroup_set *cg, const struct spec_linux *lx, bool adopt, struct hull_err *e)
 {
 	int ret = 0;
 	for (size_t i = 0; i < cg->n; i++) {
@@ -408,7 +408,7 @@ int cgroup_create(struct cgroup_set *cg, const struct spec_linux *lx, struct hul
 			ret = hull_syserr(e, -r, "cgroup %s", cg->dirs[i]);
 			goto fail;
 		}
-		if (!procs_empty(cg->dirs[i])) {
+		if (!adopt && !procs_empty(cg->dirs[i])) {
 			/* Do not remove what we did not make. */
 			cg->n = i;
 			ret = hull_errf(e, EEXIST, "cgroup %s already holds processes", cg->dirs[i]);

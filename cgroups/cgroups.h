@@ -27,9 +27,10 @@ struct cgroup_set {
  * are taken from each hierarchy's root, relative ones (and the default,
  * "hull/<id>") from the cgroup hull itself runs in. */
 int cgroup_plan(struct cgroup_set *cg, const char *cgroups_path, const char *id, struct hull_err *e);
-/* mkdir every directory (refusing one that already holds processes) and
- * apply the resources.  On failure everything created is removed. */
-int cgroup_create(struct cgroup_set *cg, const struct spec_linux *lx, struct hull_err *e);
+/* mkdir every directory (refusing one that already holds processes, unless
+ * adopt: systemd made it with the init inside) and apply the resources.
+ * On failure everything created is removed. */
+int cgroup_create(struct cgroup_set *cg, const struct spec_linux *lx, bool adopt, struct hull_err *e);
 /* Write linux.resources into the cgroup files (update: only what r sets,
  * checking memory.checkBeforeUpdate).  Refuses what the host cannot do. */
 int cgroup_apply(const struct cgroup_set *cg, const struct spec_resources *r, bool update, struct hull_err *e);
@@ -59,5 +60,16 @@ bool cgroup_populated(const struct cgroup_set *cg);
  * parents that create made. */
 int cgroup_destroy(const struct cgroup_set *cg, struct hull_err *e);
 void cgroup_set_free(struct cgroup_set *cg);
+
+/* The systemd driver (cgroups/systemd.c). */
+bool systemd_booted(void);
+/* "slice:prefix:name" (or "" for system.slice and hull-<id>.scope). */
+int systemd_parse_path(const char *cgroups_path, const char *id, char *slice, size_t scap, char *unit,
+		       size_t ucap, struct hull_err *e);
+/* The unit's cgroup path below the hierarchy root ("/system.slice/hull-x.scope"). */
+int systemd_cgroup_path(const char *slice, const char *unit, char *out, size_t cap);
+/* A transient, delegated scope holding pid; waits until systemd made it. */
+int systemd_start_scope(const char *slice, const char *unit, pid_t pid, struct hull_err *e);
+int systemd_stop_unit(const char *unit, struct hull_err *e);
 
 #endif

@@ -24,6 +24,7 @@ struct create_opts {
 	bool no_new_keyring;
 	int preserve_fds;
 	const char *pidfd_socket;    /* --pidfd-socket */
+	bool systemd_cgroup;         /* --systemd-cgroup: a transient scope */
 	bool foreground;             /* run without --detach: a terminal is relayed by hull */
 };
 

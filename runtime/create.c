@@ -292,8 +292,28 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 		ret = c.console_fd;
 		goto out;
 	}
-	if ((ret = cgroup_plan(&cg, s->linux_ ? s->linux_->cgroups_path : NULL, o->id, e)) < 0)
+	char slice[256], unit[512];
+	if (o->systemd_cgroup) {
+		char path[1024];
+		if (!systemd_booted()) {
+			ret = hull_errf(e, ENOTSUP, "--systemd-cgroup: systemd is not PID 1 on this host (no /run/systemd/system)");
+			goto out;
+		}
+		if ((ret = systemd_parse_path(s->linux_ ? s->linux_->cgroups_path : NULL, o->id, slice, sizeof slice,
+					      unit, sizeof unit, e)) < 0)
+			goto out;
+		systemd_cgroup_path(slice, unit, path, sizeof path);
+		if ((ret = cgroup_plan(&cg, path, o->id, e)) < 0)
+			goto out;
+		/* systemd owns the slices: delete removes the scope's directory only. */
+		for (size_t i = 0; i < cg.n; i++) {
+			free(cg.bases[i]);
+			cg.bases[i] = strdup(cg.dirs[i]);
+		}
+		st.unit = unit;
+	} else if ((ret = cgroup_plan(&cg, s->linux_ ? s->linux_->cgroups_path : NULL, o->id, e)) < 0) {
 		goto out;
+	}
 
 	if ((rootfd = state_open_root(o->root, e)) < 0) {
 		ret = rootfd;
@@ -321,9 +341,11 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 	if ((ret = state_write(dirfd, &st, e)) < 0)
 		goto out;
 
-	if ((ret = cgroup_create(&cg, s->linux_, e)) < 0)
-		goto out;
-	made_cg = true;
+	if (!o->systemd_cgroup) {
+		if ((ret = cgroup_create(&cg, s->linux_, false, e)) < 0)
+			goto out;
+		made_cg = true;
+	}
 
 	/* 0622: the init opens it for writing after switching to the user. */
 	if (mkfifoat(dirfd, "exec.fifo", 0622) < 0 || fchmodat(dirfd, "exec.fifo", 0622, 0) < 0) {
@@ -340,7 +362,8 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 		goto out;
 	}
 	c.sync_fd = socks[1];
-	cgfd = cgroup_v2_open(&cg);
+	/* With systemd the cgroup exists only once the scope holds the init. */
+	cgfd = o->systemd_cgroup ? -1 : cgroup_v2_open(&cg);
 
 	struct spawn_req req = { .cgroup_fd = cgfd, .pidns_fd = c.ns_fd[SPEC_NS_PID],
 				 .userns_fd = c.ns_fd[SPEC_NS_USER], .report_fd = socks[1],
@@ -361,6 +384,13 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 	if (c.ns_new[SPEC_NS_USER]) {
 		if ((ret = write_idmap(pid, "uid_map", lx->uid_mappings, lx->n_uid_mappings, e)) < 0 ||
 		    (ret = write_idmap(pid, "gid_map", lx->gid_mappings, lx->n_gid_mappings, e)) < 0)
+			goto out;
+	}
+	if (o->systemd_cgroup) {
+		if ((ret = systemd_start_scope(slice, unit, pid, e)) < 0)
+			goto out;
+		made_cg = true;
+		if ((ret = cgroup_create(&cg, s->linux_, true, e)) < 0)
 			goto out;
 	}
 	/* Moved in before it runs a line of its own (a no-op where it was born there). */
@@ -402,6 +432,8 @@ out:
 		if (made_cg) {
 			struct hull_err e2;
 			if (cgroup_destroy(&cg, &e2) < 0)
+				log_warn("cleanup: %s", e2.msg);
+			if (o->systemd_cgroup && systemd_stop_unit(unit, &e2) < 0)
 				log_warn("cleanup: %s", e2.msg);
 		}
 		if (made_dir)

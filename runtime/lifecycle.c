@@ -208,6 +208,8 @@ int container_delete(const char *root, const char *id, bool force, struct hull_e
 	}
 	if ((ret = cgroup_destroy(&st.cg, e)) < 0)
 		goto out;
+	if (st.unit && (ret = systemd_stop_unit(st.unit, e)) < 0)
+		goto out;
 	if (st.hooks & HOOK_POSTSTOP) {
 		/* runtime-spec: poststop failures are logged, delete goes on. */
 		struct hull_err e2;

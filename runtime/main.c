@@ -184,8 +184,7 @@ static int fill_create_opts(struct global *g, const struct parsed *p, struct cre
 			return usage_error("--preserve-fds: invalid value \"%s\"", p->val[F_PRESERVE]);
 		o->preserve_fds = (int)n;
 	}
-	if (g->systemd_cgroup)
-		return usage_error("--systemd-cgroup: the systemd cgroup driver is not available in this hull (systemd is not PID 1 here, and the driver is not built yet)");
+	o->systemd_cgroup = g->systemd_cgroup;
 	return 0;
 }
 

@@ -152,6 +152,9 @@ int state_write(int dirfd, const struct cstate *st, struct hull_err *e)
 	GS(g, "startTime"); yajl_gen_integer(g, (long long)st->start_time);
 	GS(g, "creator"); yajl_gen_integer(g, st->creator);
 	GS(g, "hooks"); yajl_gen_integer(g, st->hooks);
+	if (st->unit) {
+		GS(g, "systemdUnit"); GS(g, st->unit);
+	}
 	GS(g, "cgroupV2"); yajl_gen_integer(g, st->cg.v2);
 	GS(g, "cgroups");
 	yajl_gen_array_open(g);
@@ -228,6 +231,11 @@ int state_read(int dirfd, const char *id, struct cstate *st, struct hull_err *e)
 	st->start_time = (uint64_t)jint(t, "hull", "startTime");
 	st->creator = (pid_t)jint(t, "hull", "creator");
 	st->hooks = (unsigned)jint(t, "hull", "hooks");
+	{
+		const char *up[] = { "hull", "systemdUnit", NULL };
+		yajl_val u = yajl_tree_get(t, up, yajl_t_string);
+		st->unit = u ? YAJL_GET_STRING(u) : NULL;
+	}
 	if (!st->id || !st->bundle || !st->rootfs || !st->created) {
 		state_free(st);
 		return hull_errf(e, EINVAL, "state of \"%s\" is corrupt", id);

@@ -28,6 +28,7 @@ struct cstate {
 	pid_t creator;          /* the hull process while status is creating */
 	bool creating;
 	unsigned hooks;         /* HOOK_* of the config, so start/delete parse it only when needed */
+	char *unit;             /* the systemd scope (--systemd-cgroup), or NULL */
 	struct spec_kv *annotations;
 	size_t n_annotations;
 	struct cgroup_set cg;

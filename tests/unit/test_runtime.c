@@ -186,6 +186,34 @@ static void test_util(const char *tmp)
 	CHECK_UINT(proc_start_time(0x7ffffff0, NULL), 0);
 }
 
+static void test_systemd_paths(void)
+{
+	char slice[256], unit[256], path[512];
+	struct hull_err e;
+	UNIT_GROUP("systemd cgroupsPath");
+	CHECK_INT(systemd_parse_path("system.slice:hull:abc", "id", slice, sizeof slice, unit, sizeof unit, &e), 0);
+	CHECK_STR(slice, "system.slice");
+	CHECK_STR(unit, "hull-abc.scope");
+	CHECK_INT(systemd_parse_path("", "c1", slice, sizeof slice, unit, sizeof unit, &e), 0);
+	CHECK_STR(slice, "system.slice");
+	CHECK_STR(unit, "hull-c1.scope");
+	CHECK_INT(systemd_parse_path(":pfx:n", "c1", slice, sizeof slice, unit, sizeof unit, &e), 0);
+	CHECK_STR(slice, "system.slice");
+	CHECK_STR(unit, "pfx-n.scope");
+	CHECK_INT(systemd_parse_path("a-b.slice::x.scope", "c1", slice, sizeof slice, unit, sizeof unit, &e), 0);
+	CHECK_STR(unit, "x.scope");
+	CHECK_INT(systemd_parse_path("/abs/path", "c1", slice, sizeof slice, unit, sizeof unit, &e), -EINVAL);
+	CHECK(strstr(e.msg, "slice:prefix:name") != NULL);
+	CHECK_INT(systemd_parse_path("notaslice:p:n", "c1", slice, sizeof slice, unit, sizeof unit, &e), -EINVAL);
+	CHECK_INT(systemd_parse_path("a.slice:p:n/x", "c1", slice, sizeof slice, unit, sizeof unit, &e), -EINVAL);
+	systemd_cgroup_path("system.slice", "hull-c1.scope", path, sizeof path);
+	CHECK_STR(path, "/system.slice/hull-c1.scope");
+	systemd_cgroup_path("a-b-c.slice", "u.scope", path, sizeof path);
+	CHECK_STR(path, "/a.slice/a-b.slice/a-b-c.slice/u.scope");
+	systemd_cgroup_path("-.slice", "u.scope", path, sizeof path);
+	CHECK_STR(path, "/u.scope");
+}
+
 int main(void)
 {
 	char tmp[] = "/tmp/hull-unit.XXXXXX";
@@ -196,6 +224,7 @@ int main(void)
 	test_state_roundtrip(tmp);
 	test_mkdir_in_root(tmp);
 	test_util(tmp);
+	test_systemd_paths();
 	char cmd[600];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
 	if (system(cmd) != 0)
