@@ -563,6 +563,9 @@ int cgroup_destroy(const struct cgroup_set *cg, struct hull_err *e)
 		int r = cgroup_signal_all(cg, SIGKILL, e);
 		if (r < 0)
 			return r;
+		/* Frozen tasks (v1 freezer) die only once thawed. */
+		struct hull_err e2;
+		cgroup_freeze(cg, false, &e2);
 		if (wait_empty(cg) < 0)
 			return hull_errf(e, EBUSY, "processes of the container did not exit after SIGKILL");
 	}

@@ -92,6 +92,41 @@ static bool file_exists(const struct loc *l, const char *file)
 	return access(path, F_OK) == 0;
 }
 
+/* An update that fails half way puts back what it changed: each write of an
+ * update first records the file's old value here. */
+static struct undo {
+	char path[1500];
+	char *old;
+} journal[64];
+static size_t njournal;
+static bool journaling;
+
+static void journal_record(const char *path)
+{
+	if (!journaling || njournal >= sizeof journal / sizeof *journal)
+		return;
+	char *old = NULL;
+	if (read_file(path, &old, NULL) < 0)
+		return;
+	snprintf(journal[njournal].path, sizeof journal[njournal].path, "%s", path);
+	journal[njournal++].old = old;
+}
+
+static void journal_end(bool rollback)
+{
+	while (njournal > 0) {
+		struct undo *u = &journal[--njournal];
+		/* Multi-line files (io.max, devices) cannot be written back
+		 * whole; the single values that updates change can. */
+		char *nl = strchr(u->old, '\n');
+		bool one_line = !nl || !nl[1];
+		if (rollback && one_line)
+			write_file(u->path, u->old);
+		free(u->old);
+	}
+	journaling = false;
+}
+
 static int put(const struct loc *l, const char *file, const char *field, struct hull_err *e, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 static int put(const struct loc *l, const char *file, const char *field, struct hull_err *e, const char *fmt, ...)
@@ -102,6 +137,7 @@ static int put(const struct loc *l, const char *file, const char *field, struct 
 	vsnprintf(val, sizeof val, fmt, ap);
 	va_end(ap);
 	snprintf(path, sizeof path, "%s/%s", l->dir, file);
+	journal_record(path);
 	int r = write_file(path, val);
 	if (r < 0)
 		return hull_syserr(e, -r, "linux.resources.%s: writing \"%s\" to %s", field, val, file);
@@ -387,12 +423,22 @@ static int apply_unified(const struct cgroup_set *cg, const struct spec_resource
 	return 0;
 }
 
+static int apply(const struct cgroup_set *cg, const struct spec_resources *res, bool update, struct hull_err *e);
+
 int cgroup_apply(const struct cgroup_set *cg, const struct spec_resources *res, bool update, struct hull_err *e)
+{
+	/* At create a failure removes the cgroup anyway; an update must leave
+	 * the running container as it was. */
+	journaling = update;
+	int r = res ? apply(cg, res, update, e) : 0;
+	journal_end(r < 0);
+	return r;
+}
+
+static int apply(const struct cgroup_set *cg, const struct spec_resources *res, bool update, struct hull_err *e)
 {
 	int r = 0;
 	struct loc l;
-	if (!res)
-		return 0;
 	if (res->memory && (r = apply_memory(cg, res->memory, update, e)) < 0)
 		return r;
 	if (res->cpu && (r = apply_cpu(cg, res->cpu, e)) < 0)

@@ -173,6 +173,10 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct h
 		if (pidfd < 0 || syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
 			ret = hull_syserr(e, pidfd < 0 ? ESRCH : errno, "kill container \"%s\"", id);
 	}
+	/* A SIGKILL must work on a paused container too: frozen tasks die
+	 * only once thawed (as runc does). */
+	if (ret == 0 && sig == SIGKILL && s == ST_PAUSED)
+		ret = cgroup_freeze(&st.cg, false, e);
 	state_free(&st);
 	return ret;
 }
