@@ -303,15 +303,7 @@ char *cgroup_stats_json(const struct cgroup_set *cg, const char *id)
 	gen_hugetlb(g, cg);
 	yajl_gen_map_close(g);
 	yajl_gen_map_close(g);
-	const unsigned char *buf;
-	size_t len;
-	char *out = NULL;
-	if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok && (out = malloc(len + 1))) {
-		memcpy(out, buf, len);
-		out[len] = 0;
-	}
-	yajl_gen_free(g);
-	return out;
+	return json_gen_take(g);
 }
 
 int cgroup_oom_count(const struct cgroup_set *cg, uint64_t *count)

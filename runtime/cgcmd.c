@@ -37,14 +37,9 @@ int container_update(const char *root, const char *id, struct spec_resources *re
 	 * checkBeforeUpdate and the linux.devices nodes the rules allow. */
 	struct spec *cfg = NULL;
 	bool need_cfg = res->n_devices || (res->memory && res->memory->has_limit && !res->memory->has_check_before_update);
-	if (need_cfg) {
-		char path[4200];
-		struct spec_err serr;
-		snprintf(path, sizeof path, "%s/config.json", st.bundle);
-		if (spec_load(path, path, &cfg, &serr) < 0) {
-			state_free(&st);
-			return hull_errf(e, EINVAL, "%s", serr.msg);
-		}
+	if (need_cfg && (r = container_config(&st, &cfg, e)) < 0) {
+		state_free(&st);
+		return r;
 	}
 	const struct spec_resources *cr = cfg && cfg->linux_ ? cfg->linux_->resources : NULL;
 	if (res->memory && cr && cr->memory && cr->memory->has_check_before_update && !res->memory->has_check_before_update) {

@@ -109,6 +109,10 @@ int root_mkdir_all(int rootfd, const char *path, unsigned mode);
  * and read its state.  The fds are set (or -1) even on failure. */
 int container_open(const char *root, const char *id, int lock, int *rootfd, int *dirfd,
 		   struct cstate *st, struct hull_err *e);
+/* The container's config.json, parsed from its bundle. */
+int container_config(const struct cstate *st, struct spec **out, struct hull_err *e);
+/* --pid-file and --pidfd-socket of a process that now runs. */
+int report_process(const char *pid_file, const char *pidfd_socket, pid_t pid, struct hull_err *e);
 /* start: let a created container run its program. */
 int container_start(const char *root, const char *id, struct hull_err *e);
 /* delete: force also kills a running container. */

@@ -145,6 +145,14 @@ static void init_entry(void *arg)
 	container_init(arg);
 }
 
+int report_process(const char *pid_file, const char *pidfd_socket, pid_t pid, struct hull_err *e)
+{
+	int r = pid_file ? write_pid_file(pid_file, pid, e) : 0;
+	if (r == 0 && pidfd_socket)
+		r = send_pidfd(pidfd_socket, pid, e);
+	return r;
+}
+
 int send_pidfd(const char *path, pid_t pid, struct hull_err *e)
 {
 	int sock = unix_connect(path);
@@ -415,9 +423,7 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 	st.creator = 0;
 	if ((ret = state_write(dirfd, &st, e)) < 0)
 		goto out;
-	if (o->pid_file && (ret = write_pid_file(o->pid_file, pid, e)) < 0)
-		goto out;
-	if (o->pidfd_socket && (ret = send_pidfd(o->pidfd_socket, pid, e)) < 0)
+	if ((ret = report_process(o->pid_file, o->pidfd_socket, pid, e)) < 0)
 		goto out;
 	*pidp = pid;
 	*masterp = take_fd(&master);

@@ -327,15 +327,10 @@ int container_exec(const struct exec_opts *o, const sigset_t *fwd, int *status, 
 		ret = hull_errf(e, EINVAL, "cannot exec in container \"%s\": it is paused (use --ignore-paused)", o->id);
 		goto out;
 	}
-	char cfg[4200];
-	snprintf(cfg, sizeof cfg, "%s/config.json", st.bundle);
-	struct spec_err serr;
-	if ((ret = spec_load(cfg, cfg, &s, &serr)) < 0) {
-		ret = hull_errf(e, -ret, "%s", serr.msg);
+	if ((ret = container_config(&st, &s, e)) < 0)
 		goto out;
-	}
 	if (!s->process) {
-		ret = hull_errf(e, EINVAL, "%s: process: required field missing", cfg);
+		ret = hull_errf(e, EINVAL, "%s/config.json: process: required field missing", st.bundle);
 		goto out;
 	}
 	if ((ret = build_process(o, s->process, &proc, &caps, &mem, e)) < 0 ||
@@ -427,9 +422,7 @@ int container_exec(const struct exec_opts *o, const sigset_t *fwd, int *status, 
 	free(m);
 	if (ret < 0)
 		goto out;
-	if (o->pid_file && (ret = write_pid_file(o->pid_file, pid, e)) < 0)
-		goto out;
-	if (o->pidfd_socket && (ret = send_pidfd(o->pidfd_socket, pid, e)) < 0)
+	if ((ret = report_process(o->pid_file, o->pidfd_socket, pid, e)) < 0)
 		goto out;
 	log_debug("exec in %s: pid %d", o->id, (int)pid);
 	int code = 0;

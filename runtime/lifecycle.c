@@ -47,17 +47,23 @@ static int init_pidfd(const struct cstate *st)
 	return fd;
 }
 
+int container_config(const struct cstate *st, struct spec **out, struct hull_err *e)
+{
+	char cfg[4200];
+	snprintf(cfg, sizeof cfg, "%s/config.json", st->bundle);
+	struct spec_err serr;
+	int r = spec_load(cfg, cfg, out, &serr);
+	return r < 0 ? hull_errf(e, -r, "%s", serr.msg) : 0;
+}
+
 /* Run the poststart or poststop hooks of the container's config (parsed
  * only now: state.json says whether there are any). */
 static int bundle_hooks(const struct cstate *st, bool poststart, struct hull_err *e)
 {
-	char cfg[4200];
-	snprintf(cfg, sizeof cfg, "%s/config.json", st->bundle);
 	struct spec *s = NULL;
-	struct spec_err serr;
-	if (spec_load(cfg, cfg, &s, &serr) < 0)
-		return hull_errf(e, EINVAL, "%s", serr.msg);
-	int r = 0;
+	int r = container_config(st, &s, e);
+	if (r < 0)
+		return r;
 	const struct spec_hooks *h = s->hooks;
 	if (h) {
 		char *json = state_oci_json(st, poststart ? ST_RUNNING : ST_STOPPED, false);

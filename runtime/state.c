@@ -113,18 +113,6 @@ static void gen_common(yajl_gen g, const struct cstate *st, const char *status)
 	yajl_gen_map_close(g);
 }
 
-static char *gen_finish(yajl_gen g)
-{
-	const unsigned char *buf;
-	size_t len;
-	char *out = NULL;
-	if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok && (out = malloc(len + 1))) {
-		memcpy(out, buf, len);
-		out[len] = 0;
-	}
-	yajl_gen_free(g);
-	return out;
-}
 
 char *state_oci_json(const struct cstate *st, enum cstatus s, bool beautify)
 {
@@ -136,7 +124,7 @@ char *state_oci_json(const struct cstate *st, enum cstatus s, bool beautify)
 	yajl_gen_map_open(g);
 	gen_common(g, st, state_status_name(s));
 	yajl_gen_map_close(g);
-	return gen_finish(g);
+	return json_gen_take(g);
 }
 
 int state_write(int dirfd, const struct cstate *st, struct hull_err *e)

@@ -13,26 +13,7 @@ int sync_send(int sock, int type, int code, const char *text, int fd)
 	size_t len = iov[0].iov_len + iov[1].iov_len;
 	if (len > sizeof(struct sync_msg))
 		return -E2BIG;
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = text ? 2 : 1 };
-	if (fd >= 0) {
-		memset(&u, 0, sizeof u);
-		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof u.buf;
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof fd);
-	}
-	ssize_t n;
-	do
-		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	return n == (ssize_t)len ? 0 : -EPIPE;
+	return send_with_fd(sock, iov, text ? 2 : 1, fd) == (ssize_t)len ? 0 : -EPIPE;
 }
 
 int sync_recv(int sock, struct sync_msg *m, int *fd)

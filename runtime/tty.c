@@ -24,29 +24,12 @@ static int send_fd(int sock, int fd, const char *name)
 {
 	const char *data = name && *name ? name : "";
 	size_t len = *data ? strlen(data) : 1;   /* "" sends its NUL */
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} ctl;
 	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
-			      .msg_controllen = sizeof ctl.buf };
-
 	if (fd < 0)
 		return -EBADF;
-	memset(&ctl, 0, sizeof ctl);
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof fd);
-
-	ssize_t n;
-	do
-		n = sendmsg(sock, &msg, MSG_NOSIGNAL);   /* a gone peer is an error, not SIGPIPE */
-	while (n < 0 && errno == EINTR);
+	ssize_t n = send_with_fd(sock, &iov, 1, fd);
 	if (n < 0)
-		return -errno;
+		return (int)n;
 	/* The fd went with the first byte; finish the name if it was cut. */
 	for (size_t off = (size_t)n; off < len; off += (size_t)n) {
 		n = send(sock, data + off, len - off, MSG_NOSIGNAL);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <yajl/yajl_gen.h>
 
 int hull_errf(struct hull_err *e, int code, const char *fmt, ...)
 {
@@ -222,4 +223,42 @@ void reset_signals(void)
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+char *json_gen_take(void *generator)
+{
+	yajl_gen g = generator;
+	const unsigned char *buf;
+	size_t len;
+	char *out = NULL;
+	if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok && (out = malloc(len + 1))) {
+		memcpy(out, buf, len);
+		out[len] = 0;
+	}
+	yajl_gen_free(g);
+	return out;
+}
+
+ssize_t send_with_fd(int sock, struct iovec *iov, int niov, int fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t)niov };
+	if (fd >= 0) {
+		memset(&u, 0, sizeof u);
+		mh.msg_control = u.buf;
+		mh.msg_controllen = sizeof u.buf;
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof fd);
+	}
+	ssize_t n;
+	do
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL);   /* a gone peer is an error, not SIGPIPE */
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 /* Functions return 0 or -errno and fill one of these; the CLI prints it once. */
@@ -50,8 +51,13 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * default disposition (exec keeps ignored ones, including the two glibc
  * reserves, which sigaction(3) refuses to touch) and an empty mask. */
 void reset_signals(void);
+/* sendmsg iov with fd (if >= 0) as SCM_RIGHTS, without SIGPIPE; bytes or -errno. */
+ssize_t send_with_fd(int sock, struct iovec *iov, int niov, int fd);
 /* Connect a SOCK_STREAM unix socket to path; the fd (O_CLOEXEC) or -errno. */
 int unix_connect(const char *path);
+/* The text a yajl generator made (malloc'd, NUL-terminated), freeing the
+ * generator; NULL on failure. */
+char *json_gen_take(void *yajl_generator);
 /* Process start time (field 22 of /proc/PID/stat), 0 if the process is gone. */
 uint64_t proc_start_time(pid_t pid, char *state_out);
 
