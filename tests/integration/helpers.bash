@@ -698,10 +698,30 @@ cg_kv() { awk -v k="$2" '$1 == k {print $2; exit}' "$1"; }
 # cg_teardown: common_teardown, then remove the cgroup directories the test
 # left: those named after the container ids (with whatever is nested in
 # them) and the directories listed in CG_CLEANUP (made by the test itself).
+# Frozen cgroups (a failed pause test) are thawed first: a frozen process
+# cannot die, and the runtime's delete could wait for it.
 cg_teardown() {
+	local d
+	if [ -n "${CID:-}" ]; then
+		for d in $(leftover_cgroups "$CID"); do
+			cg_thaw_dir "$d"
+		done
+	fi
 	common_teardown
 	[ -n "${CID:-}" ] || return 0
 	cg_kill_rmdir $(leftover_cgroups "$CID") ${CG_CLEANUP[@]+"${CG_CLEANUP[@]}"}
+}
+
+# cg_thaw_dir DIR: thaw the cgroup DIR and those below it (v1 freezer or
+# cgroup2 cgroup.freeze), whatever froze them.
+cg_thaw_dir() {
+	local f
+	for f in $(find "$1" \( -name freezer.state -o -name cgroup.freeze \) 2>/dev/null); do
+		case "$f" in
+		*/freezer.state) echo THAWED >"$f" 2>/dev/null || true ;;
+		*) echo 0 >"$f" 2>/dev/null || true ;;
+		esac
+	done
 }
 
 # hrun_t SECS ARGS...: hrun with a time limit (timeout(1) sends TERM after

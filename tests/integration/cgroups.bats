@@ -1,0 +1,539 @@
+#!/usr/bin/env bats
+# linux.resources applied at create, checked in the container's cgroup files
+# (v1 or v2 names, whichever this host has: see cg_file in helpers.bash),
+# linux.cgroupsPath, and that every cgroup directory hull makes goes away.
+
+load helpers
+
+teardown() { cg_teardown; }
+
+add_caps() {
+	local c
+	for c in "$@"; do
+		set_cfg '.process.capabilities |= with_entries(if .key == "inheritable" or .key == "ambient" then . else .value += [$c] end)' --arg c "$c"
+	done
+}
+
+# create the container (not started: its init is there, in its cgroups)
+create_ok() { create_ct "${1:-$CID}"; }
+
+# expect_refused WORD...: create fails with one line naming WORD..., and
+# leaves nothing behind
+expect_refused() {
+	hrun create -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "$@"
+	assert_nothing_left
+}
+
+# ------------------------------------------------------------------ memory
+
+@test "memory: limit and reservation" {
+	need_ctrl memory
+	set_cfg '.linux.resources.memory = {"limit": 67108864, "reservation": 33554432}'
+	create_ok
+	[ "$(cg_read memory memory.limit_in_bytes memory.max)" = 67108864 ]
+	[ "$(cg_read memory memory.soft_limit_in_bytes memory.low)" = 33554432 ]
+}
+
+@test "memory: swap (v1 memsw = swap, v2 swap.max = swap - limit)" {
+	need_cg_file memory memory.memsw.limit_in_bytes memory.swap.max
+	set_cfg '.linux.resources.memory = {"limit": 67108864, "swap": 134217728}'
+	create_ok
+	[ "$(cg_read memory memory.limit_in_bytes memory.max)" = 67108864 ]
+	if cg_ctrl_v2 memory; then
+		[ "$(cg_read memory - memory.swap.max)" = 67108864 ]
+	else
+		[ "$(cg_read memory memory.memsw.limit_in_bytes -)" = 134217728 ]
+	fi
+}
+
+@test "memory: limit -1 is unlimited" {
+	need_ctrl memory
+	set_cfg '.linux.resources.memory = {"limit": -1, "reservation": 16777216}'
+	create_ok
+	[ "$(mem_bytes "$(cg_read memory memory.limit_in_bytes memory.max)")" = max ]
+	[ "$(cg_read memory memory.soft_limit_in_bytes memory.low)" = 16777216 ]
+}
+
+@test "memory: disableOOMKiller (v1 oom_control; refused on v2)" {
+	need_ctrl memory
+	set_cfg '.linux.resources.memory = {"limit": 67108864, "disableOOMKiller": true}'
+	if cg_ctrl_v2 memory; then
+		expect_refused disableOOMKiller
+	else
+		create_ok
+		f="$(cg_file memory memory.oom_control -)"
+		cat "$f"
+		grep -qx 'oom_kill_disable 1' "$f"
+	fi
+}
+
+@test "memory: swappiness (v1 memory.swappiness; refused on v2)" {
+	need_ctrl memory
+	set_cfg '.linux.resources.memory = {"swappiness": 17}'
+	if cg_ctrl_v2 memory; then
+		expect_refused swappiness
+	else
+		create_ok
+		[ "$(cg_read memory memory.swappiness -)" = 17 ]
+	fi
+}
+
+@test "memory: a hog over the limit is OOM-killed: hull run exits 137" {
+	need_ctrl memory
+	mem='{"limit": 33554432}'
+	# no swap to escape to, when the host accounts swap
+	if cg_probe memory memory.memsw.limit_in_bytes memory.swap.max; then
+		mem='{"limit": 33554432, "swap": 33554432}'
+	fi
+	set_cfg ".linux.resources.memory = $mem"
+	set_sh 'x=$(head -c 100000000 /dev/zero | tr "\0" a); echo survived ${#x}'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -eq 137 ]
+	[[ "$output" != *survived* ]]
+	assert_nothing_left
+}
+
+@test "memory: the OOM kill is counted (v1 memory.failcnt, v2 memory.events oom_kill)" {
+	need_ctrl memory
+	mem='{"limit": 33554432}'
+	if cg_probe memory memory.memsw.limit_in_bytes memory.swap.max; then
+		mem='{"limit": 33554432, "swap": 33554432}'
+	fi
+	set_cfg ".linux.resources.memory = $mem"
+	# the hog is a subshell; the container's init survives it
+	set_sh '(x=$(head -c 100000000 /dev/zero | tr "\0" a); echo survived ${#x}) >/tmp/hog.out 2>&1
+		echo "rc=$?" >/tmp/rc; exec sleep 100'
+	run_ct_detached
+	retry 300 0.05 test -s "$ROOTFS/tmp/rc"
+	cat "$ROOTFS/tmp/rc" "$ROOTFS/tmp/hog.out"
+	[ "$(cat "$ROOTFS/tmp/rc")" = rc=137 ]
+	if cg_ctrl_v2 memory; then
+		f="$(cg_file memory - memory.events)"
+		cat "$f"
+		[ "$(cg_kv "$f" oom_kill)" -gt 0 ]
+	else
+		# with memsw = limit the kernel may count the hit in memsw.failcnt,
+		# and recent kernels leave v1 failcnt at 0 for memcg limits: the
+		# oom_kill counter of memory.oom_control (4.13+) counts too
+		d="$(cg_dir memory)"
+		grep . "$d/memory.failcnt" "$d/memory.memsw.failcnt" "$d/memory.oom_control" || true
+		n="$(cat "$d/memory.failcnt")"
+		[ -e "$d/memory.memsw.failcnt" ] && n=$((n + $(cat "$d/memory.memsw.failcnt")))
+		k="$(cg_kv "$d/memory.oom_control" oom_kill)"
+		n=$((n + ${k:-0}))
+		[ "$n" -gt 0 ]
+	fi
+}
+
+# --------------------------------------------------------------------- cpu
+
+@test "cpu: shares (v2 cpu.weight converted: 2 -> 1, 1024 -> 39, 262144 -> 10000)" {
+	need_ctrl cpu
+	for pair in 2:1 1024:39 262144:10000; do
+		shares="${pair%%:*}"
+		weight="${pair#*:}"
+		set_cfg '.linux.resources.cpu = {"shares": $s}' --argjson s "$shares"
+		create_ok "$CID-$shares"
+		got="$(cg_read cpu cpu.shares cpu.weight "$CID-$shares")"
+		echo "shares $shares -> $got"
+		if cg_ctrl_v2 cpu; then
+			[ "$got" = "$weight" ]
+		else
+			[ "$got" = "$shares" ]
+		fi
+		hull delete -f "$CID-$shares"
+	done
+}
+
+@test "cpu: quota and period" {
+	need_ctrl cpu
+	set_cfg '.linux.resources.cpu = {"quota": 50000, "period": 100000}'
+	create_ok
+	if cg_ctrl_v2 cpu; then
+		[ "$(cg_read cpu - cpu.max)" = "50000 100000" ]
+	else
+		[ "$(cg_read cpu cpu.cfs_quota_us -)" = 50000 ]
+		[ "$(cg_read cpu cpu.cfs_period_us -)" = 100000 ]
+	fi
+}
+
+@test "cpu: quota -1 or absent is no quota (v2 \"max PERIOD\")" {
+	need_ctrl cpu
+	set_cfg '.linux.resources.cpu = {"period": 200000}'
+	create_ok "$CID-absent"
+	set_cfg '.linux.resources.cpu = {"quota": -1, "period": 250000}'
+	create_ok "$CID-minus1"
+	if cg_ctrl_v2 cpu; then
+		[ "$(cg_read cpu - cpu.max "$CID-absent")" = "max 200000" ]
+		[ "$(cg_read cpu - cpu.max "$CID-minus1")" = "max 250000" ]
+	else
+		[ "$(cg_read cpu cpu.cfs_quota_us - "$CID-absent")" = -1 ]
+		[ "$(cg_read cpu cpu.cfs_period_us - "$CID-absent")" = 200000 ]
+		[ "$(cg_read cpu cpu.cfs_quota_us - "$CID-minus1")" = -1 ]
+		[ "$(cg_read cpu cpu.cfs_period_us - "$CID-minus1")" = 250000 ]
+	fi
+}
+
+@test "cpu: burst" {
+	need_cg_file cpu cpu.cfs_burst_us cpu.max.burst
+	set_cfg '.linux.resources.cpu = {"quota": 50000, "period": 100000, "burst": 20000}'
+	create_ok
+	[ "$(cg_read cpu cpu.cfs_burst_us cpu.max.burst)" = 20000 ]
+}
+
+@test "cpu: idle" {
+	need_cg_file cpu cpu.idle cpu.idle
+	set_cfg '.linux.resources.cpu = {"idle": 1}'
+	create_ok
+	[ "$(cg_read cpu cpu.idle cpu.idle)" = 1 ]
+}
+
+@test "cpuset: cpus and mems, also seen by the container's process" {
+	need_ctrl cpuset
+	last="$(tr ',-' '\n\n' </sys/devices/system/cpu/online | tail -n 1)"
+	set_cfg '.linux.resources.cpu = {"cpus": $c, "mems": "0"}' --arg c "$last"
+	set_sh 'grep -E "^(Cpus|Mems)_allowed_list" /proc/self/status; sleep 100'
+	run_ct_detached
+	[ "$(cg_read cpuset cpuset.cpus cpuset.cpus)" = "$last" ]
+	[ "$(cg_read cpuset cpuset.mems cpuset.mems)" = 0 ]
+	wait_grep Mems_allowed_list "$HULL_TEST_DIR/$CID.out"
+	cat "$HULL_TEST_DIR/$CID.out"
+	grep -qx "Cpus_allowed_list:[[:space:]]*$last" "$HULL_TEST_DIR/$CID.out"
+	grep -qx "Mems_allowed_list:[[:space:]]*0" "$HULL_TEST_DIR/$CID.out"
+}
+
+@test "cpu: realtimeRuntime and realtimePeriod (v1 cpu.rt_*; refused on v2)" {
+	need_ctrl cpu
+	set_cfg '.linux.resources.cpu = {"realtimeRuntime": 5000, "realtimePeriod": 100000}'
+	if cg_ctrl_v2 cpu; then
+		expect_refused realtime
+		return
+	fi
+	cg_probe cpu cpu.rt_runtime_us - || skip "no cpu.rt_runtime_us (CONFIG_RT_GROUP_SCHED off)"
+	# right below the hierarchy's root, which has real-time time to give
+	set_cfg '.linux.cgroupsPath = $p' --arg p "/$CID-rt"
+	create_ok
+	[ "$(cg_read cpu cpu.rt_period_us -)" = 100000 ]
+	[ "$(cg_read cpu cpu.rt_runtime_us -)" = 5000 ]
+}
+
+@test "cpu: an invalid quota fails create with the field named, nothing left" {
+	need_ctrl cpu
+	# the kernel refuses quotas below 1ms (EINVAL)
+	set_cfg '.linux.resources.cpu = {"quota": 1, "period": 1000}'
+	expect_refused quota
+}
+
+# -------------------------------------------------------------------- pids
+
+@test "pids: limit, and -1 / 0 are \"max\"" {
+	need_ctrl pids
+	set_cfg '.linux.resources.pids = {"limit": 10}'
+	create_ok "$CID-10"
+	set_cfg '.linux.resources.pids = {"limit": -1}'
+	create_ok "$CID-m1"
+	set_cfg '.linux.resources.pids = {"limit": 0}'
+	create_ok "$CID-0"
+	[ "$(cg_read pids pids.max pids.max "$CID-10")" = 10 ]
+	[ "$(cg_read pids pids.max pids.max "$CID-m1")" = max ]
+	[ "$(cg_read pids pids.max pids.max "$CID-0")" = max ]
+}
+
+@test "pids: forks stop at the limit" {
+	need_ctrl pids
+	set_cfg '.linux.resources.pids = {"limit": 10}'
+	# 50 background sleeps from a subshell (a failed fork ends it), then
+	# init waits without forking
+	set_sh '(i=0; while [ $i -lt 50 ]; do sleep 100 & i=$((i+1)); done) 2>/tmp/err
+		echo done >/tmp/done; exec sleep 100'
+	run_ct_detached
+	retry 300 0.05 test -s "$ROOTFS/tmp/done"
+	cat "$ROOTFS/tmp/err"
+	grep -Eqi "fork|resource temporarily unavailable" "$ROOTFS/tmp/err"
+	d="$(cg_dir pids)"
+	n=0
+	for p in $(cat "$d/cgroup.procs"); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = sleep ] && n=$((n + 1))
+	done
+	echo "sleep processes: $n, pids.current: $(cat "$d/pids.current")"
+	[ "$n" -ge 2 ] && [ "$n" -le 10 ]
+	[ "$(cat "$d/pids.current")" -le 10 ]
+}
+
+# ----------------------------------------------------------------- blockIO
+
+# the io controller's name on this host
+io_ctrl() { if cg_ctrl_v2 io; then echo io; else echo blkio; fi; }
+
+# a whole block device of this machine, MAJ:MIN (the root disk if it is one)
+block_dev() {
+	local mm p
+	mm="$(mountpoint -d / 2>/dev/null || true)"
+	if [ -n "$mm" ] && [ -e "/sys/dev/block/$mm" ]; then
+		p="$(readlink -f "/sys/dev/block/$mm")"
+		[ -e "$p/partition" ] && p="$(dirname "$p")"
+		cat "$p/dev"
+		return
+	fi
+	for p in /sys/block/*; do
+		case "${p##*/}" in loop* | ram*) continue ;; esac
+		[ -e "$p/dev" ] && cat "$p/dev" && return
+	done
+	return 1
+}
+
+@test "blockIO: weight (bfq or plain weight file, v2 io.weight converted)" {
+	c="$(io_ctrl)"
+	need_ctrl "$c"
+	if cg_probe "$c" blkio.bfq.weight io.bfq.weight; then
+		file="$(cg_name "$c" blkio.bfq.weight io.bfq.weight)"
+		want=300
+	elif cg_probe "$c" blkio.weight io.weight; then
+		file="$(cg_name "$c" blkio.weight io.weight)"
+		want=300
+		[ "$c" = io ] && want=$((1 + (300 - 10) * 9999 / 990))
+	else
+		skip "no blkio/io weight file on this host"
+	fi
+	set_cfg '.linux.resources.blockIO = {"weight": 300}'
+	create_ok
+	d="$(cg_dir "$c")"
+	cat "$d/$file"
+	# "default N" (bfq, io.weight) or a bare number
+	got="$(awk '$1 == "default" {print $2; exit} NF == 1 {print $1; exit}' "$d/$file")"
+	[ "$got" = "$want" ]
+}
+
+@test "blockIO: throttle bps and iops for a real device" {
+	c="$(io_ctrl)"
+	need_cg_file "$c" blkio.throttle.read_bps_device io.max
+	dev="$(block_dev)" || skip "no block device on this machine"
+	maj="${dev%%:*}"
+	min="${dev#*:}"
+	set_cfg '.linux.resources.blockIO = {
+		"throttleReadBpsDevice": [{"major": $ma, "minor": $mi, "rate": 1048576}],
+		"throttleWriteBpsDevice": [{"major": $ma, "minor": $mi, "rate": 2097152}],
+		"throttleReadIOPSDevice": [{"major": $ma, "minor": $mi, "rate": 100}],
+		"throttleWriteIOPSDevice": [{"major": $ma, "minor": $mi, "rate": 200}]}' \
+		--argjson ma "$maj" --argjson mi "$min"
+	create_ok
+	d="$(cg_dir "$c")"
+	if [ "$c" = io ]; then
+		cat "$d/io.max"
+		grep -qx "$dev rbps=1048576 wbps=2097152 riops=100 wiops=200" "$d/io.max"
+	else
+		grep -qx "$dev 1048576" "$d/blkio.throttle.read_bps_device"
+		grep -qx "$dev 2097152" "$d/blkio.throttle.write_bps_device"
+		grep -qx "$dev 100" "$d/blkio.throttle.read_iops_device"
+		grep -qx "$dev 200" "$d/blkio.throttle.write_iops_device"
+	fi
+}
+
+# ----------------------------------------------------------------- hugetlb
+
+@test "hugepageLimits: 2MB limit (v2 hugetlb.2MB.max, also in a hybrid's unified)" {
+	need_ctrl hugetlb
+	[ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "no 2MB huge pages on this host"
+	set_cfg '.linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 4194304}]'
+	create_ok
+	f="$(cg_file hugetlb hugetlb.2MB.limit_in_bytes hugetlb.2MB.max)"
+	echo "$f"
+	[ "$(cat "$f")" = 4194304 ]
+}
+
+# ----------------------------------------------------------------- unified
+
+@test "unified: pids.max written verbatim on v2, refused where there is no such file" {
+	set_cfg '.linux.resources.unified = {"pids.max": "7"}'
+	if cg_ctrl_v2 pids; then
+		create_ok
+		[ "$(cat "$(cg_dir unified)/pids.max")" = 7 ]
+	else
+		# v1-only, or hybrid whose cgroup2 hierarchy has no pids controller
+		expect_refused pids.max
+	fi
+}
+
+@test "unified: a key of a cgroup2 controller is written (hybrid: hugetlb in unified)" {
+	cg_ctrl_v2 hugetlb || skip "no hugetlb controller in a cgroup2 hierarchy"
+	[ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "no 2MB huge pages on this host"
+	set_cfg '.linux.resources.unified = {"hugetlb.2MB.max": "6291456"}'
+	create_ok
+	[ "$(cat "$(cg_dir unified)/hugetlb.2MB.max")" = 6291456 ]
+}
+
+# ----------------------------------------------------------------- devices
+
+@test "devices: the default rules deny a node the container made, the standard ones work" {
+	add_caps CAP_MKNOD
+	set_sh 'mknod /dev/sda b 8 0 && echo made
+		head -c 1 /dev/sda >/dev/null 2>/tmp/err; echo "sda: $(cat /tmp/err)"
+		echo x >/dev/null && echo null-ok
+		echo "zero: $(head -c 4 /dev/zero | wc -c)"
+		echo "urandom: $(head -c 4 /dev/urandom | wc -c)"'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = made ]
+	[[ "${lines[1]}" == "sda: "*"Operation not permitted"* ]]
+	[ "${lines[2]}" = null-ok ]
+	[ "$(echo ${lines[3]})" = "zero: 4" ]
+	[ "$(echo ${lines[4]})" = "urandom: 4" ]
+}
+
+@test "devices: an allow rule with access r lets the device be read, not written" {
+	add_caps CAP_MKNOD
+	# char major 42 is reserved for demos: no driver, so an open the
+	# devices cgroup lets through fails with ENXIO, one it stops with EPERM
+	set_cfg '.linux.resources.devices += [{"allow": true, "type": "c", "major": 42, "minor": 0, "access": "r"}]'
+	# (the nodes go to /dev, a tmpfs of hull's: the bundle's filesystem
+	# may be mounted nodev)
+	set_sh 'mknod /dev/d0 c 42 0 && mknod /dev/d1 c 42 1 && echo made
+		echo "read-allowed: $(head -c 1 /dev/d0 2>&1 >/dev/null)"
+		echo "write-allowed: $( (echo x >/dev/d0) 2>&1)"
+		echo "read-other: $(head -c 1 /dev/d1 2>&1 >/dev/null)"'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = made ]
+	[[ "${lines[1]}" == "read-allowed: "*"No such device or address"* ]]
+	[[ "${lines[2]}" == "write-allowed: "*"Operation not permitted"* ]]
+	[[ "${lines[3]}" == "read-other: "*"Operation not permitted"* ]]
+}
+
+# ------------------------------------------------------------- cgroupsPath
+
+# own_cg_path HIER-ID: this shell's cgroup path in hierarchy HIER-ID
+own_cg_path() { awk -F: -v h="$1" '$1 == h {print $3; exit}' /proc/self/cgroup; }
+
+# check_ct_paths PID EXPECT-CMD: every controller hierarchy line of PID's
+# /proc/PID/cgroup (named ones like name=systemd aside) has the path that
+# `EXPECT-CMD HIER-ID` prints
+check_ct_paths() {
+	local pid="$1" line hier ctrls path want n=0
+	shift
+	while IFS= read -r line; do
+		hier="${line%%:*}"
+		line="${line#*:}"
+		ctrls="${line%%:*}"
+		path="${line#*:}"
+		[[ "$ctrls" == name=* ]] && continue
+		want="$("$@" "$hier")"
+		echo "hierarchy $hier ($ctrls): $path, want $want"
+		[ "$path" = "$want" ] || return 1
+		n=$((n + 1))
+	done <"/proc/$pid/cgroup"
+	[ "$n" -gt 0 ]
+}
+
+@test "cgroupsPath: relative, below hull's own cgroup; its parents made by hull are removed" {
+	set_cfg '.linux.cgroupsPath = $p' --arg p "$CID-a/$CID-b"
+	create_ok
+	want_rel() {
+		local own
+		own="$(own_cg_path "$1")"
+		echo "${own%/}/$CID-a/$CID-b"
+	}
+	check_ct_paths "$(ct_pid)" want_rel
+	for d in $(cg_all_dirs); do
+		[ -d "$d" ]
+	done
+	hull delete -f "$CID"
+	assert_nothing_left
+	[ -z "$(leftover_cgroups "$CID")" ]
+}
+
+@test "cgroupsPath: absolute, from each hierarchy's root; its parents made by hull are removed" {
+	set_cfg '.linux.cgroupsPath = $p' --arg p "/$CID-abs/c"
+	run_ct_detached
+	want_abs() { echo "/$CID-abs/c"; }
+	check_ct_paths "$(ct_pid)" want_abs
+	dirs="$(cg_all_dirs)"
+	echo "$dirs"
+	for d in $dirs; do
+		[ -d "$d" ]
+		[[ "$d" == */"$CID-abs/c" ]]
+	done
+	hull delete -f "$CID"
+	for d in $dirs; do
+		[ ! -e "$d" ]
+		[ ! -e "${d%/c}" ]
+	done
+	assert_nothing_left
+}
+
+@test "cgroupsPath: a cgroup that already holds processes is refused, and left alone" {
+	sleep 100 3>&- &
+	sleeper=$!
+	HULL_BG_PIDS+=("$sleeper")
+	busy=()
+	for r in $(cg_roots); do
+		mkdir "$r/busy-$CID"
+		busy+=("$r/busy-$CID")
+		CG_CLEANUP+=("$r/busy-$CID")
+		# a new v1 cpuset has no cpus or mems: no process could join it
+		# (cgroup2's root has no cpuset.cpus, its children inherit)
+		if [ -e "$r/cpuset.cpus" ] && [ -e "$r/busy-$CID/cpuset.cpus" ]; then
+			cat "$r/cpuset.cpus" >"$r/busy-$CID/cpuset.cpus"
+			cat "$r/cpuset.mems" >"$r/busy-$CID/cpuset.mems"
+		fi
+		echo "$sleeper" >"$r/busy-$CID/cgroup.procs"
+	done
+	[ "${#busy[@]}" -gt 0 ]
+	set_cfg '.linux.cgroupsPath = $p' --arg p "/busy-$CID"
+	expect_refused "busy-$CID"
+	# hull made nothing in it, removed nothing, moved nothing
+	for d in "${busy[@]}"; do
+		[ -d "$d" ]
+		[ -z "$(find "$d" -mindepth 1 -type d)" ]
+		[ "$(cat "$d/cgroup.procs")" = "$sleeper" ]
+	done
+	pid_alive "$sleeper"
+}
+
+# ----------------------------------------------------------------- cleanup
+
+@test "cleanup: every cgroup directory is removed by delete (created, running, stopped)" {
+	set_cfg '.linux.resources.memory = {"limit": 67108864} | .linux.resources.pids = {"limit": 50}'
+	# created, then delete
+	create_ok "$CID-c"
+	dirs="$(cg_all_dirs "$CID-c")"
+	[ -n "$dirs" ]
+	hull delete "$CID-c" 2>/dev/null || hull delete -f "$CID-c"
+	for d in $dirs; do [ ! -e "$d" ]; done
+	assert_nothing_left "$CID-c"
+
+	# running, then stopped by kill, then a plain delete
+	run_ct_detached "$CID-r"
+	dirs="$(cg_all_dirs "$CID-r")"
+	echo "$dirs"
+	[ -n "$dirs" ]
+	for d in $dirs; do [ -d "$d" ]; done
+	hull kill "$CID-r" KILL
+	wait_status "$CID-r" stopped
+	hull delete "$CID-r"
+	for d in $dirs; do [ ! -e "$d" ]; done
+	assert_nothing_left "$CID-r"
+}
+
+@test "cleanup: delete --force after hull create was SIGKILLed mid-create" {
+	set_cfg '.linux.resources.pids = {"limit": 50}'
+	set_cfg '.hooks.createRuntime = [{"path": "/bin/sh", "args": ["sh", "-c", $s]}]' \
+		--arg s "echo \$\$ >$HULL_TEST_DIR/hook.pid; exec sleep 100"
+	hull_bg "$HULL_TEST_DIR/create.out" create -b "$BUNDLE" "$CID"
+	create_pid="$HULL_BG_PID"
+	retry 300 0.05 test -s "$HULL_TEST_DIR/hook.pid"
+	# the container's cgroups exist by the time the hooks run
+	[ -n "$(leftover_cgroups "$CID")" ]
+	kill -9 "$create_pid"
+	wait "$create_pid" 2>/dev/null || true
+	kill -9 "$(cat "$HULL_TEST_DIR/hook.pid")"
+	retry 100 0.05 pid_dead "$(cat "$HULL_TEST_DIR/hook.pid")"
+
+	hrun delete -f "$CID"
+	[ "$status" -eq 0 ]
+	assert_nothing_left
+	[ -z "$(leftover_cgroups "$CID")" ]
+}
