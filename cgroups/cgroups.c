@@ -415,6 +415,8 @@ int cgroup_create(struct cgroup_set *cg, const struct spec_linux *lx, bool adopt
 			goto fail;
 		}
 	}
+	if ((ret = cgroup_v2_enable_all(cg, e)) < 0)
+		goto fail;
 	/* Device rules always apply: without any, the list is just deny-all
 	 * plus hull's defaults, as runc does. */
 	if ((ret = cgroup_devices(cg, lx && lx->resources ? lx->resources->devices : NULL,

@@ -31,6 +31,9 @@ int cgroup_plan(struct cgroup_set *cg, const char *cgroups_path, const char *id,
  * adopt: systemd made it with the init inside) and apply the resources.
  * On failure everything created is removed. */
 int cgroup_create(struct cgroup_set *cg, const struct spec_linux *lx, bool adopt, struct hull_err *e);
+/* On a pure cgroup v2 host, enable every available controller for the
+ * container's directory (so its statistics exist without limits). */
+int cgroup_v2_enable_all(const struct cgroup_set *cg, struct hull_err *e);
 /* Write linux.resources into the cgroup files (update: only what r sets,
  * checking memory.checkBeforeUpdate).  Refuses what the host cannot do. */
 int cgroup_apply(const struct cgroup_set *cg, const struct spec_resources *r, bool update, struct hull_err *e);

@@ -64,6 +64,26 @@ static int v2_enable(const struct cgroup_set *cg, const char *ctrl, bool *ok, st
 	return 0;
 }
 
+int cgroup_v2_enable_all(const struct cgroup_set *cg, struct hull_err *e)
+{
+	/* Only on pure v2 hosts: there every statistic and limit lives in the
+	 * one hierarchy.  A hybrid host's cgroup2 root is the machine's own;
+	 * hull enables a controller there only when a resource needs it. */
+	if (cg->v2 < 0 || cg->n != 1)
+		return 0;
+	char path[1500], *s = NULL;
+	snprintf(path, sizeof path, "%s/cgroup.controllers", cg->bases[cg->v2]);
+	if (read_file(path, &s, NULL) < 0)
+		return 0;
+	int r = 0;
+	for (char *sv, *t = strtok_r(s, " \n", &sv); t && r == 0; t = strtok_r(NULL, " \n", &sv)) {
+		bool ok;
+		r = v2_enable(cg, t, &ok, e);
+	}
+	free(s);
+	return r;
+}
+
 /* v1 hierarchy first (hybrid hosts keep most controllers there), then v2. */
 static int locate(const struct cgroup_set *cg, const char *v1name, const char *v2name, struct loc *l,
 		  struct hull_err *e)

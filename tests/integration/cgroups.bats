@@ -512,7 +512,7 @@ check_ct_paths() {
 	[ -n "$dirs" ]
 	for d in $dirs; do [ -d "$d" ]; done
 	hull kill "$CID-r" KILL
-	wait_status "$CID-r" stopped
+	wait_status_long "$CID-r" stopped
 	hull delete "$CID-r"
 	for d in $dirs; do [ ! -e "$d" ]; done
 	assert_nothing_left "$CID-r"
@@ -530,7 +530,7 @@ check_ct_paths() {
 	kill -9 "$create_pid"
 	wait "$create_pid" 2>/dev/null || true
 	kill -9 "$(cat "$HULL_TEST_DIR/hook.pid")"
-	retry 100 0.05 pid_dead "$(cat "$HULL_TEST_DIR/hook.pid")"
+	retry 200 0.05 pid_dead "$(cat "$HULL_TEST_DIR/hook.pid")"
 
 	hrun delete -f "$CID"
 	[ "$status" -eq 0 ]

@@ -116,7 +116,7 @@ has_lines() { [ "$(wc -l <"$2")" -ge "$1" ]; }
 	retry 400 0.05 test -s "$HULL_TEST_DIR/events.out"
 	pid_alive "$events_pid"
 	touch "$ROOTFS/tmp/stop"
-	wait_status "$CID" stopped
+	wait_status_long "$CID" stopped
 	# within a few seconds (bounded generously for slow machines)
 	retry 400 0.05 pid_dead "$events_pid"
 }

@@ -781,3 +781,7 @@ cg_thawed() {
 	fi
 	return 0
 }
+
+# wait_status_long ID STATUS: wait_status with a bound (~20s) for slow
+# machines (a VM under emulation, a loaded host).
+wait_status_long() { retry 400 0.05 status_is "$1" "$2"; }

@@ -41,7 +41,7 @@ container_pids() { hull ps --format json "$CID" | jq -r '.[]'; }
 	hrun pause "$CID"
 	[ "$status" -eq 0 ]
 	[ "$(ct_status)" = paused ]
-	retry 100 0.05 cg_frozen
+	retry 200 0.05 cg_frozen
 	pids="$(container_pids)"
 	echo "pids: $pids"
 	[ "$(wc -w <<<"$pids")" -ge 2 ]
@@ -83,7 +83,7 @@ container_pids() { hull ps --format json "$CID" | jq -r '.[]'; }
 	cg_thawed
 
 	hull kill "$CID" KILL
-	wait_status "$CID" stopped
+	wait_status_long "$CID" stopped
 	hrun pause "$CID"
 	[ "$status" -ne 0 ]
 	assert_one_line_error
@@ -129,12 +129,12 @@ container_pids() { hull ps --format json "$CID" | jq -r '.[]'; }
 @test "kill KILL of a paused container: its processes die though frozen" {
 	counting_container
 	hull pause "$CID"
-	retry 100 0.05 cg_frozen
+	retry 200 0.05 cg_frozen
 	pids="$(container_pids)"
 	hrun_t 30 kill "$CID" KILL
 	[ "$status" -eq 0 ]
 	retry 200 0.05 all_dead $pids
-	wait_status "$CID" stopped
+	wait_status_long "$CID" stopped
 	hrun_t 30 delete "$CID"
 	[ "$status" -eq 0 ]
 	assert_nothing_left
@@ -144,13 +144,13 @@ container_pids() { hull ps --format json "$CID" | jq -r '.[]'; }
 	del_ns pid
 	counting_container
 	hull pause "$CID"
-	retry 100 0.05 cg_frozen
+	retry 200 0.05 cg_frozen
 	pids="$(container_pids)"
 	[ "$(wc -w <<<"$pids")" -ge 2 ]
 	hrun_t 30 kill --all "$CID" KILL
 	[ "$status" -eq 0 ]
 	retry 200 0.05 all_dead $pids
-	wait_status "$CID" stopped
+	wait_status_long "$CID" stopped
 	hrun_t 30 delete "$CID"
 	[ "$status" -eq 0 ]
 	assert_nothing_left

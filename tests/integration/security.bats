@@ -153,7 +153,7 @@ joined_bundle() {
 	pid2="$(ct_pid "$CID-2")"
 	# its pid in the scanner's namespace: the last NSpid field
 	nspid="$(awk '/^NSpid:/ {print $NF}' "/proc/$pid2/status")"
-	retry 100 0.05 grep -q "^pid $nspid " "$SCAN_ROOTFS/tmp/seen"
+	retry 400 0.05 grep -q "^pid $nspid " "$SCAN_ROOTFS/tmp/seen"
 	# let the scanner have a few rounds at it
 	sleep 0.5
 	hull start "$CID-2"

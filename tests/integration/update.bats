@@ -297,7 +297,7 @@ cpu_max() {
 	need_ctrl pids
 	set_sh 'exit 0'
 	run_ct_detached
-	wait_status "$CID" stopped
+	wait_status_long "$CID" stopped
 	hrun update --pids-limit 20 "$CID"
 	[ "$status" -ne 0 ]
 	assert_one_line_error
