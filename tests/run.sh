@@ -95,7 +95,7 @@ fi
 # (tests/vm).  Processes start ~30x slower there (TCG), so only those tests:
 # the rest of the cgroup suites ran above on this host.  HULL_VM=0 skips it.
 if [ "$VM_TESTS" = 1 ] && [ "${HULL_VM:-1}" != 0 ]; then
-	VM_FILTER='^(memory: swap|memory: disableOOMKiller|memory: the OOM kill is counted|cpu: shares|cpu: quota and period|devices: |unified: pids.max|cleanup: every cgroup|update --cpu-shares|update --pids-limit|pause freezes|events reports an OOM)'
+	VM_FILTER='^(memory: swap|memory: disableOOMKiller|memory: the OOM kill is counted|cpu: shares|cpu: quota and period|devices: |unified: pids.max|cleanup: every cgroup|update --cpu-shares|update --pids-limit|pause freezes|events reports an OOM|events --stats without any limit)'
 	echo "# tests/vm/run.sh bats --tap --filter ... (pure cgroup v2 guest)"
 	{
 		VM_PASSENV="HULL" tests/vm/run.sh bats --tap --filter "'$VM_FILTER'" \
