@@ -56,6 +56,9 @@ umount -l /lower /rw
 cd /new
 mount -t tmpfs -o nosuid,nodev,mode=755 run run && mkdir run/vm
 mount -t 9p -o $o,cache=none ctl run/vm || die "9p ctl"
+# /tmp first: a repo below /tmp (a CI clone) must not be hidden by it.
+mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs tmp
+mkdir -p "/new$(cat run/vm/repo)"
 mount -t 9p -o $o,cache=mmap,access=client repo "/new$(cat run/vm/repo)" || die "9p repo"
 mount -t proc -o nosuid,nodev,noexec proc proc
 mount -t sysfs -o nosuid,nodev,noexec sysfs sys
@@ -68,7 +71,6 @@ mount -t devpts -o nosuid,noexec,gid=5,mode=620,ptmxmode=666 devpts dev/pts
 mount -t tmpfs -o nosuid,nodev,mode=1777 shm dev/shm
 mount -t mqueue -o nosuid,nodev,noexec mqueue dev/mqueue
 ln -s /proc/self/fd dev/fd && ln -s fd/0 dev/stdin && ln -s fd/1 dev/stdout && ln -s fd/2 dev/stderr
-mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs tmp
 hostname hull-vm && ip link set lo up
 exec switch_root /new /bin/busybox sh -c '/bin/busybox mount --make-rshared /
 	env -i /bin/bash /run/vm/cmd < /dev/null > /run/vm/out 2>&1; echo $? > /run/vm/rc; /bin/busybox poweroff -f'
