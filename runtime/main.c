@@ -167,6 +167,18 @@ static const struct flag create_flags[] = {
 };
 enum { F_BUNDLE, F_PIDFILE, F_CONSOLE, F_NOPIVOT, F_NOKEYRING, F_PRESERVE, F_PIDFD, F_DETACH, F_KEEP };
 
+/* --preserve-fds N (absent: 0); -1 after printing the error. */
+static int parse_preserve_fds(const char *v, int *out)
+{
+	uint64_t n = 0;
+	if (v && (parse_u64(v, &n) < 0 || n > 1024)) {
+		usage_error("--preserve-fds: invalid value \"%s\"", v);
+		return -1;
+	}
+	*out = (int)n;
+	return 0;
+}
+
 static int fill_create_opts(struct global *g, const struct parsed *p, struct create_opts *o)
 {
 	memset(o, 0, sizeof *o);
@@ -178,12 +190,8 @@ static int fill_create_opts(struct global *g, const struct parsed *p, struct cre
 	o->no_pivot = p->set[F_NOPIVOT];
 	o->no_new_keyring = p->set[F_NOKEYRING];
 	o->pidfd_socket = p->val[F_PIDFD];
-	if (p->val[F_PRESERVE]) {
-		uint64_t n;
-		if (parse_u64(p->val[F_PRESERVE], &n) < 0 || n > 1024)
-			return usage_error("--preserve-fds: invalid value \"%s\"", p->val[F_PRESERVE]);
-		o->preserve_fds = (int)n;
-	}
+	if (parse_preserve_fds(p->val[F_PRESERVE], &o->preserve_fds) < 0)
+		return 1;
 	o->systemd_cgroup = g->systemd_cgroup;
 	return 0;
 }
@@ -341,12 +349,8 @@ static int cmd_exec(struct global *g, const struct parsed *p)
 		.n_add_gids = p->nlist[X_GIDS], .caps = p->list[X_CAP], .n_caps = p->nlist[X_CAP],
 		.args = p->argv + 1, .n_args = (size_t)p->argc - 1,
 	};
-	if (p->val[X_PRESERVE]) {
-		uint64_t n;
-		if (parse_u64(p->val[X_PRESERVE], &n) < 0 || n > 1024)
-			return usage_error("--preserve-fds: invalid value \"%s\"", p->val[X_PRESERVE]);
-		o.preserve_fds = (int)n;
-	}
+	if (parse_preserve_fds(p->val[X_PRESERVE], &o.preserve_fds) < 0)
+		return 1;
 	sigset_t fwd;
 	forwarded_signals(&fwd);
 	if (!o.detach)
