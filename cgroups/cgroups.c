@@ -379,9 +379,10 @@ static bool procs_empty(const char *dir)
 	return empty;
 }
 
-static void remove_dirs(const struct cgroup_set *cg)
+/* Remove the first n directories and the parents create made. */
+static void remove_dirs(const struct cgroup_set *cg, size_t n)
 {
-	for (size_t i = 0; i < cg->n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		char buf[1400];
 		snprintf(buf, sizeof buf, "%s", cg->dirs[i]);
 		size_t bl = strlen(cg->bases[i]);
@@ -409,10 +410,9 @@ int cgroup_create(struct cgroup_set *cg, const struct spec_linux *lx, bool adopt
 			goto fail;
 		}
 		if (!adopt && !procs_empty(cg->dirs[i])) {
-			/* Do not remove what we did not make. */
-			cg->n = i;
-			ret = hull_errf(e, EEXIST, "cgroup %s already holds processes", cg->dirs[i]);
-			goto fail;
+			/* Do not remove what we did not make: only the earlier ones. */
+			remove_dirs(cg, i);
+			return hull_errf(e, EEXIST, "cgroup %s already holds processes", cg->dirs[i]);
 		}
 	}
 	if ((ret = cgroup_v2_enable_all(cg, e)) < 0)
@@ -426,7 +426,7 @@ int cgroup_create(struct cgroup_set *cg, const struct spec_linux *lx, bool adopt
 		goto fail;
 	return 0;
 fail:
-	remove_dirs(cg);
+	remove_dirs(cg, cg->n);
 	return ret;
 }
 
@@ -567,11 +567,12 @@ int cgroup_destroy(const struct cgroup_set *cg, struct hull_err *e)
 			return r;
 		/* Frozen tasks (v1 freezer) die only once thawed. */
 		struct hull_err e2;
-		cgroup_freeze(cg, false, &e2);
+		if (cgroup_frozen(cg))
+			cgroup_freeze(cg, false, &e2);
 		if (wait_empty(cg) < 0)
 			return hull_errf(e, EBUSY, "processes of the container did not exit after SIGKILL");
 	}
-	remove_dirs(cg);
+	remove_dirs(cg, cg->n);
 	for (size_t i = 0; i < cg->n; i++) {
 		struct stat st;
 		if (stat(cg->dirs[i], &st) == 0)
@@ -632,4 +633,25 @@ int cgroup_freeze(const struct cgroup_set *cg, bool frozen, struct hull_err *e)
 	if (r < 0)
 		return hull_syserr(e, -r, "waiting for the container to be %s", frozen ? "frozen" : "thawed");
 	return 0;
+}
+
+bool cgroup_frozen(const struct cgroup_set *cg)
+{
+	for (size_t i = 0; i < cg->n; i++) {
+		char path[1500], *s = NULL;
+		if (cg->ctrls[i][0] && strstr(cg->ctrls[i], "freezer")) {
+			snprintf(path, sizeof path, "%s/freezer.state", cg->dirs[i]);
+			bool frozen = read_file(path, &s, NULL) == 0 && strncmp(s, "FROZEN", 6) == 0;
+			free(s);
+			return frozen;
+		}
+	}
+	if (cg->v2 >= 0) {
+		char path[1500], *s = NULL;
+		snprintf(path, sizeof path, "%s/cgroup.freeze", cg->dirs[cg->v2]);
+		bool frozen = read_file(path, &s, NULL) == 0 && s[0] == '1';
+		free(s);
+		return frozen;
+	}
+	return false;
 }

@@ -50,6 +50,8 @@ int cgroup_enter(const struct cgroup_set *cg, pid_t pid, bool skip_v2, struct hu
 int cgroup_signal_all(const struct cgroup_set *cg, int sig, struct hull_err *e);
 /* The pids of every process of the container (malloc'd array). */
 int cgroup_pids(const struct cgroup_set *cg, pid_t **pids, size_t *n, struct hull_err *e);
+/* Whether the container's processes are frozen (v1 freezer, else cgroup.freeze). */
+bool cgroup_frozen(const struct cgroup_set *cg);
 /* Freeze or thaw every process (v1 freezer, else cgroup.freeze), waiting
  * until the kernel says it is done. */
 int cgroup_freeze(const struct cgroup_set *cg, bool frozen, struct hull_err *e);

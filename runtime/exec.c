@@ -49,20 +49,12 @@ static void exec_child_main(void *arg)
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	/* Nothing of hull's but what this child needs (all O_CLOEXEC). */
-	int maxfd = 3 + x->o->preserve_fds;
-	for (int fd = maxfd; fd < 1024; fd++) {
-		bool keep = fd == x->sync_fd || fd == x->console_fd;
-		for (int t = 0; t < SPEC_NS__COUNT; t++)
-			keep |= fd == x->ns_fd[t];
-		if (!keep)
-			close(fd);
-	}
-	syscall(SYS_close_range, 1024, ~0u, 0);
-	for (int fd = 3; fd < maxfd; fd++) {
-		int fl = fcntl(fd, F_GETFD);
-		if (fl >= 0)
-			fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
-	}
+	int keep[SPEC_NS__COUNT + 2], n = 0;
+	keep[n++] = x->sync_fd;
+	keep[n++] = x->console_fd;
+	for (int t = 0; t < SPEC_NS__COUNT; t++)
+		keep[n++] = x->ns_fd[t];
+	close_fds_except(x->o->preserve_fds, keep, n);
 	if (recv(x->sync_fd, &go, 1, 0) != 1)
 		_exit(1);
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);

@@ -24,39 +24,17 @@ static __attribute__((noreturn)) void init_fail(struct init_ctx *c, const struct
 	_exit(1);
 }
 
-static int cmp_int(const void *a, const void *b)
-{
-	return *(const int *)a - *(const int *)b;
-}
-
 /* Close every fd the container must not see: all but stdio, the preserved
  * ones and the few this child still needs (all of those are O_CLOEXEC). */
 static void close_inherited_fds(struct init_ctx *c)
 {
-	int keep[SPEC_NS__COUNT + 4], n = 0;
+	int keep[SPEC_NS__COUNT + 3], n = 0;
 	keep[n++] = c->sync_fd;
 	keep[n++] = c->fifo_fd;
-	if (c->console_fd >= 0)
-		keep[n++] = c->console_fd;
+	keep[n++] = c->console_fd;
 	for (int t = 0; t < SPEC_NS__COUNT; t++)
-		if (c->ns_fd[t] >= 0)
-			keep[n++] = c->ns_fd[t];
-	qsort(keep, (size_t)n, sizeof *keep, cmp_int);
-	unsigned lo = 3u + (unsigned)c->opts->preserve_fds;
-	for (int i = 0; i < n; i++) {
-		if ((unsigned)keep[i] < lo)
-			continue;
-		if ((unsigned)keep[i] > lo)
-			syscall(SYS_close_range, lo, (unsigned)keep[i] - 1, 0);
-		lo = (unsigned)keep[i] + 1;
-	}
-	syscall(SYS_close_range, lo, ~0u, 0);
-	/* Preserved fds reach the program; nothing else does. */
-	for (int fd = 3; fd < 3 + c->opts->preserve_fds; fd++) {
-		int fl = fcntl(fd, F_GETFD);
-		if (fl >= 0)
-			fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
-	}
+		keep[n++] = c->ns_fd[t];
+	close_fds_except(c->opts->preserve_fds, keep, n);
 }
 
 static int join_namespaces(struct init_ctx *c, struct hull_err *e)

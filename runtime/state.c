@@ -291,27 +291,6 @@ static bool pid_alive(pid_t pid, uint64_t start_time)
 	return t != 0 && t == start_time && pstate != 'Z' && pstate != 'X';
 }
 
-static bool cgroup_frozen(const struct cgroup_set *cg)
-{
-	for (size_t i = 0; i < cg->n; i++) {
-		char path[1500], *s = NULL;
-		if (cg->ctrls[i][0] && strstr(cg->ctrls[i], "freezer")) {
-			snprintf(path, sizeof path, "%s/freezer.state", cg->dirs[i]);
-			bool frozen = read_file(path, &s, NULL) == 0 && strncmp(s, "FROZEN", 6) == 0;
-			free(s);
-			return frozen;
-		}
-	}
-	if (cg->v2 >= 0) {
-		char path[1500], *s = NULL;
-		snprintf(path, sizeof path, "%s/cgroup.freeze", cg->dirs[cg->v2]);
-		bool frozen = read_file(path, &s, NULL) == 0 && s[0] == '1';
-		free(s);
-		return frozen;
-	}
-	return false;
-}
-
 enum cstatus state_status(int dirfd, const struct cstate *st)
 {
 	if (st->creating) {

@@ -1,6 +1,7 @@
 #include "runtime/util.h"
 
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -261,4 +262,28 @@ ssize_t send_with_fd(int sock, struct iovec *iov, int niov, int fd)
 		n = sendmsg(sock, &mh, MSG_NOSIGNAL);   /* a gone peer is an error, not SIGPIPE */
 	while (n < 0 && errno == EINTR);
 	return n < 0 ? -errno : n;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+void close_fds_except(int preserve, int *keep, int n)
+{
+	qsort(keep, (size_t)n, sizeof *keep, cmp_int);
+	unsigned lo = 3u + (unsigned)preserve;
+	for (int i = 0; i < n; i++) {
+		if (keep[i] < 0 || (unsigned)keep[i] < lo)
+			continue;
+		if ((unsigned)keep[i] > lo)
+			syscall(SYS_close_range, lo, (unsigned)keep[i] - 1, 0);
+		lo = (unsigned)keep[i] + 1;
+	}
+	syscall(SYS_close_range, lo, ~0u, 0);
+	for (int fd = 3; fd < 3 + preserve; fd++) {
+		int fl = fcntl(fd, F_GETFD);
+		if (fl >= 0)
+			fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+	}
 }

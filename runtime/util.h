@@ -47,6 +47,10 @@ int mkdir_p(const char *path, unsigned mode);
 int parse_u64(const char *s, uint64_t *out);
 /* asprintf that returns NULL on failure. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Close every fd from 3 on except the first `preserve` (3..3+preserve-1,
+ * which lose O_CLOEXEC so they reach the program) and those in keep[]
+ * (left as they are); close_range over the gaps, so it costs a few calls. */
+void close_fds_except(int preserve, int *keep, int n);
 /* Before exec'ing something of the user's: every signal back to its
  * default disposition (exec keeps ignored ones, including the two glibc
  * reserves, which sigaction(3) refuses to touch) and an empty mask. */
