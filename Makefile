@@ -40,7 +40,12 @@ build/trampoline.o: runtime/trampoline/blob.S build/trampoline
 
 build/tools/%: tests/tools/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $<
+	$(CC) $(CFLAGS) -o $@ $< -lseccomp
+
+# sysnr runs inside test containers, whose rootfs has no libc: static.
+build/tools/sysnr: tests/tools/sysnr.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -static -o $@ $<
 
 build/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
