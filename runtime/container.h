@@ -14,6 +14,8 @@
 #include "runtime/util.h"
 #include "spec/spec.h"
 
+struct sc_filter;
+
 struct create_opts {
 	const char *root;            /* --root */
 	const char *id;
@@ -44,6 +46,7 @@ struct init_ctx {
 	int rootfd;                  /* O_PATH fd of the rootfs between rootfs_mount and rootfs_pivot */
 	int ns_fd[SPEC_NS__COUNT];   /* namespaces to join, -1 for none */
 	bool ns_new[SPEC_NS__COUNT]; /* namespaces to create */
+	const struct sc_filter *seccomp; /* linux.seccomp compiled, NULL if none */
 };
 
 /* Messages between hull and the processes it starts (runtime/sync.c). */
@@ -55,6 +58,8 @@ enum sync_type {
 			   * then answers with SYNC_STATE */
 	SYNC_STATE,       /* parent: text holds the state JSON for the child's hooks */
 	SYNC_MASTER,      /* child: the pty master rides along (foreground terminal) */
+	SYNC_SECCOMP,     /* child: loading a filter whose listener will be fd <code> */
+	SYNC_SECCOMP_DONE, /* child: loaded (listener fd <code>); may never come */
 };
 struct sync_msg {
 	int type;
@@ -66,6 +71,19 @@ struct sync_msg {
 int sync_send(int sock, int type, int code, const char *text, int fd);
 /* Receive one message (and an fd into *fd, -1 if none); bytes or -errno (-EPIPE at EOF). */
 int sync_recv(int sock, struct sync_msg *m, int *fd);
+
+/* The seccomp listener hand-off (runtime/listener.c).  Connect to
+ * linux.seccomp.listenerPath (the socket fd, or hull_err naming the path). */
+int seccomp_listener_connect(const struct spec_seccomp *sc, struct hull_err *e);
+/* linux.seccomp of s compiled (or from the cache under root) into *f
+ * (f->insns NULL: no seccomp), and the listener connected when it has one. */
+int container_seccomp(const struct spec *s, const char *root, const char *cfg, struct sc_filter *f, int *listener,
+		      struct hull_err *e);
+/* After the child's SYNC_SECCOMP (listener to be fd fdnum): take the fd out
+ * of pid with pidfd_getfd once loaded, and send it with the container
+ * process state (state_json: the container's state) to listener. */
+int seccomp_handoff(int sock, pid_t pid, int fdnum, int listener, const struct spec_seccomp *sc,
+		    const char *state_json, struct hull_err *e);
 
 /* Start a child (clone3) into new namespaces and a cgroup, joining a pid
  * and a user namespace first when given; child(arg) must not return. */

@@ -1,5 +1,6 @@
 /* create: the parent side of starting a container. */
 #include "runtime/container.h"
+#include "seccomp/seccomp.h"
 #include "runtime/hooks.h"
 #include "runtime/log.h"
 #include "runtime/process.h"
@@ -42,8 +43,6 @@ static int check_spec(const struct spec *s, const struct create_opts *o, const c
 	int r = process_check(s->process, where, e);
 	if (r < 0)
 		return r;
-	if (s->linux_ && s->linux_->seccomp)
-		return hull_errf(e, ENOTSUP, "%s: linux.seccomp: seccomp is not supported by this hull yet", cfg);
 	if (s->vm)
 		return hull_errf(e, ENOTSUP, "%s: vm: the microVM mode is not supported by this hull yet", cfg);
 	if (!spec_namespace_find(s, SPEC_NS_MOUNT))
@@ -185,7 +184,8 @@ static int run_hooks(const char *phase, const struct spec_hook *h, size_t n, con
 
 /* Talk to the init until it is ready: run the hooks it asks for, take the
  * pty master when hull relays the terminal. */
-static int await_init(int sock, const struct spec *s, const struct cstate *st, int *master, struct hull_err *e)
+static int await_init(int sock, const struct spec *s, const struct cstate *st, int listener, int *master,
+		      struct hull_err *e)
 {
 	struct sync_msg *m = malloc(sizeof *m);
 	if (!m)
@@ -203,6 +203,17 @@ static int await_init(int sock, const struct spec *s, const struct cstate *st, i
 		}
 		if (fd >= 0)
 			close(fd);
+		if (m->type == SYNC_SECCOMP) {
+			char *json = state_oci_json(st, ST_CREATING, false);
+			ret = json ? seccomp_handoff(sock, st->pid, m->code, listener, s->linux_->seccomp, json, e)
+				   : hull_errf(e, ENOMEM, "out of memory");
+			free(json);
+			if (ret < 0)
+				break;
+			continue;
+		}
+		if (m->type == SYNC_SECCOMP_DONE)
+			continue;
 		if (m->type == SYNC_HOOKS) {
 			const struct spec_hooks *h = s->hooks;
 			if (h && ((ret = run_hooks("prestart", h->prestart, h->n_prestart, st, ST_CREATING, e)) < 0 ||
@@ -253,7 +264,8 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 			      .console_fd = -1, .rootfd = -1 };
 	struct cgroup_set cg = { .v2 = -1 };
 	struct cstate st = { 0 };
-	int rootfd = -1, dirfd = -1, socks[2] = { -1, -1 }, cgfd = -1, master = -1;
+	int rootfd = -1, dirfd = -1, socks[2] = { -1, -1 }, cgfd = -1, master = -1, listener = -1;
+	struct sc_filter scf = { 0 };
 	pid_t pid = -1;
 	bool made_dir = false, made_cg = false;
 	char listen_fds[32], *extra_env[2];
@@ -327,6 +339,9 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 		ret = rootfd;
 		goto out;
 	}
+	if ((ret = container_seccomp(s, o->root, cfg, &scf, &listener, e)) < 0)
+		goto out;
+	c.seccomp = scf.insns ? &scf : NULL;
 	if ((ret = state_create_dir(rootfd, o->id, &dirfd, e)) < 0)
 		goto out;
 	made_dir = true;
@@ -417,7 +432,7 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 		ret = hull_syserr(e, errno, "container init");
 		goto out;
 	}
-	if ((ret = await_init(socks[0], s, &st, &master, e)) < 0)
+	if ((ret = await_init(socks[0], s, &st, listener, &master, e)) < 0)
 		goto out;
 	st.creating = false;
 	st.creator = 0;
@@ -449,6 +464,9 @@ out:
 		close(master);
 	if (c.console_fd >= 0)
 		close(c.console_fd);
+	if (listener >= 0)
+		close(listener);
+	sc_filter_free(&scf);
 	if (socks[0] >= 0)
 		close(socks[0]);
 	if (socks[1] >= 0)

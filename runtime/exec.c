@@ -1,10 +1,12 @@
 /* exec: start a process inside a running container, and ps. */
 #include "runtime/container.h"
+#include "seccomp/seccomp.h"
 #include "runtime/log.h"
 #include "runtime/process.h"
 #include "runtime/tty.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,6 +31,7 @@ struct exec_child {
 	int sync_fd;
 	int console_fd;
 	int ns_fd[SPEC_NS__COUNT];
+	const struct sc_filter *seccomp;
 };
 
 static __attribute__((noreturn)) void exec_fail(struct exec_child *x, const struct hull_err *e)
@@ -99,14 +102,15 @@ static void exec_child_main(void *arg)
 		if (r < 0 || container_take_tty(slave, &e) < 0)
 			exec_fail(x, &e);
 	}
-	if (process_apply_attrs(p, x->lx, &e) < 0 || process_become_user(p, &e) < 0)
+	struct proc_seccomp ps = { .filter = x->seccomp, .sync_fd = x->sync_fd };
+	if (process_apply_attrs(p, x->lx, &e) < 0 || process_become_user(p, &ps, &e) < 0)
 		exec_fail(x, &e);
 	if (chdir(p->cwd) < 0) {
 		hull_syserr(&e, errno, "process.cwd \"%s\"", p->cwd);
 		exec_fail(x, &e);
 	}
 	struct proc_plan plan;
-	if (process_plan(p, NULL, 0, &plan, &e) < 0)
+	if (process_plan(p, NULL, 0, &plan, &e) < 0 || process_seccomp_load(&ps, &e) < 0)
 		exec_fail(x, &e);
 	/* The sync socket closes at the exec (O_CLOEXEC): that EOF tells hull
 	 * the program really runs. */
@@ -305,7 +309,8 @@ int container_exec(const struct exec_opts *o, const sigset_t *fwd, int *status, 
 	struct spec_process proc;
 	struct spec_capabilities caps;
 	struct cgroup_set cg = { .n = 0 };
-	int socks[2] = { -1, -1 }, cgfd = -1, master = -1;
+	int socks[2] = { -1, -1 }, cgfd = -1, master = -1, listener = -1;
+	struct sc_filter scf = { 0 };
 	pid_t pid = -1;
 	for (int t = 0; t < SPEC_NS__COUNT; t++)
 		x.ns_fd[t] = -1;
@@ -334,6 +339,13 @@ int container_exec(const struct exec_opts *o, const sigset_t *fwd, int *status, 
 	}
 	x.p = &proc;
 	x.lx = s->linux_;
+	{
+		char cfg[PATH_MAX + 16];
+		snprintf(cfg, sizeof cfg, "%s/config.json", st.bundle);
+		if ((ret = container_seccomp(s, o->root, cfg, &scf, &listener, e)) < 0)
+			goto out;
+		x.seccomp = scf.insns ? &scf : NULL;
+	}
 
 	/* The container's namespaces, through its init. */
 	for (size_t i = 0; s->linux_ && i < s->linux_->n_namespaces; i++) {
@@ -408,6 +420,18 @@ int container_exec(const struct exec_opts *o, const sigset_t *fwd, int *status, 
 		}
 		if (fd >= 0)
 			close(fd);
+		if (m->type == SYNC_SECCOMP) {
+			st.pid = pid;   /* the state the listener gets names the new process */
+			char *json = state_oci_json(&st, ST_RUNNING, false);
+			ret = json ? seccomp_handoff(socks[0], pid, m->code, listener, s->linux_->seccomp, json, e)
+				   : hull_errf(e, ENOMEM, "out of memory");
+			free(json);
+			if (ret < 0)
+				break;
+			continue;
+		}
+		if (m->type == SYNC_SECCOMP_DONE)
+			continue;
 		ret = hull_errf(e, m->code, "%s", m->type == SYNC_ERROR ? m->text : "exec: unexpected message");
 		break;
 	}
@@ -442,6 +466,9 @@ out:
 		close(socks[1]);
 	if (cgfd >= 0)
 		close(cgfd);
+	if (listener >= 0)
+		close(listener);
+	sc_filter_free(&scf);
 	mem_free(&mem);
 	spec_free(s);
 	state_free(&st);

@@ -294,7 +294,8 @@ void container_init(struct init_ctx *c)
 		hull_syserr(&e, errno, "joining a new session keyring");
 		init_fail(c, &e);
 	}
-	if (process_become_user(p, &e) < 0)
+	struct proc_seccomp ps = { .filter = c->seccomp, .sync_fd = c->sync_fd };
+	if (process_become_user(p, &ps, &e) < 0)
 		init_fail(c, &e);
 	if (chdir(p->cwd) < 0) {
 		hull_syserr(&e, errno, "process.cwd \"%s\"", p->cwd);
@@ -303,10 +304,18 @@ void container_init(struct init_ctx *c)
 	struct proc_plan plan;
 	if (process_plan(p, c->extra_env, c->n_extra_env, &plan, &e) < 0)
 		init_fail(c, &e);
+	/* A listener must reach hull before create returns. */
+	if (c->seccomp && c->seccomp->notify && process_seccomp_load(&ps, &e) < 0)
+		init_fail(c, &e);
 
 	sync_send(c->sync_fd, SYNC_READY, 0, NULL, -1);
 	close(c->sync_fd);
 
 	wait_for_start(c, state);
+	/* Otherwise the filter goes in last: only the exec follows it. */
+	if (process_seccomp_load(&ps, &e) < 0) {
+		dprintf(2, "hull: %s\n", e.msg);
+		_exit(127);
+	}
 	process_exec(&plan);
 }

@@ -1,4 +1,5 @@
 /* The hull command line: runc's commands, flags and exit codes. */
+#include "seccomp/seccomp.h"
 #include "runtime/container.h"
 #include "runtime/log.h"
 #include "runtime/tty.h"
@@ -761,7 +762,7 @@ static int cmd_features(struct global *g, const struct parsed *p)
 {
 	(void)g;
 	(void)p;
-	char *json = spec_features_json();
+	char *json = spec_features_json(sc_supported_flags());
 	if (!json)
 		return usage_error("out of memory");
 	puts(json);

@@ -1,4 +1,5 @@
 #include "runtime/process.h"
+#include "runtime/container.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -268,7 +269,9 @@ static int apply_bounding(const struct spec_capabilities *caps, struct hull_err 
 	return 0;
 }
 
-static int apply_caps(const struct spec_capabilities *caps, struct hull_err *e)
+/* The configured sets; with_admin adds CAP_SYS_ADMIN to effective and
+ * permitted, for a seccomp filter that still has to be loaded. */
+static int apply_caps(const struct spec_capabilities *caps, bool with_admin, struct hull_err *e)
 {
 	cap_t cs = cap_init();
 	cap_value_t v[64];
@@ -291,11 +294,17 @@ static int apply_caps(const struct spec_capabilities *caps, struct hull_err *e)
 			}
 		}
 	}
+	cap_value_t admin = CAP_SYS_ADMIN;
+	if (with_admin && (cap_set_flag(cs, CAP_EFFECTIVE, 1, &admin, CAP_SET) < 0 ||
+			   cap_set_flag(cs, CAP_PERMITTED, 1, &admin, CAP_SET) < 0)) {
+		r = hull_syserr(e, errno, "setting capabilities");
+		goto out;
+	}
 	if (cap_set_proc(cs) < 0) {
 		r = hull_syserr(e, errno, "setting capabilities");
 		goto out;
 	}
-	if (caps && caps->has_ambient) {
+	if (caps && caps->has_ambient && !with_admin) {
 		if ((r = cap_list(caps->ambient, caps->n_ambient, v, &n, "ambient", e)) < 0)
 			goto out;
 		/* An ambient capability must also be permitted and inheritable;
@@ -345,15 +354,63 @@ static int set_exec_label(const char *file, const char *label, const char *field
 	return 0;
 }
 
-int process_become_user(const struct spec_process *p, struct hull_err *e)
+/* Loading a filter takes no_new_privs or CAP_SYS_ADMIN.  Without either in
+ * the end, the process keeps CAP_SYS_ADMIN until the filter is in, then
+ * drops it: so the filter still goes in last, with only that capset and
+ * the exec after it (runc loads it before the user switch instead). */
+static bool seccomp_needs_admin(const struct spec_process *p)
+{
+	if (p->no_new_privileges)
+		return false;
+	const struct spec_capabilities *c = p->capabilities;
+	for (size_t i = 0; c && i < c->n_effective; i++)
+		if (!strcmp(c->effective[i], "CAP_SYS_ADMIN"))
+			return false;
+	return true;
+}
+
+int process_seccomp_load(struct proc_seccomp *ps, struct hull_err *e)
+{
+	if (!ps || !ps->filter || ps->loaded)
+		return 0;
+	int want = -1;
+	if (ps->filter->notify) {
+		/* The listener will get the lowest free fd: tell hull which. */
+		want = fcntl(ps->sync_fd, F_DUPFD_CLOEXEC, 0);
+		if (want < 0)
+			return hull_syserr(e, errno, "linux.seccomp: finding a free fd");
+		close(want);
+		int r = sync_send(ps->sync_fd, SYNC_SECCOMP, want, NULL, -1);
+		if (r < 0)
+			return hull_syserr(e, -r, "linux.seccomp: telling hull about the listener");
+	}
+	int fd = sc_load(ps->filter);
+	if (fd < 0)
+		return hull_syserr(e, -fd, "linux.seccomp: loading the filter");
+	ps->loaded = true;
+	/* Every syscall from here on may be notified: this one message only
+	 * speeds hull up, which finds the fd without it too.  The fd itself
+	 * is close-on-exec. */
+	if (ps->filter->notify)
+		sync_send(ps->sync_fd, SYNC_SECCOMP_DONE, fd, NULL, -1);
+	if (ps->kept_admin)
+		return apply_caps(ps->process->capabilities, false, e);
+	return 0;
+}
+
+int process_become_user(const struct spec_process *p, struct proc_seccomp *ps, struct hull_err *e)
 {
 	int r;
 	/* With fewer capabilities than hull, this process must not be
 	 * reachable through /proc by the container's processes until its exec. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	umask(p->user.has_umask ? p->user.umask : 022);
+	if (ps && ps->filter) {
+		ps->process = p;
+		ps->kept_admin = seccomp_needs_admin(p);
+	}
 	if ((r = apply_bounding(p->capabilities, e)) < 0 || (r = set_ids(&p->user, e)) < 0 ||
-	    (r = apply_caps(p->capabilities, e)) < 0)
+	    (r = apply_caps(p->capabilities, ps && ps->kept_admin, e)) < 0)
 		return r;
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return hull_syserr(e, errno, "process.noNewPrivileges");
@@ -474,12 +531,22 @@ int process_plan(const struct spec_process *p, const char *const *extra_env, siz
 		return hull_syserr(e, err, "preparing the exec trampoline");
 	}
 	pl->tramp_fd = fd;
+	/* Exec'ing it by a /proc path needs only execve, which every seccomp
+	 * profile allows (not all allow execveat).  Checked now, before any
+	 * filter: the path must lead to this very memfd. */
+	struct stat a, b;
+	snprintf(pl->tramp_path, sizeof pl->tramp_path, "/proc/self/fd/%d", fd);
+	if (stat(pl->tramp_path, &a) < 0 || fstat(fd, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+		pl->tramp_path[0] = 0;
 	return 0;
 }
 
 void process_exec(struct proc_plan *pl)
 {
-	syscall(SYS_execveat, pl->tramp_fd, "", pl->argv, pl->envp, AT_EMPTY_PATH);
+	if (pl->tramp_path[0])
+		execve(pl->tramp_path, pl->argv, pl->envp);
+	else
+		syscall(SYS_execveat, pl->tramp_fd, "", pl->argv, pl->envp, AT_EMPTY_PATH);
 	char msg[4300];
 	int n = snprintf(msg, sizeof msg, "hull: exec \"%s\": %s\n", pl->prog, strerror(errno));
 	if (n > 0)

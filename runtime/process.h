@@ -5,6 +5,7 @@
 #define HULL_PROCESS_H
 
 #include "runtime/util.h"
+#include "seccomp/seccomp.h"
 #include "spec/spec.h"
 
 struct proc_plan {
@@ -12,7 +13,24 @@ struct proc_plan {
 	char **argv;
 	char **envp;       /* the program's environment + HULL_EXEC=prog for the trampoline */
 	int tramp_fd;      /* sealed memfd holding the trampoline */
+	char tramp_path[32]; /* /proc/self/fd/N of it, "" when the container's /proc does not show it */
 };
+
+/* The container's seccomp filter on its way into a process.  It goes in
+ * last, right before the exec; without no_new_privs the process keeps
+ * CAP_SYS_ADMIN for the load and drops it just after.  A filter with a
+ * listener goes in while hull still waits on the sync socket (before
+ * SYNC_READY), and hull takes the listener fd with pidfd_getfd, without the
+ * process making another syscall the filter might notify. */
+struct proc_seccomp {
+	const struct sc_filter *filter;   /* NULL: none */
+	int sync_fd;                      /* hull's socket, told about a listener */
+	bool loaded;
+	bool kept_admin;                  /* CAP_SYS_ADMIN held for the load, dropped after it */
+	const struct spec_process *process;
+};
+/* Load ps's filter unless it is in already; hull_err on failure. */
+int process_seccomp_load(struct proc_seccomp *ps, struct hull_err *e);
 
 /* Whether the host has AppArmor / SELinux enabled. */
 bool lsm_apparmor_enabled(void);
@@ -25,8 +43,9 @@ int process_check(const struct spec_process *p, const char *where, struct hull_e
  * hull still has, so it comes before process_become_user. */
 int process_apply_attrs(const struct spec_process *p, const struct spec_linux *lx, struct hull_err *e);
 /* Bounding set, groups, gid, uid, the capability sets, no_new_privs, and the
- * LSM labels for the coming exec. */
-int process_become_user(const struct spec_process *p, struct hull_err *e);
+ * LSM labels for the coming exec; ps's filter too when it cannot wait (see
+ * struct proc_seccomp). */
+int process_become_user(const struct spec_process *p, struct proc_seccomp *ps, struct hull_err *e);
 /* Find the program (PATH of process.env), build argv and envp (HOME from the
  * container's /etc/passwd when unset, extra entries appended) and make the
  * trampoline memfd.  Runs inside the container, after the user switch. */

@@ -236,13 +236,77 @@ static int check_syscall(struct walk *w, yajl_val v, void *obj)
 	return 0;
 }
 
+const char *const spec_seccomp_actions[] = {
+	"SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",
+	"SCMP_ACT_ERRNO", "SCMP_ACT_TRACE", "SCMP_ACT_ALLOW", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY", NULL,
+};
+_Static_assert(ARRAY_SIZE(spec_seccomp_actions) == SC_ACT__COUNT + 1, "one name per action");
+const char *const spec_seccomp_ops[] = {
+	"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT",
+	"SCMP_CMP_MASKED_EQ", NULL,
+};
+const char *const spec_seccomp_archs[] = {
+	"SCMP_ARCH_X86", "SCMP_ARCH_X86_64", "SCMP_ARCH_X32", "SCMP_ARCH_ARM", "SCMP_ARCH_AARCH64",
+	"SCMP_ARCH_MIPS", "SCMP_ARCH_MIPS64", "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL",
+	"SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC", "SCMP_ARCH_PPC64",
+	"SCMP_ARCH_PPC64LE", "SCMP_ARCH_S390", "SCMP_ARCH_S390X", "SCMP_ARCH_PARISC",
+	"SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64", NULL,
+};
+const char *const spec_seccomp_flags[] = {
+	"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+	"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", NULL,
+};
+
+int spec_name_index(const char *const *list, const char *name)
+{
+	for (int i = 0; list[i]; i++)
+		if (!strcmp(list[i], name))
+			return i;
+	return -1;
+}
+
+static int check_seccomp_arg(struct walk *w, yajl_val v, void *obj)
+{
+	(void)v;
+	if (((const struct spec_seccomp_arg *)obj)->index >= 6)
+		return sp_fail_field(w, "index", "must be below 6 (a syscall has six arguments)", NULL);
+	return 0;
+}
+
+/* Every entry of a list one of names. */
+static int check_names(struct walk *w, const char *field, const char *const *list, size_t n,
+		       const char *const *names, const char *what)
+{
+	for (size_t i = 0; i < n; i++)
+		if (spec_name_index(names, list[i]) < 0) {
+			sp_push_key(w, field, false);
+			sp_push_index(w, i);
+			return sp_fail_val(w, what, list[i], NULL);
+		}
+	return 0;
+}
+
 static int check_seccomp(struct walk *w, yajl_val v, void *obj)
 {
 	const struct spec_seccomp *s = obj;
+	const char *notify = spec_seccomp_actions[SC_ACT_NOTIFY];
+	int rc;
 
 	(void)v;
 	if (s->listener_metadata && !s->listener_path)
 		return sp_fail_field(w, "listenerMetadata", "set without listenerPath", NULL);
+	if ((rc = check_names(w, "architectures", s->architectures, s->n_architectures, spec_seccomp_archs,
+			      "unknown architecture")) ||
+	    (rc = check_names(w, "flags", s->flags, s->n_flags, spec_seccomp_flags, "unknown flag")))
+		return rc;
+	if (!strcmp(s->default_action, notify))
+		return sp_fail_field(w, "defaultAction", "SCMP_ACT_NOTIFY cannot be the default action", NULL);
+	for (size_t i = 0; i < s->n_syscalls; i++)
+		if (!strcmp(s->syscalls[i].action, notify) && !(s->listener_path && *s->listener_path)) {
+			sp_push_key(w, "syscalls", false);
+			sp_push_index(w, i);
+			return sp_fail_field(w, "action", "SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath", NULL);
+		}
 	return 0;
 }
 
@@ -560,15 +624,15 @@ static const struct walk_field seccomp_arg_fields[] = {
 	F("index", K_U32, index, .req = true),
 	F("value", K_U64, value, .req = true),
 	OPT("valueTwo", K_U64, value_two),
-	F("op", K_STR, op, .req = true),
+	F("op", K_ENUM, op, .names = spec_seccomp_ops, .what = "operator", .req = true),
 };
-TYPE(seccomp_arg, S);
+TYPE(seccomp_arg, S, .check = check_seccomp_arg);
 #undef S
 
 #define S struct spec_seccomp_syscall
 static const struct walk_field syscall_fields[] = {
 	LIST("names", K_STRS, names, .req = true),
-	F("action", K_STR, action, .req = true),
+	F("action", K_ENUM, action, .names = spec_seccomp_actions, .what = "action", .req = true),
 	OPT("errnoRet", K_U32, errno_ret),
 	OBJS("args", args, seccomp_arg_type),
 };
@@ -577,7 +641,8 @@ TYPE(syscall, S, .check = check_syscall);
 
 #define S struct spec_seccomp
 static const struct walk_field seccomp_fields[] = {
-	F("defaultAction", K_STR, default_action, .req = true),
+	F("defaultAction", K_ENUM, default_action, .names = spec_seccomp_actions, .what = "action",
+	  .req = true),
 	OPT("defaultErrnoRet", K_U32, default_errno_ret),
 	LIST("architectures", K_STRS, architectures),
 	LIST("flags", K_STRS, flags),

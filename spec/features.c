@@ -90,7 +90,32 @@ static size_t fold_empty_arrays(char *json, size_t len)
 	return out;
 }
 
-char *spec_features_json(void)
+static void put_list(yajl_gen g, const char *key, const char *const *names, unsigned mask)
+{
+	put_str(g, key);
+	yajl_gen_array_open(g);
+	for (unsigned i = 0; names[i]; i++)
+		if (mask & (1U << i))
+			put_str(g, names[i]);
+	yajl_gen_array_close(g);
+}
+
+/* features.md's linux.seccomp; supported_flags: bit i = spec_seccomp_flags[i]. */
+static void put_seccomp(yajl_gen g, unsigned supported_flags)
+{
+	put_str(g, "seccomp");
+	yajl_gen_map_open(g);
+	put_str(g, "enabled");
+	yajl_gen_bool(g, 1);
+	put_list(g, "actions", spec_seccomp_actions, ~0U);
+	put_list(g, "operators", spec_seccomp_ops, ~0U);
+	put_list(g, "archs", spec_seccomp_archs, ~0U);
+	put_list(g, "knownFlags", spec_seccomp_flags, ~0U);
+	put_list(g, "supportedFlags", spec_seccomp_flags, supported_flags);
+	yajl_gen_map_close(g);
+}
+
+char *spec_features_json(unsigned seccomp_flags)
 {
 	const unsigned char *buf;
 	size_t len;
@@ -142,7 +167,7 @@ char *spec_features_json(void)
 		yajl_gen_bool(g, cgroup[i].value);
 	}
 	yajl_gen_map_close(g);
-	put_enabled(g, "seccomp", false);
+	put_seccomp(g, seccomp_flags);
 	/* "compiled in": the exec labels are written where the LSM is on. */
 	put_enabled(g, "apparmor", true);
 	put_enabled(g, "selinux", true);

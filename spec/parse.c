@@ -86,7 +86,7 @@ void sp_push_key(struct walk *w, const char *key, bool map_key)
 	w->depth++;
 }
 
-static void push_index(struct walk *w, size_t i)
+void sp_push_index(struct walk *w, size_t i)
 {
 	if (w->depth < WALK_MAX_PATH)
 		w->path[w->depth] = (struct walk_frame){ .index = i };
@@ -328,7 +328,7 @@ static int read_strings(struct walk *w, yajl_val v, const char ***out, size_t *n
 	if (!a)
 		return nomem(w);
 	for (size_t i = 0; i < len; i++) {
-		push_index(w, i);
+		sp_push_index(w, i);
 		int rc = sp_read_string(w, v->u.array.values[i], &a[i]);
 		if (rc)
 			return rc;
@@ -348,7 +348,7 @@ static int read_u32s(struct walk *w, yajl_val v, uint32_t **out, size_t *n)
 	if (!a)
 		return nomem(w);
 	for (size_t i = 0; i < len; i++) {
-		push_index(w, i);
+		sp_push_index(w, i);
 		int rc = read_int(w, v->u.array.values[i], K_U32, &a[i]);
 		if (rc)
 			return rc;
@@ -369,7 +369,7 @@ static int read_objects(struct walk *w, yajl_val v, const struct walk_type *t, v
 	if (!a)
 		return nomem(w);
 	for (size_t i = 0; i < len; i++) {
-		push_index(w, i);
+		sp_push_index(w, i);
 		int rc = sp_parse_object(w, v->u.array.values[i], t, a + i * t->size);
 		if (rc)
 			return rc;

@@ -105,6 +105,7 @@ int sp_read_string(struct walk *w, yajl_val v, const char **out);
 bool sp_has_key(yajl_val obj, const char *key);
 
 void sp_push_key(struct walk *w, const char *key, bool map_key);
+void sp_push_index(struct walk *w, size_t i);
 void sp_pop(struct walk *w);
 
 /* Fill w->err with "<display>: <path>: <what>[ "<val>"][<tail>]" and return

@@ -273,6 +273,20 @@ struct spec_seccomp {
 	struct spec_seccomp_syscall *syscalls; size_t n_syscalls;
 };
 
+/* The seccomp vocabulary of config-linux.md, NULL-terminated; seccomp/ maps
+ * each to its value by position, `features` lists them.  Actions are in enum
+ * spec_seccomp_action's order, operators in SCMP_CMP_*'s (NE = 1, ...). */
+enum spec_seccomp_action {
+	SC_ACT_KILL, SC_ACT_KILL_PROCESS, SC_ACT_KILL_THREAD, SC_ACT_TRAP, SC_ACT_ERRNO,
+	SC_ACT_TRACE, SC_ACT_ALLOW, SC_ACT_LOG, SC_ACT_NOTIFY, SC_ACT__COUNT
+};
+extern const char *const spec_seccomp_actions[];
+extern const char *const spec_seccomp_ops[];
+extern const char *const spec_seccomp_archs[];
+extern const char *const spec_seccomp_flags[];
+/* Index of name in a NULL-terminated list, -1 if absent. */
+int spec_name_index(const char *const *list, const char *name);
+
 struct spec_personality {
 	const char *domain;        /* "LINUX" | "LINUX32" */
 	const char **flags; size_t n_flags;
@@ -383,7 +397,7 @@ int spec_write_default(const char *dir, bool rootless, struct spec_err *err);
 
 /* The features document (features.md) as a NUL-terminated JSON string that the
  * caller frees. */
-char *spec_features_json(void);
+char *spec_features_json(unsigned seccomp_flags);  /* bit i: spec_seccomp_flags[i] works here */
 
 /* ociVersion this hull implements ("1.3.0"). */
 #define SPEC_OCI_VERSION "1.3.0"

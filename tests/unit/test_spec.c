@@ -894,23 +894,42 @@ static void test_seccomp_errors(void)
 		     "config.json: linux.seccomp.syscalls[0].names: required field missing");
 	EXPECT_ERROR(DOC(SECCOMP("'syscalls': [{'names': ['read']}]")),
 		     "config.json: linux.seccomp.syscalls[0].action: required field missing");
-	EXPECT_ERROR(DOC(SECCOMP("'syscalls': [{'names': ['read'], 'action': 'A', 'args': [{'value': 1,"
+	EXPECT_ERROR(DOC(SECCOMP("'syscalls': [{'names': ['read'], 'action': 'SCMP_ACT_ALLOW', 'args': [{'value': 1,"
 				 " 'op': 'SCMP_CMP_EQ'}]}]")),
 		     "config.json: linux.seccomp.syscalls[0].args[0].index: required field missing");
-	EXPECT_ERROR(DOC(SECCOMP("'syscalls': [{'names': ['read'], 'action': 'A', 'args': [{'index': 1,"
+	EXPECT_ERROR(DOC(SECCOMP("'syscalls': [{'names': ['read'], 'action': 'SCMP_ACT_ALLOW', 'args': [{'index': 1,"
 				 " 'op': 'SCMP_CMP_EQ'}]}]")),
 		     "config.json: linux.seccomp.syscalls[0].args[0].value: required field missing");
-	EXPECT_ERROR(DOC(SECCOMP("'syscalls': [{'names': ['read'], 'action': 'A', 'args': [{'index': 1,"
+	EXPECT_ERROR(DOC(SECCOMP("'syscalls': [{'names': ['read'], 'action': 'SCMP_ACT_ALLOW', 'args': [{'index': 1,"
 				 " 'value': 2}]}]")),
 		     "config.json: linux.seccomp.syscalls[0].args[0].op: required field missing");
-	EXPECT_ERROR(DOC(SECCOMP("'syscalls': [{'names': ['read'], 'action': 'A', 'args': [{'index': 1,"
+	EXPECT_ERROR(DOC(SECCOMP("'syscalls': [{'names': ['read'], 'action': 'SCMP_ACT_ALLOW', 'args': [{'index': 1,"
 				 " 'value': -1, 'op': 'SCMP_CMP_EQ'}]}]")),
 		     "config.json: linux.seccomp.syscalls[0].args[0].value: expected an unsigned 64-bit "
 		     "integer");
-	EXPECT_ERROR(DOC(SECCOMP("'syscalls': [{'names': ['read'], 'action': 'A', 'errnoRet': 1.0}]")),
+	EXPECT_ERROR(DOC(SECCOMP("'syscalls': [{'names': ['read'], 'action': 'SCMP_ACT_ALLOW', 'errnoRet': 1.0}]")),
 		     "config.json: linux.seccomp.syscalls[0].errnoRet: expected an unsigned 32-bit integer");
 	EXPECT_ERROR(DOC(SECCOMP("'listenerMetadata': 'x'")),
 		     "config.json: linux.seccomp.listenerMetadata: set without listenerPath");
+	EXPECT_ERROR(DOC(LINUX("'seccomp': {'defaultAction': 'SCMP_ACT_FOO'}")),
+		     "config.json: linux.seccomp.defaultAction: unknown action \"SCMP_ACT_FOO\"");
+	EXPECT_ERROR(DOC(LINUX("'seccomp': {'defaultAction': 'SCMP_ACT_NOTIFY'}")),
+		     "config.json: linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action");
+	EXPECT_ERROR(DOC(SECCOMP("'syscalls': [{'names': ['read'], 'action': 'SCMP_ACT_ERRNO'},"
+				 " {'names': ['write'], 'action': 'SCMP_ACT_FOO'}]")),
+		     "config.json: linux.seccomp.syscalls[1].action: unknown action \"SCMP_ACT_FOO\"");
+	EXPECT_ERROR(DOC(SECCOMP("'syscalls': [{'names': ['read'], 'action': 'SCMP_ACT_ERRNO', 'args': [{'index': 1,"
+				 " 'value': 2, 'op': 'SCMP_CMP_EQ'}, {'index': 1, 'value': 2, 'op': 'SCMP_CMP_XX'}]}]")),
+		     "config.json: linux.seccomp.syscalls[0].args[1].op: unknown operator \"SCMP_CMP_XX\"");
+	EXPECT_ERROR(DOC(SECCOMP("'syscalls': [{'names': ['read'], 'action': 'SCMP_ACT_ERRNO', 'args': [{'index': 6,"
+				 " 'value': 2, 'op': 'SCMP_CMP_EQ'}]}]")),
+		     "config.json: linux.seccomp.syscalls[0].args[0].index: must be below 6 (a syscall has six arguments)");
+	EXPECT_ERROR(DOC(SECCOMP("'architectures': ['SCMP_ARCH_X86_64', 'SCMP_ARCH_Z80']")),
+		     "config.json: linux.seccomp.architectures[1]: unknown architecture \"SCMP_ARCH_Z80\"");
+	EXPECT_ERROR(DOC(SECCOMP("'flags': ['SECCOMP_FILTER_FLAG_NOPE']")),
+		     "config.json: linux.seccomp.flags[0]: unknown flag \"SECCOMP_FILTER_FLAG_NOPE\"");
+	EXPECT_ERROR(DOC(SECCOMP("'syscalls': [{'names': ['mkdir'], 'action': 'SCMP_ACT_NOTIFY'}]")),
+		     "config.json: linux.seccomp.syscalls[0].action: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath");
 }
 
 static void test_vm_errors(void)
@@ -1165,7 +1184,7 @@ static yajl_val get(yajl_val tree, yajl_type type, const char *a, const char *b,
 
 static void test_features(void)
 {
-	char *json = spec_features_json();
+	char *json = spec_features_json(0x5);
 	char errbuf[256] = "";
 	yajl_val tree, v;
 
@@ -1220,7 +1239,21 @@ static void test_features(void)
 	CHECK(get(tree, yajl_t_false, "linux", "cgroup", "systemd"));
 	CHECK(get(tree, yajl_t_false, "linux", "cgroup", "systemdUser"));
 	CHECK(get(tree, yajl_t_true, "linux", "cgroup", "rdma"));
-	CHECK(get(tree, yajl_t_false, "linux", "seccomp", "enabled"));
+	CHECK(get(tree, yajl_t_true, "linux", "seccomp", "enabled"));
+	v = get(tree, yajl_t_array, "linux", "seccomp", "actions");
+	CHECK(v && v->u.array.len == SC_ACT__COUNT);
+	v = get(tree, yajl_t_array, "linux", "seccomp", "operators");
+	if (CHECK(v && v->u.array.len == 7))
+		CHECK_STR(YAJL_GET_STRING(v->u.array.values[6]), "SCMP_CMP_MASKED_EQ");
+	v = get(tree, yajl_t_array, "linux", "seccomp", "archs");
+	CHECK(v && v->u.array.len >= 3);
+	v = get(tree, yajl_t_array, "linux", "seccomp", "knownFlags");
+	CHECK(v && v->u.array.len == 4);
+	v = get(tree, yajl_t_array, "linux", "seccomp", "supportedFlags");   /* bits 0 and 2 */
+	if (CHECK(v && v->u.array.len == 2)) {
+		CHECK_STR(YAJL_GET_STRING(v->u.array.values[0]), "SECCOMP_FILTER_FLAG_TSYNC");
+		CHECK_STR(YAJL_GET_STRING(v->u.array.values[1]), "SECCOMP_FILTER_FLAG_SPEC_ALLOW");
+	}
 	CHECK(get(tree, yajl_t_true, "linux", "apparmor", "enabled"));
 	CHECK(get(tree, yajl_t_true, "linux", "selinux", "enabled"));
 	CHECK(get(tree, yajl_t_false, "linux", "intelRdt", "enabled"));
