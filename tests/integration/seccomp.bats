@@ -7,9 +7,9 @@
 # the container.  Tests marked "hull-specific" check hull's own error
 # wording, flags or files; another runtime (HULL=$(command -v runc)) is
 # expected to fail them.  Everything else passes with runc 1.1.5 except
-# where a comment says otherwise: two conditions on one argument (runc ORs
-# them), the three flags tests (runc 1.1 supports no flags) and NOTIFY on
-# the runtime's own syscalls (runc refuses NOTIFY on write).
+# where a comment says otherwise: the three flags tests (runc 1.1 supports
+# no flags) and NOTIFY on the runtime's own syscalls (runc refuses NOTIFY on
+# write).
 #
 # Tools (built by `make unit` from tests/tools/): seccomp-listener (the
 # listenerPath end) and sysnr (a static program copied into the rootfs that
@@ -37,6 +37,17 @@ nr() {
 	n="$(awk -v n="__NR_$1" '$1 == "#define" && $2 == n {print $3}' "$UNISTD")"
 	[ -n "$n" ] || {
 		echo "nr: no syscall $1 in $UNISTD" >&2
+		return 1
+	}
+	echo "$n"
+}
+
+# nr32 NAME: the i386 number of syscall NAME (for sysnr -i)
+nr32() {
+	local n
+	n="$(awk -v n="__NR_$1" '$1 == "#define" && $2 == n {print $3}' "${UNISTD%_64.h}_32.h")"
+	[ -n "$n" ] || {
+		echo "nr32: no syscall $1 in ${UNISTD%_64.h}_32.h" >&2
 		return 1
 	}
 	echo "$n"
@@ -319,12 +330,27 @@ ENOSPC_MSG="No space left on device"
 	[ "$(results)" = "E28 ok E28 E28 E28 ok" ]
 }
 
-@test "args: two conditions on one argument are both required (a range)" {
-	# runc 1.1 adds conditions on the same argument as separate rules (any
-	# one matches), so it fails this test: everything gets the errno.
-	umask_cond '[{"index": 0, "value": 10, "op": "SCMP_CMP_GE"}, {"index": 0, "value": 20, "op": "SCMP_CMP_LE"}]' \
+# libseccomp cannot AND two conditions on the same argument (it refuses the
+# rule with EINVAL), so runc and crun add each such condition as a rule of
+# its own: any one of them matching is enough.  hull means the same.  (A
+# "range" GE a + LE b on one argument therefore matches every value.)
+@test "args: two conditions on one argument are separate rules (any one matches, as in runc)" {
+	umask_cond '[{"index": 0, "value": 10, "op": "SCMP_CMP_EQ"}, {"index": 0, "value": 20, "op": "SCMP_CMP_EQ"}]' \
 		9 10 15 20 21
-	[ "$(results)" = "ok E28 E28 E28 ok" ]
+	[ "$(results)" = "ok E28 ok E28 ok" ]
+}
+
+@test "args: conditions on different arguments must all hold" {
+	use_sysnr
+	# getpriority(which, who): PRIO_PROCESS 0 / PRIO_PGRP 1, who 0 (self) or 1 (the init)
+	seccomp '{defaultAction: "SCMP_ACT_ALLOW",
+		syscalls: [{names: ["getpriority"], action: "SCMP_ACT_ERRNO", errnoRet: 28,
+			args: [{index: 0, value: 0, op: "SCMP_CMP_EQ"}, {index: 1, value: 0, op: "SCMP_CMP_EQ"}]}]}'
+	local g
+	g="$(nr getpriority)"
+	set_sh "sysnr $g 0 0; sysnr $g 1 0; sysnr $g 0 1"
+	run_ct
+	[ "$(results)" = "E28 ok ok" ]
 }
 
 @test "args: kill(2)'s signal (arg 1), seen by busybox's kill" {
@@ -437,6 +463,27 @@ flags_run() {
 	[ "$(results)" = "E38 E1" ]
 }
 
+@test "architectures: a syscall made through the i386 ABI is filtered by its own rules" {
+	use_sysnr
+	seccomp '{defaultAction: "SCMP_ACT_ALLOW", architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
+		syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: 28}]}'
+	set_sh "sysnr -i $(nr32 mkdir) 0 0; sysnr -i $(nr32 getpid); sysnr $(nr mkdir) 0 0"
+	run_ct
+	[ "$(results)" = "E28 ok E28" ]
+}
+
+@test "architectures: without SCMP_ARCH_X86 an i386 syscall does not get through" {
+	use_sysnr
+	seccomp '{defaultAction: "SCMP_ACT_ALLOW", architectures: ["SCMP_ARCH_X86_64"],
+		syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: 28}]}'
+	# not made (EFAULT would say the kernel ran it): libseccomp's
+	# bad-architecture action kills the process (runc alike)
+	set_args sysnr -i "$(nr32 mkdir)" 0 0
+	run_ct
+	[ "$status" -ne 0 ]
+	refute grep -q -e errno=14 -e ret= <<<"$output"
+}
+
 # ------------------------------------------------------------------- notify
 
 @test "notify: the listener's errno answer, and the state it receives" {
@@ -461,6 +508,21 @@ flags_run() {
 	jq -e '.state.ociVersion | type == "string"' "$s"
 	grep -qx 'mkdir\(at\)\?' "$LSTATE.log"
 	[ ! -e "$LSTATE.2" ]
+}
+
+@test "notify: create and start apart (the filter, and its hand-over, around start)" {
+	start_listener mkdir=errno:28 mkdirat=errno:28
+	notify_mkdir
+	set_sh 'mkdir /tmp/d; echo rc=$?'
+	create_ct
+	wait_status "$CID" created
+	hull start "$CID"
+	retry 100 0.05 grep -q rc= "$HULL_TEST_DIR/$CID.out"
+	[ "$(cat "$HULL_TEST_DIR/$CID.out")" = rc=1 ]
+	grep -q "$ENOSPC_MSG" "$HULL_TEST_DIR/$CID.err"
+	cat "$LSTATE.1"
+	jq -e --arg id "$CID" '.state.id == $id and .metadata == "hello"' "$LSTATE.1"
+	[ ! -e "$ROOTFS/tmp/d" ]
 }
 
 @test "notify: the listener lets the syscall continue" {
@@ -545,6 +607,48 @@ RUNTIME_SYSCALLS=(write close fcntl sendmsg recvmsg sendto recvfrom read openat 
 		echo "NOTIFY on these failed: ${failed[*]}" >&2
 		return 1
 	fi
+}
+
+# caps_and_filter: the container's capability sets, no_new_privs and
+# seccomp mode, then a mkdir (errno 28 under the test's filter)
+caps_and_filter() {
+	set_sh 'grep -E "^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs):" /proc/self/status; mkdir /tmp/d 2>/dev/null || echo mkdir-refused'
+}
+
+@test "noNewPrivileges false: the filter goes in and no capability is left over (root and a user)" {
+	local u control
+	set_cfg '.process.noNewPrivileges = false'
+	caps_and_filter
+	for u in 0 1000; do
+		set_cfg '.process.user = {uid: $u, gid: $u} | .linux.seccomp = null' --argjson u "$u"
+		rm -rf "$ROOTFS/tmp/d"
+		run_ct
+		[ "$status" -eq 0 ]
+		control="$(grep -v mkdir-refused <<<"$output")"
+		rm -rf "$ROOTFS/tmp/d"
+		deny_mkdir SCMP_ACT_ERRNO '{"errnoRet": 28}'
+		run_ct
+		[ "$status" -eq 0 ]
+		[ "$(grep -v mkdir-refused <<<"$output")" = "$control" ]
+		[ "${lines[-1]}" = mkdir-refused ]
+	done
+}
+
+@test "noNewPrivileges false and capset refused by the profile: never runs with more capabilities" {
+	set_cfg '.process.noNewPrivileges = false'
+	caps_and_filter
+	run_ct
+	[ "$status" -eq 0 ]
+	local control="$output"
+	seccomp '{defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["capset"], action: "SCMP_ACT_ERRNO"}]}'
+	rm -rf "$ROOTFS/tmp/d"
+	run_ct
+	# refusing to start is fine (runc does); running is fine with the
+	# configured capabilities only
+	if [ "$status" -eq 0 ]; then
+		[ "$output" = "$control" ]
+	fi
+	assert_nothing_left
 }
 
 # ------------------------------------------------------ the default profile
@@ -639,11 +743,13 @@ EOF
 	# personality: 0, PER_LINUX32, PER_LINUX32|UNAME26, query; not ADDR_NO_RANDOMIZE
 	# clone: a plain fork; not CLONE_NEWNET|SIGCHLD; clone3: ENOSYS (glibc falls back)
 	# socket: AF_UNIX yes, AF_VSOCK (40) no; lsm_list_modules (461): newer than the profile
+	# unshare(CLONE_NEWNET), also through the i386 ABI, and an i386 mount: no
 	set_sh "sysnr $p 0; sysnr $p 8; sysnr $p 0x20008; sysnr $p 0xffffffff; sysnr $p 0x40000;
 		sysnr $c 17 0 0 0 0; sysnr $c 0x40000011 0 0 0 0; sysnr $(nr clone3) 0 0;
-		sysnr $s 1 1 0; sysnr $s 40 1 0; sysnr 461 0 0 0"
+		sysnr $s 1 1 0; sysnr $s 40 1 0; sysnr 461 0 0 0;
+		sysnr $(nr unshare) 0x40000000; sysnr -i $(nr32 unshare) 0x40000000; sysnr -i $(nr32 mount) 0 0 0 0 0"
 	run_ct
-	[ "$(results)" = "ok ok ok ok E1 ok E1 E38 ok E1 E38" ]
+	[ "$(results)" = "ok ok ok ok E1 ok E1 E38 ok E1 E38 E1 E1 E1" ]
 }
 
 # hull-specific (flag)
@@ -685,17 +791,22 @@ EOF
 	run_ct_detached
 	wait_status "$CID" running
 	wait_file "$LSTATE.1"
-	hrun exec "$CID" mkdir /tmp/d
-	[ "$status" -eq 1 ]
-	[[ "$stderr" == *"$ENOSPC_MSG"* ]]
-	local s="$LSTATE.2"
-	[ -s "$s" ]
-	cat "$s"
-	jq -e '.state.status == "running"' "$s"
-	jq -e --arg id "$CID" '.state.id == $id' "$s"
-	jq -e '.fds == ["seccompFd"] and .metadata == "hello" and .pid > 0' "$s"
-	# the exec'd process, not the init
-	[ "$(jq .pid "$s")" != "$(jq .pid "$LSTATE.1")" ]
+	# three times: the hand-over must not race the exec'd program
+	local i s
+	for i in 2 3 4; do
+		hrun exec "$CID" mkdir /tmp/d
+		[ "$status" -eq 1 ]
+		[[ "$stderr" == *"$ENOSPC_MSG"* ]]
+		s="$LSTATE.$i"
+		[ -s "$s" ]
+		cat "$s"
+		jq -e '.state.status == "running"' "$s"
+		jq -e --arg id "$CID" '.state.id == $id' "$s"
+		jq -e '.fds == ["seccompFd"] and .metadata == "hello" and .pid > 0' "$s"
+		# the exec'd process, not the init
+		[ "$(jq .pid "$s")" != "$(jq .pid "$LSTATE.1")" ]
+	done
+	[ ! -e "$ROOTFS/tmp/d" ]
 }
 
 # ----------------------------------------------------- compiled-filter cache

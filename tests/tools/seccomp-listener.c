@@ -284,7 +284,9 @@ static int recv_one(int ls, unsigned *count)
 		*count += 1;
 		write_state(*count, buf, len);
 	}
-	if (fd < 0)
+	if (fd < 0 && len == 0)
+		fprintf(stderr, "%s: a connection closed without a message\n", prog);
+	else if (fd < 0)
 		fprintf(stderr, "%s: message %u (%zu bytes) carried no fd\n", prog, *count, len);
 	free(buf);
 	return fd;
