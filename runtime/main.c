@@ -746,14 +746,16 @@ static int cmd_list(struct global *g, const struct parsed *p)
 static const struct flag spec_flags[] = {
 	{ "bundle", 'b', 1, "directory to write config.json into (default: current directory)" },
 	{ "rootless", 0, 0, "a config for a rootless container (user namespace)" },
+	{ "seccomp", 0, 0, "include hull's default seccomp profile (contrib/seccomp/default.json)" },
 	{ NULL, 0, 0, NULL },
 };
+extern const char hull_default_seccomp[];
 
 static int cmd_spec(struct global *g, const struct parsed *p)
 {
 	(void)g;
 	struct spec_err e;
-	if (spec_write_default(p->val[0] ? p->val[0] : ".", p->set[1], &e) < 0)
+	if (spec_write_default(p->val[0] ? p->val[0] : ".", p->set[1], p->set[2] ? hull_default_seccomp : NULL, &e) < 0)
 		return usage_error("%s", e.msg);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
 
 #include "spec/spec.h"
 
@@ -108,7 +109,33 @@ static void put_id_mapping(yajl_gen g, const char *key, unsigned host_id)
 	yajl_gen_array_close(g);
 }
 
-static void put_default(yajl_gen g, bool rootless)
+/* Re-emit a parsed JSON value into g. */
+static void put_tree(yajl_gen g, yajl_val v)
+{
+	if (YAJL_IS_OBJECT(v)) {
+		yajl_gen_map_open(g);
+		for (size_t i = 0; i < v->u.object.len; i++) {
+			put_str(g, v->u.object.keys[i]);
+			put_tree(g, v->u.object.values[i]);
+		}
+		yajl_gen_map_close(g);
+	} else if (YAJL_IS_ARRAY(v)) {
+		yajl_gen_array_open(g);
+		for (size_t i = 0; i < v->u.array.len; i++)
+			put_tree(g, v->u.array.values[i]);
+		yajl_gen_array_close(g);
+	} else if (YAJL_IS_STRING(v)) {
+		put_str(g, YAJL_GET_STRING(v));
+	} else if (YAJL_IS_NUMBER(v)) {
+		yajl_gen_number(g, v->u.number.r, strlen(v->u.number.r));
+	} else if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v)) {
+		yajl_gen_bool(g, YAJL_IS_TRUE(v));
+	} else {
+		yajl_gen_null(g);
+	}
+}
+
+static void put_default(yajl_gen g, bool rootless, yajl_val seccomp)
 {
 	yajl_gen_map_open(g);
 	put_key_str(g, "ociVersion", SPEC_OCI_VERSION);
@@ -194,6 +221,10 @@ static void put_default(yajl_gen g, bool rootless)
 	yajl_gen_array_close(g);
 	put_key_strs(g, "maskedPaths", masked_paths);
 	put_key_strs(g, "readonlyPaths", readonly_paths);
+	if (seccomp) {
+		put_str(g, "seccomp");
+		put_tree(g, seccomp);
+	}
 	yajl_gen_map_close(g);
 
 	yajl_gen_map_close(g);
@@ -257,8 +288,9 @@ static int write_atomically(const char *dir, const char *path, const unsigned ch
 	return rc;
 }
 
-int spec_write_default(const char *dir, bool rootless, struct spec_err *err)
+int spec_write_default(const char *dir, bool rootless, const char *seccomp, struct spec_err *err)
 {
+	yajl_val sc = NULL;
 	struct spec_err dummy;
 	char path[PATH_MAX];
 	const unsigned char *buf;
@@ -278,6 +310,10 @@ int spec_write_default(const char *dir, bool rootless, struct spec_err *err)
 		rc = -EEXIST;
 		goto fail;
 	}
+	if (seccomp && !(sc = yajl_tree_parse(seccomp, NULL, 0))) {
+		rc = -EINVAL;
+		goto fail;
+	}
 	g = yajl_gen_alloc(NULL);
 	if (!g) {
 		rc = -ENOMEM;
@@ -285,13 +321,15 @@ int spec_write_default(const char *dir, bool rootless, struct spec_err *err)
 	}
 	yajl_gen_config(g, yajl_gen_beautify, 1);
 	yajl_gen_config(g, yajl_gen_indent_string, "\t");
-	put_default(g, rootless);
+	put_default(g, rootless, sc);
 	rc = yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok
 		     ? write_atomically(dir, path, buf, len) : -ENOMEM;
 	yajl_gen_free(g);
+fail:
+	if (sc)
+		yajl_tree_free(sc);
 	if (!rc)
 		return 0;
-fail:
 	snprintf(err->msg, sizeof(err->msg), "%s/config.json: %s", dir,
 		 rc == -EEXIST ? "file exists" : strerror(-rc));
 	return rc;

@@ -393,7 +393,8 @@ const char *spec_ns_name(enum spec_ns_type type);   /* "pid", "network", ... */
 
 /* Write the default config.json into dir/config.json like `runc spec`
  * (rootless: the rootless variant).  Refuses to overwrite an existing file. */
-int spec_write_default(const char *dir, bool rootless, struct spec_err *err);
+/* seccomp: a linux.seccomp document to include, NULL for none. */
+int spec_write_default(const char *dir, bool rootless, const char *seccomp, struct spec_err *err);
 
 /* The features document (features.md) as a NUL-terminated JSON string that the
  * caller frees. */

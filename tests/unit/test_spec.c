@@ -1081,7 +1081,7 @@ static void test_default(bool rootless)
 	if (!CHECK(mkdtemp(dir) != NULL))
 		return;
 	snprintf(path, sizeof(path), "%s/config.json", dir);
-	rc = spec_write_default(dir, rootless, &err);
+	rc = spec_write_default(dir, rootless, NULL, &err);
 	if (!CHECK_INT(rc, 0))
 		printf("#   %s\n", err.msg);
 	CHECK(only_config_json(dir));
@@ -1143,12 +1143,45 @@ static void test_default(bool rootless)
 	}
 	spec_free(s);
 
-	rc = spec_write_default(dir, rootless, &err);
+	rc = spec_write_default(dir, rootless, NULL, &err);
 	CHECK_INT(rc, -EEXIST);
 	snprintf(want, sizeof(want), "%s/config.json: file exists", dir);
 	CHECK_STR(err.msg, want);
 	CHECK(only_config_json(dir));
 	unlink(path);
+	rmdir(dir);
+}
+
+static void test_default_seccomp(void)
+{
+	char dir[] = "/tmp/hull-spec-XXXXXX", path[64];
+	struct spec *s = NULL;
+	struct spec_err err = { "" };
+
+	UNIT_GROUP("spec_write_default with a seccomp profile");
+	if (!CHECK(mkdtemp(dir) != NULL))
+		return;
+	snprintf(path, sizeof(path), "%s/config.json", dir);
+	CHECK_INT(spec_write_default(dir, false, "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 1,"
+				     " \"syscalls\": [{\"names\": [\"read\", \"write\"], \"action\": \"SCMP_ACT_ALLOW\","
+				     " \"args\": [{\"index\": 0, \"value\": 18446744073709551615, \"op\": \"SCMP_CMP_NE\"}]}]}",
+				     &err), 0);
+	if (CHECK_INT(spec_load(path, "config.json", &s, &err), 0)) {
+		const struct spec_seccomp *sc = s->linux_->seccomp;
+		if (CHECK(sc && sc->n_syscalls == 1 && sc->syscalls[0].n_names == 2 && sc->syscalls[0].n_args == 1)) {
+			CHECK_STR(sc->default_action, "SCMP_ACT_ERRNO");
+			CHECK(sc->has_default_errno_ret && sc->default_errno_ret == 1);
+			CHECK_STR(sc->syscalls[0].names[1], "write");
+			CHECK(sc->syscalls[0].args[0].value == UINT64_MAX);
+		}
+		CHECK(s->linux_->n_masked_paths == 11);   /* the rest is all there */
+	} else {
+		printf("#   %s\n", err.msg);
+	}
+	spec_free(s);
+	unlink(path);
+	CHECK_INT(spec_write_default(dir, false, "{\"defaultAction\": ", &err), -EINVAL);
+	CHECK(only_config_json(dir) || access(path, F_OK) != 0);
 	rmdir(dir);
 }
 
@@ -1158,7 +1191,7 @@ static void test_default_failures(void)
 	int rc;
 
 	UNIT_GROUP("spec_write_default failures");
-	rc = spec_write_default("/nonexistent-hull-dir", false, &err);
+	rc = spec_write_default("/nonexistent-hull-dir", false, NULL, &err);
 	CHECK_INT(rc, -ENOENT);
 	CHECK_STR(err.msg, "/nonexistent-hull-dir/config.json: No such file or directory");
 
@@ -1168,7 +1201,7 @@ static void test_default_failures(void)
 		return;
 	snprintf(link_path, sizeof(link_path), "%s/config.json", dir);
 	CHECK(symlink("/nonexistent-target", link_path) == 0);
-	rc = spec_write_default(dir, true, &err);
+	rc = spec_write_default(dir, true, NULL, &err);
 	CHECK_INT(rc, -EEXIST);
 	CHECK(only_config_json(dir));
 	unlink(link_path);
@@ -1284,6 +1317,7 @@ int main(void)
 	test_ns_names();
 	test_default(false);
 	test_default(true);
+	test_default_seccomp();
 	test_default_failures();
 	test_features();
 	return unit_done();
