@@ -1,0 +1,53 @@
+/* measure: run a command and print "wall_us cpu_us maxrss_kib exit" for it.
+ *
+ *   measure [-q] COMMAND [ARGS...]
+ *
+ * wall from CLOCK_MONOTONIC around fork+exec+wait; cpu is user+system time
+ * of the command and every descendant it waited for (wait4's rusage), so
+ * `hull run` counts the container's own process too; maxrss is the largest
+ * resident set among them (the kernel's ru_maxrss).  -q sends the command's
+ * stdout and stderr to /dev/null.  The benchmarks in contrib/bench use it. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	int quiet = argc > 1 && !strcmp(argv[1], "-q");
+	if (argc < 2 + quiet) {
+		fprintf(stderr, "usage: measure [-q] COMMAND [ARGS...]\n");
+		return 2;
+	}
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	pid_t pid = fork();
+	if (pid < 0) {
+		perror("measure: fork");
+		return 2;
+	}
+	if (pid == 0) {
+		if (quiet) {
+			int fd = open("/dev/null", O_WRONLY);
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execvp(argv[1 + quiet], argv + 1 + quiet);
+		perror("measure: exec");
+		_exit(127);
+	}
+	int st;
+	struct rusage ru;
+	if (wait4(pid, &st, 0, &ru) < 0) {
+		perror("measure: wait4");
+		return 2;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	long wall = (b.tv_sec - a.tv_sec) * 1000000L + (b.tv_nsec - a.tv_nsec) / 1000;
+	long cpu = ru.ru_utime.tv_sec * 1000000L + ru.ru_utime.tv_usec + ru.ru_stime.tv_sec * 1000000L + ru.ru_stime.tv_usec;
+	printf("%ld %ld %ld %d\n", wall, cpu, ru.ru_maxrss, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+	return 0;
+}
