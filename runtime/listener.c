@@ -100,6 +100,9 @@ int seccomp_handoff(int sock, pid_t pid, int fdnum, int listener, const struct s
 		r = hull_syserr(e, n < 0 ? (int)-n : EIO, "linux.seccomp.listenerPath: sending the listener fd to \"%s\"",
 				sc->listener_path);
 	free(json);
+	/* The process waits for this before it goes on to its exec. */
+	if (r == 0 && send(sock, "A", 1, MSG_NOSIGNAL) != 1)
+		r = hull_syserr(e, errno, "linux.seccomp: the container's process");
 out:
 	if (lfd >= 0)
 		close(lfd);

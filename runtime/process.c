@@ -11,6 +11,7 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -388,13 +389,21 @@ int process_seccomp_load(struct proc_seccomp *ps, struct hull_err *e)
 	if (fd < 0)
 		return hull_syserr(e, -fd, "linux.seccomp: loading the filter");
 	ps->loaded = true;
-	/* Every syscall from here on may be notified: this one message only
-	 * speeds hull up, which finds the fd without it too.  The fd itself
-	 * is close-on-exec. */
-	if (ps->filter->notify)
+	/* Every syscall from here on may be notified: this message only speeds
+	 * hull up, which finds the fd without it too.  Then wait until hull has
+	 * the fd: it is close-on-exec, and an exec before hull took it would
+	 * leave the filter without a listener.  Should the read be notified,
+	 * the notification waits for the listener hull is handing it to. */
+	if (ps->filter->notify) {
+		char ack;
 		sync_send(ps->sync_fd, SYNC_SECCOMP_DONE, fd, NULL, -1);
-	if (ps->kept_admin)
-		return apply_caps(ps->process->capabilities, false, e);
+		if (recv(ps->sync_fd, &ack, 1, 0) != 1)
+			return hull_errf(e, EPIPE, "linux.seccomp: hull did not take the listener fd");
+	}
+	struct hull_err ce;
+	if (ps->kept_admin && apply_caps(ps->process->capabilities, false, &ce) < 0)
+		return hull_errf(e, ce.code, "linux.seccomp: dropping the CAP_SYS_ADMIN kept for loading the filter "
+			       "(without noNewPrivileges the profile must allow capset): %s", ce.msg);
 	return 0;
 }
 
