@@ -23,28 +23,28 @@ cp /bin/busybox "$W/b/rootfs/bin/" && ln -s busybox "$W/b/rootfs/bin/true" && ln
 jq '.process.terminal = false | .process.args = ["/bin/true"]' "$W/b/config.json" > "$W/c" && mv "$W/c" "$W/b/config.json"
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
-: > "$W/cold" && : > "$W/warm" && : > "$W/runc"
+: > "$W/t.cold" && : > "$W/t.warm" && : > "$W/t.runc"
 cd "$W/b"
 for i in $(seq 1 "$RUNS"); do
 	rm -rf "$W/root/seccomp"
-	"$W/measure" -q "$HULL" --root "$W/root" run "c$i" >> "$W/cold"
-	"$W/measure" -q "$HULL" --root "$W/root" run "w$i" >> "$W/warm"
+	"$W/measure" -q "$HULL" --root "$W/root" run "c$i" >> "$W/t.cold"
+	"$W/measure" -q "$HULL" --root "$W/root" run "w$i" >> "$W/t.warm"
 	if command -v runc >/dev/null; then
-		"$W/measure" -q runc --root "$W/runc" run "r$i" >> "$W/runc"
+		"$W/measure" -q runc --root "$W/runc" run "r$i" >> "$W/t.runc"
 	fi
 done
 printf 'seccomp profile: contrib/seccomp/default.json (%s syscall rules); %s runs each, %s, %s\n' \
 	"$(jq '[.linux.seccomp.syscalls[].names[]] | length' config.json)" "$RUNS" "$(date -u +%F)" "$(uname -r)"
 printf '%-28s %10s %10s\n' "" "wall ms" "cpu ms"
 for k in cold warm runc; do
-	[ -s "$W/$k" ] || continue
-	bad=$(awk '$4 != 0' "$W/$k" | wc -l)
-	w=$(awk '{ print $1 }' "$W/$k" | median) c=$(awk '{ print $2 }' "$W/$k" | median)
+	[ -s "$W/t.$k" ] || continue
+	bad=$(awk '$4 != 0' "$W/t.$k" | wc -l)
+	w=$(awk '{ print $1 }' "$W/t.$k" | median) c=$(awk '{ print $2 }' "$W/t.$k" | median)
 	case $k in
 	cold) name="hull run, cache emptied" ;; warm) name="hull run, cached program" ;; runc) name="runc $(runc --version | awk 'NR==1 { print $3 }')" ;;
 	esac
 	printf '%-28s %10.2f %10.2f%s\n' "$name" "$(echo "$w / 1000" | bc -l)" "$(echo "$c / 1000" | bc -l)" \
 		"$([ "$bad" = 0 ] || echo "  ($bad runs failed)")"
 done
-wc=$(awk '{ print $2 }' "$W/warm" | median) cc_=$(awk '{ print $2 }' "$W/cold" | median)
+wc=$(awk '{ print $2 }' "$W/t.warm" | median) cc_=$(awk '{ print $2 }' "$W/t.cold" | median)
 printf 'cache gain: cpu %.1fx less with the cached program\n' "$(echo "$cc_ / $wc" | bc -l)"
