@@ -21,7 +21,7 @@ TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=build/tools/%)
 HDRS      := $(wildcard */*.h tests/unit/*.h)
 
-.PHONY: all install demo check unit unit-asan integration deps test-deps clean
+.PHONY: all install demo check unit unit-asan integration deps test-deps bench clean
 all: hull
 
 hull: build/runtime/main.o $(LIB_OBJS)
@@ -89,6 +89,11 @@ unit-asan: $(ASAN_BINS)
 check: test-deps
 	$(MAKE) hull unit unit-asan
 	sh tests/run.sh
+
+# hull, crun and runc side by side (contrib/bench/bench.sh; ROUNDS=N to change).
+bench: deps
+	$(MAKE) hull
+	bash contrib/bench/bench.sh
 
 clean:
 	rm -rf build hull demo
