@@ -620,9 +620,18 @@ static const struct flag list_flags[] = {
 
 static void owner_name(uid_t uid, char *out, size_t cap)
 {
-	/* /etc/passwd read directly: NSS would load libraries for one name. */
+	/* /etc/passwd read directly: NSS would load libraries for one name.
+	 * The last answer is kept: a list is usually all one owner's. */
+	static uid_t last_uid = (uid_t)-1;
+	static char last[64];
+	if (uid == last_uid && last_uid != (uid_t)-1) {
+		snprintf(out, cap, "%s", last);
+		return;
+	}
 	char *pw = NULL;
 	snprintf(out, cap, "#%u", (unsigned)uid);
+	last_uid = uid;
+	snprintf(last, sizeof last, "%s", out);
 	if (read_file("/etc/passwd", &pw, NULL) < 0)
 		return;
 	for (char *line = pw; line && *line; ) {
@@ -632,6 +641,7 @@ static void owner_name(uid_t uid, char *out, size_t cap)
 		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
 		if (c2 && strtoul(c2 + 1, NULL, 10) == uid) {
 			snprintf(out, cap, "%.*s", (int)(c1 - line), line);
+			snprintf(last, sizeof last, "%s", out);
 			break;
 		}
 		line = nl ? nl + 1 : NULL;
@@ -691,7 +701,8 @@ static int cmd_list(struct global *g, const struct parsed *p)
 		r->status = strdup(state_status_name(s));
 		r->bundle = strdup(st.bundle);
 		r->created = strdup(st.created);
-		owner_name(fstat(dirfd, &sb) == 0 ? sb.st_uid : 0, r->owner, sizeof r->owner);
+		if (!p->set[1])   /* -q prints ids only */
+			owner_name(fstat(dirfd, &sb) == 0 ? sb.st_uid : 0, r->owner, sizeof r->owner);
 		if (json) {
 			st.owner = r->owner;
 			st.pid = r->pid;

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <yajl/yajl_gen.h>
-#include <yajl/yajl_tree.h>
+#include <yajl/yajl_parse.h>
 
 int state_validate_id(const char *id, struct hull_err *e)
 {
@@ -166,98 +166,195 @@ int state_write(int dirfd, const struct cstate *st, struct hull_err *e)
 	return 0;
 }
 
-static const char *jstr(yajl_val v, const char *key)
-{
-	const char *path[] = { key, NULL };
-	yajl_val x = yajl_tree_get(v, path, yajl_t_string);
-	return x ? YAJL_GET_STRING(x) : NULL;
-}
-
-static long long jint(yajl_val v, const char *k1, const char *k2)
-{
-	const char *path[] = { k1, k2, NULL };
-	yajl_val x = yajl_tree_get(v, path, yajl_t_number);
-	return x && YAJL_IS_INTEGER(x) ? YAJL_GET_INTEGER(x) : 0;
-}
-
 void state_free(struct cstate *st)
 {
 	cgroup_set_free(&st->cg);
 	free(st->annotations);
-	if (st->mem_)
-		yajl_tree_free(st->mem_);
+	free(st->mem_);
 	memset(st, 0, sizeof *st);
 }
+
+/* state.json is read with yajl's event parser straight into struct cstate
+ * (every `state`, `list` and `delete` reads it): no tree, and all strings
+ * in one block as long as the file, which no decoded string set can
+ * outgrow. */
+struct sread {
+	struct cstate *st;
+	char *mem;
+	size_t used, cap;
+	int depth;                 /* maps and arrays open */
+	char k1[16], k2[16], k4[16];
+	char *cg[3];               /* dir, base, controllers of the hull.cgroups entry being read */
+	size_t ann_cap;
+	bool bad;
+};
+
+static char *sr_copy(struct sread *r, const unsigned char *s, size_t len)
+{
+	if (r->used + len + 1 > r->cap) {
+		r->bad = true;
+		return NULL;
+	}
+	char *d = r->mem + r->used;
+	memcpy(d, s, len);
+	d[len] = 0;
+	r->used += len + 1;
+	return d;
+}
+
+static void sr_key(char *k, size_t cap, const unsigned char *s, size_t len)
+{
+	/* Longer keys than any of ours just never match. */
+	if (len >= cap)
+		len = 0, k[0] = '?', k[1] = 0;
+	else
+		memcpy(k, s, len), k[len] = 0;
+}
+
+static bool in_hull(const struct sread *r)
+{
+	return !strcmp(r->k1, "hull");
+}
+
+static int sr_string(void *ctx, const unsigned char *s, size_t len)
+{
+	struct sread *r = ctx;
+	struct cstate *st = r->st;
+	if (r->depth == 1) {
+		char **to = !strcmp(r->k1, "id") ? &st->id : !strcmp(r->k1, "bundle") ? &st->bundle
+			  : !strcmp(r->k1, "rootfs") ? &st->rootfs : !strcmp(r->k1, "created") ? &st->created
+			  : !strcmp(r->k1, "owner") ? &st->owner : NULL;
+		if (to)
+			*to = sr_copy(r, s, len);
+		else if (!strcmp(r->k1, "status"))
+			st->creating = len == 8 && !memcmp(s, "creating", 8);
+	} else if (r->depth == 2 && in_hull(r) && !strcmp(r->k2, "systemdUnit")) {
+		st->unit = sr_copy(r, s, len);
+	} else if (r->depth == 2 && !strcmp(r->k1, "annotations") && st->n_annotations) {
+		st->annotations[st->n_annotations - 1].value = sr_copy(r, s, len);
+	} else if (r->depth == 4 && in_hull(r) && !strcmp(r->k2, "cgroups")) {
+		int i = !strcmp(r->k4, "dir") ? 0 : !strcmp(r->k4, "base") ? 1 : !strcmp(r->k4, "controllers") ? 2 : -1;
+		if (i >= 0 && !r->cg[i])
+			r->bad |= !(r->cg[i] = strndup((const char *)s, len));
+	}
+	return !r->bad;
+}
+
+static int sr_integer(void *ctx, long long v)
+{
+	struct sread *r = ctx;
+	struct cstate *st = r->st;
+	if (r->depth == 1 && !strcmp(r->k1, "pid"))
+		st->pid = (pid_t)v;
+	else if (r->depth == 2 && in_hull(r)) {
+		if (!strcmp(r->k2, "startTime"))
+			st->start_time = (uint64_t)v;
+		else if (!strcmp(r->k2, "creator"))
+			st->creator = (pid_t)v;
+		else if (!strcmp(r->k2, "hooks"))
+			st->hooks = (unsigned)v;
+		else if (!strcmp(r->k2, "cgroupV2"))
+			st->cg.v2 = (int)v;
+	}
+	return 1;
+}
+
+static int sr_map_key(void *ctx, const unsigned char *s, size_t len)
+{
+	struct sread *r = ctx;
+	struct cstate *st = r->st;
+	if (r->depth == 1) {
+		sr_key(r->k1, sizeof r->k1, s, len);
+	} else if (r->depth == 2) {
+		sr_key(r->k2, sizeof r->k2, s, len);
+		if (!strcmp(r->k1, "annotations")) {
+			if (st->n_annotations == r->ann_cap) {
+				size_t cap = r->ann_cap ? 2 * r->ann_cap : 8;
+				struct spec_kv *a = realloc(st->annotations, cap * sizeof *a);
+				if (!a)
+					return 0;
+				st->annotations = a;
+				r->ann_cap = cap;
+			}
+			st->annotations[st->n_annotations].key = sr_copy(r, s, len);
+			st->annotations[st->n_annotations++].value = NULL;
+		}
+	} else if (r->depth == 4) {
+		sr_key(r->k4, sizeof r->k4, s, len);
+	}
+	return !r->bad;
+}
+
+static int sr_open(void *ctx)
+{
+	((struct sread *)ctx)->depth++;
+	return 1;
+}
+
+static int sr_close_map(void *ctx)
+{
+	struct sread *r = ctx;
+	struct cgroup_set *cg = &r->st->cg;
+	if (r->depth == 4 && in_hull(r) && !strcmp(r->k2, "cgroups")) {
+		if (r->cg[0] && r->cg[1] && r->cg[2] && cg->n < CG_MAX_DIRS) {
+			cg->dirs[cg->n] = r->cg[0];
+			cg->bases[cg->n] = r->cg[1];
+			cg->ctrls[cg->n++] = r->cg[2];
+		} else {
+			free(r->cg[0]);
+			free(r->cg[1]);
+			free(r->cg[2]);
+		}
+		r->cg[0] = r->cg[1] = r->cg[2] = NULL;
+	}
+	r->depth--;
+	return 1;
+}
+
+static int sr_close_array(void *ctx)
+{
+	((struct sread *)ctx)->depth--;
+	return 1;
+}
+
+static const yajl_callbacks sr_callbacks = {
+	.yajl_integer = sr_integer, .yajl_string = sr_string, .yajl_start_map = sr_open,
+	.yajl_map_key = sr_map_key, .yajl_end_map = sr_close_map, .yajl_start_array = sr_open,
+	.yajl_end_array = sr_close_array,
+};
 
 int state_read(int dirfd, const char *id, struct cstate *st, struct hull_err *e)
 {
 	memset(st, 0, sizeof *st);
 	st->cg.v2 = -1;
 	char *buf = NULL;
-	int r = read_file_at(dirfd, "state.json", &buf, NULL);
+	size_t len = 0;
+	int r = read_file_at(dirfd, "state.json", &buf, &len);
 	if (r == -ENOENT)
 		return hull_errf(e, ENOENT, "container \"%s\" does not exist", id);
 	if (r < 0)
 		return hull_syserr(e, -r, "reading state of \"%s\"", id);
-	char errbuf[256];
-	yajl_val t = yajl_tree_parse(buf, errbuf, sizeof errbuf);
+	struct sread sr = { .st = st, .cap = len + 1 };
+	st->mem_ = sr.mem = malloc(sr.cap);
+	yajl_handle h = sr.mem ? yajl_alloc(&sr_callbacks, NULL, &sr) : NULL;
+	bool ok = h && yajl_parse(h, (const unsigned char *)buf, len) == yajl_status_ok &&
+		  yajl_complete_parse(h) == yajl_status_ok && !sr.bad;
+	if (h)
+		yajl_free(h);
 	free(buf);
-	if (!t || !YAJL_IS_OBJECT(t)) {
-		if (t)
-			yajl_tree_free(t);
-		return hull_errf(e, EINVAL, "state of \"%s\" is corrupt", id);
-	}
-	st->mem_ = t;
-	st->id = (char *)jstr(t, "id");
-	st->bundle = (char *)jstr(t, "bundle");
-	st->rootfs = (char *)jstr(t, "rootfs");
-	st->created = (char *)jstr(t, "created");
-	st->owner = (char *)jstr(t, "owner");
-	const char *status = jstr(t, "status");
-	st->creating = status && strcmp(status, "creating") == 0;
-	st->pid = (pid_t)jint(t, "pid", NULL);
-	st->start_time = (uint64_t)jint(t, "hull", "startTime");
-	st->creator = (pid_t)jint(t, "hull", "creator");
-	st->hooks = (unsigned)jint(t, "hull", "hooks");
-	{
-		const char *up[] = { "hull", "systemdUnit", NULL };
-		yajl_val u = yajl_tree_get(t, up, yajl_t_string);
-		st->unit = u ? YAJL_GET_STRING(u) : NULL;
-	}
-	if (!st->id || !st->bundle || !st->rootfs || !st->created) {
+	free(sr.cg[0]);
+	free(sr.cg[1]);
+	free(sr.cg[2]);
+	if (!ok || !st->id || !st->bundle || !st->rootfs || !st->created) {
 		state_free(st);
-		return hull_errf(e, EINVAL, "state of \"%s\" is corrupt", id);
+		return hull_errf(e, sr.mem ? EINVAL : ENOMEM, "state of \"%s\" is corrupt", id);
 	}
-	const char *apath[] = { "annotations", NULL };
-	yajl_val ann = yajl_tree_get(t, apath, yajl_t_object);
-	if (ann && YAJL_GET_OBJECT(ann)->len) {
-		size_t n = YAJL_GET_OBJECT(ann)->len;
-		st->annotations = calloc(n, sizeof *st->annotations);
-		if (!st->annotations) {
-			state_free(st);
-			return hull_errf(e, ENOMEM, "out of memory");
-		}
-		for (size_t i = 0; i < n; i++) {
-			yajl_val v = YAJL_GET_OBJECT(ann)->values[i];
-			if (!YAJL_IS_STRING(v))
-				continue;
-			st->annotations[st->n_annotations].key = YAJL_GET_OBJECT(ann)->keys[i];
-			st->annotations[st->n_annotations++].value = YAJL_GET_STRING(v);
-		}
-	}
-	st->cg.v2 = (int)jint(t, "hull", "cgroupV2");
-	const char *cpath[] = { "hull", "cgroups", NULL };
-	yajl_val cgs = yajl_tree_get(t, cpath, yajl_t_array);
-	for (size_t i = 0; cgs && i < YAJL_GET_ARRAY(cgs)->len && i < CG_MAX_DIRS; i++) {
-		yajl_val c = YAJL_GET_ARRAY(cgs)->values[i];
-		const char *d = jstr(c, "dir"), *b = jstr(c, "base"), *k = jstr(c, "controllers");
-		if (!d || !b || !k)
-			continue;
-		st->cg.dirs[st->cg.n] = strdup(d);
-		st->cg.bases[st->cg.n] = strdup(b);
-		st->cg.ctrls[st->cg.n] = strdup(k);
-		st->cg.n++;
-	}
+	/* Keys without string values (none are written so) are dropped. */
+	size_t n = 0;
+	for (size_t i = 0; i < st->n_annotations; i++)
+		if (st->annotations[i].value)
+			st->annotations[n++] = st->annotations[i];
+	st->n_annotations = n;
 	return 0;
 }
 

@@ -2,6 +2,7 @@
  * socketpair: one struct sync_msg per message, optionally carrying an fd. */
 #include "runtime/container.h"
 
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -27,7 +28,9 @@ int sync_recv(int sock, struct sync_msg *m, int *fd)
 			     .msg_controllen = sizeof u.buf };
 	if (fd)
 		*fd = -1;
-	memset(m, 0, sizeof *m);
+	/* Only what arrives is touched: the 64 KiB text buffer would
+	 * otherwise be a good part of hull's resident memory. */
+	m->type = m->code = 0;
 	ssize_t n;
 	do
 		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
@@ -44,6 +47,7 @@ int sync_recv(int sock, struct sync_msg *m, int *fd)
 				close(got);
 		}
 	}
-	m->text[sizeof m->text - 1] = 0;
+	size_t hdr = offsetof(struct sync_msg, text), tl = (size_t)n > hdr ? (size_t)n - hdr : 0;
+	m->text[tl < sizeof m->text ? tl : sizeof m->text - 1] = 0;
 	return (int)n;
 }

@@ -310,5 +310,5 @@ COMMANDS=(create start run state kill delete list spec features)
 	[ "$(jq -c '.hooks' <<<"$output")" = '["prestart","createRuntime","createContainer","startContainer","poststart","poststop"]' ]
 	[ "$(jq -r '.linux.apparmor.enabled' <<<"$output")" = true ]
 	[ "$(jq -r '.linux.selinux.enabled' <<<"$output")" = true ]
-	[ "$(jq -r '.linux.seccomp.enabled' <<<"$output")" = false ]
+	[ "$(jq -r '.linux.seccomp.enabled' <<<"$output")" = true ]
 }
