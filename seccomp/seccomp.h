@@ -3,8 +3,8 @@
  *
  * The profile is checked by spec/ as it is parsed (actions, operators,
  * architectures, flags, argument indexes, NOTIFY's listener).  Compiling
- * uses libseccomp, loaded with dlopen only on a cache miss, so neither a
- * cached start nor any other command pays for it.  The load is one raw
+ * uses libseccomp (linked into hull statically), only on a cache miss, so a
+ * cached start does not pay for it.  The load is one raw
  * seccomp(2) call that needs nothing but the program in memory, so the
  * container's process can make it as its very last step before exec. */
 #ifndef HULL_SECCOMP_H
