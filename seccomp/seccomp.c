@@ -158,24 +158,15 @@ char *sc_profile_key(const struct spec_seccomp *sc, const char *lib_id, size_t *
 	return b.s;
 }
 
-/* Which libseccomp a compile would use, without loading it: its file's
- * identity, so that an upgrade (new syscall names) misses the cache. */
+/* The libseccomp hull was built with: another version may resolve names
+ * differently, so its programs are other cache entries. */
 static bool lib_identity(char *out, size_t cap)
 {
-	static const char *const dirs[] = { "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64",
-					    "/usr/lib64", "/usr/local/lib", "/usr/lib", "/lib" };
-	for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
-		char p[128];
-		struct stat sb;
-		snprintf(p, sizeof p, "%s/libseccomp.so.2", dirs[i]);
-		if (stat(p, &sb) == 0) {
-			snprintf(out, cap, "%s %llu:%llu %lld %lld.%09ld", p, (unsigned long long)sb.st_dev,
-				 (unsigned long long)sb.st_ino, (long long)sb.st_size, (long long)sb.st_mtim.tv_sec,
-				 sb.st_mtim.tv_nsec);
-			return true;
-		}
-	}
-	return false;
+	const struct scmp_version *v = seccomp_version();
+	if (!v)
+		return false;
+	snprintf(out, cap, "libseccomp %u.%u.%u", v->major, v->minor, v->micro);
+	return true;
 }
 
 static uint64_t fnv1a(const char *s, size_t n)
