@@ -679,11 +679,20 @@ static int cmd_list(struct global *g, const struct parsed *p)
 		struct cstate st;
 		if (state_open_dir(rootfd, de->d_name, 0, &dirfd, &e) < 0)
 			continue;
-		if (state_read(dirfd, de->d_name, &st, &e) < 0) {
+		if (state_read_light(dirfd, de->d_name, &st, &e) < 0) {
 			close(dirfd);
 			continue;
 		}
 		enum cstatus s = state_status(dirfd, &st);
+		if (s == ST_RUNNING && st.cg_unread) {
+			/* paused or not: that takes its cgroups */
+			state_free(&st);
+			if (state_read(dirfd, de->d_name, &st, &e) < 0) {
+				close(dirfd);
+				continue;
+			}
+			s = state_status(dirfd, &st);
+		}
 		struct stat sb;
 		if (n == cap) {
 			struct row *nr = realloc(rows, (cap = cap ? cap * 2 : 16) * sizeof *rows);

@@ -187,6 +187,8 @@ struct sread {
 	char *cg[3];               /* dir, base, controllers of the hull.cgroups entry being read */
 	size_t ann_cap;
 	bool bad;
+	bool light;                /* stop before hull.cgroups (the longest part) */
+	bool stopped;
 };
 
 static char *sr_copy(struct sread *r, const unsigned char *s, size_t len)
@@ -267,6 +269,10 @@ static int sr_map_key(void *ctx, const unsigned char *s, size_t len)
 		sr_key(r->k1, sizeof r->k1, s, len);
 	} else if (r->depth == 2) {
 		sr_key(r->k2, sizeof r->k2, s, len);
+		if (r->light && in_hull(r) && !strcmp(r->k2, "cgroups")) {
+			r->stopped = true;
+			return 0;   /* cancels the parse */
+		}
 		if (!strcmp(r->k1, "annotations")) {
 			if (st->n_annotations == r->ann_cap) {
 				size_t cap = r->ann_cap ? 2 * r->ann_cap : 8;
@@ -323,7 +329,7 @@ static const yajl_callbacks sr_callbacks = {
 	.yajl_end_array = sr_close_array,
 };
 
-int state_read(int dirfd, const char *id, struct cstate *st, struct hull_err *e)
+static int read_state(int dirfd, const char *id, struct cstate *st, bool light, struct hull_err *e)
 {
 	memset(st, 0, sizeof *st);
 	st->cg.v2 = -1;
@@ -334,11 +340,16 @@ int state_read(int dirfd, const char *id, struct cstate *st, struct hull_err *e)
 		return hull_errf(e, ENOENT, "container \"%s\" does not exist", id);
 	if (r < 0)
 		return hull_syserr(e, -r, "reading state of \"%s\"", id);
-	struct sread sr = { .st = st, .cap = len + 1 };
+	struct sread sr = { .st = st, .cap = len + 1, .light = light };
 	st->mem_ = sr.mem = malloc(sr.cap);
 	yajl_handle h = sr.mem ? yajl_alloc(&sr_callbacks, NULL, &sr) : NULL;
-	bool ok = h && yajl_parse(h, (const unsigned char *)buf, len) == yajl_status_ok &&
-		  yajl_complete_parse(h) == yajl_status_ok && !sr.bad;
+	/* hull wrote it: its strings came from JSON or the kernel already. */
+	if (h)
+		yajl_config(h, yajl_dont_validate_strings, 1);
+	yajl_status ys = h ? yajl_parse(h, (const unsigned char *)buf, len) : yajl_status_error;
+	bool ok = !sr.bad && (sr.stopped ? ys == yajl_status_client_canceled
+					 : ys == yajl_status_ok && yajl_complete_parse(h) == yajl_status_ok);
+	st->cg_unread = sr.stopped;
 	if (h)
 		yajl_free(h);
 	free(buf);
@@ -356,6 +367,16 @@ int state_read(int dirfd, const char *id, struct cstate *st, struct hull_err *e)
 			st->annotations[n++] = st->annotations[i];
 	st->n_annotations = n;
 	return 0;
+}
+
+int state_read(int dirfd, const char *id, struct cstate *st, struct hull_err *e)
+{
+	return read_state(dirfd, id, st, false, e);
+}
+
+int state_read_light(int dirfd, const char *id, struct cstate *st, struct hull_err *e)
+{
+	return read_state(dirfd, id, st, true, e);
 }
 
 int state_remove_dir(int rootfd, int dirfd, const char *id)
@@ -400,6 +421,8 @@ enum cstatus state_status(int dirfd, const struct cstate *st)
 	struct stat sb;
 	if (fstatat(dirfd, "exec.fifo", &sb, AT_SYMLINK_NOFOLLOW) == 0)
 		return ST_CREATED;
+	if (st->cg_unread)
+		return ST_RUNNING;   /* or paused: the caller reads the whole state to know */
 	return cgroup_frozen(&st->cg) ? ST_PAUSED : ST_RUNNING;
 }
 

@@ -32,6 +32,7 @@ struct cstate {
 	struct spec_kv *annotations;
 	size_t n_annotations;
 	struct cgroup_set cg;
+	bool cg_unread;         /* read by state_read_light: cg is empty */
 	void *mem_;             /* owner of the strings above */
 };
 
@@ -44,6 +45,9 @@ int state_create_dir(int rootfd, const char *id, int *dirfd, struct hull_err *e)
 int state_open_dir(int rootfd, const char *id, int lock, int *dirfd, struct hull_err *e);
 int state_write(int dirfd, const struct cstate *st, struct hull_err *e);
 int state_read(int dirfd, const char *id, struct cstate *st, struct hull_err *e);
+/* The same without hull.cgroups (cg_unread set): enough for a created or
+ * stopped container; a running one may be paused, which needs state_read. */
+int state_read_light(int dirfd, const char *id, struct cstate *st, struct hull_err *e);
 void state_free(struct cstate *st);
 /* Remove the container directory (its files, then itself). */
 int state_remove_dir(int rootfd, int dirfd, const char *id);
