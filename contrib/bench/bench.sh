@@ -196,7 +196,7 @@ for rt in "${RTS[@]}"; do
 	bin=$(rt_bin "$rt")
 	printf '  %-5s %8s bytes (%s stripped)  libs: %s\n' "$rt" "$(stat -c %s "$bin")" \
 		"$(strip -o "$W/stripped" "$bin" 2>/dev/null && stat -c %s "$W/stripped" || echo ?)" \
-		"$(ldd "$bin" 2>/dev/null | awk '$1 !~ /vdso|ld-linux/ { print $1 }' | tr '\n' ' ')"
+		"$(ldd "$bin" 2>/dev/null | awk '/statically linked|not a dynamic/ { print "none (static)"; exit } $1 !~ /vdso|ld-linux/ { print $1 }' | tr '\n' ' ')"
 done
 echo "crun ran in a private mount namespace with a tmpfs over /sys/fs/cgroup/unified (crun 1.8 refuses this hybrid host)."
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r), $(date -u '+%F %H:%M UTC'), load $(cut -d' ' -f1-3 /proc/loadavg)"
