@@ -424,6 +424,9 @@ int cgroup_create(struct cgroup_set *cg, const struct spec_linux *lx, bool adopt
 		goto fail;
 	if (lx && (ret = cgroup_apply(cg, lx->resources, false, e)) < 0)
 		goto fail;
+	/* Adopted: a systemd scope, the unit named as its directory. */
+	if (adopt && cg->n && (ret = systemd_sync_resources(strrchr(cg->dirs[0], '/') + 1, cg, e)) < 0)
+		goto fail;
 	return 0;
 fail:
 	remove_dirs(cg, cg->n);
@@ -574,6 +577,11 @@ int cgroup_destroy(const struct cgroup_set *cg, struct hull_err *e)
 	}
 	remove_dirs(cg, cg->n);
 	for (size_t i = 0; i < cg->n; i++) {
+		/* The container's own directory goes even where it existed
+		 * before create (base == dir: a systemd scope, which systemd
+		 * made with the init inside). */
+		if (strcmp(cg->dirs[i], cg->bases[i]) == 0 && rmdir(cg->dirs[i]) < 0 && errno != ENOENT)
+			return hull_syserr(e, errno, "cannot remove cgroup %s", cg->dirs[i]);
 		struct stat st;
 		if (stat(cg->dirs[i], &st) == 0)
 			return hull_errf(e, EBUSY, "cannot remove cgroup %s", cg->dirs[i]);

@@ -75,6 +75,11 @@ int systemd_parse_path(const char *cgroups_path, const char *id, char *slice, si
 int systemd_cgroup_path(const char *slice, const char *unit, char *out, size_t cap);
 /* A transient, delegated scope holding pid; waits until systemd made it. */
 int systemd_start_scope(const char *slice, const char *unit, pid_t pid, struct hull_err *e);
+/* Stop the unit and wait until it is gone (a unit that is gone already is fine). */
 int systemd_stop_unit(const char *unit, struct hull_err *e);
+/* Give systemd the limits now in the unit's cgroup files (pure cgroup v2) as
+ * the unit's properties, so that it does not put back its own defaults when
+ * it rewrites the unit's cgroup (daemon-reload, set-property). */
+int systemd_sync_resources(const char *unit, const struct cgroup_set *cg, struct hull_err *e);
 
 #endif

@@ -49,6 +49,9 @@ int container_update(const char *root, const char *id, struct spec_resources *re
 	r = cgroup_apply(&st.cg, res, true, e);
 	if (r == 0 && res->n_devices)
 		r = cgroup_devices(&st.cg, res->devices, res->n_devices, cfg ? cfg->linux_ : NULL, e);
+	/* systemd must keep the new limits when it rewrites the scope's cgroup. */
+	if (r == 0 && st.unit)
+		r = systemd_sync_resources(st.unit, &st.cg, e);
 	spec_free(cfg);
 	state_free(&st);
 	return r;
