@@ -5,6 +5,7 @@
 # a tmpfs overlay, pure cgroup v2 with every controller enabled, and run
 # COMMAND (joined with spaces, like ssh) with bash in the current directory.
 # The repo is shared read-write at its own path. Exits with COMMAND's status.
+# VM_INIT=systemd: systemd is PID 1 and runs COMMAND as a unit.
 # See tests/vm/README.md for the knobs.
 set -euo pipefail
 
@@ -15,7 +16,13 @@ CACHE=/var/tmp/hull-vm
 
 # ---- packages
 need=()
-for p in qemu-system-x86 linux-image-amd64 busybox-static; do
+VM_INIT=${VM_INIT:-busybox}
+case $VM_INIT in
+busybox) pkgs="" TIMEOUT=${VM_TIMEOUT:-1800} ;;
+systemd) pkgs="systemd dbus" TIMEOUT=${VM_TIMEOUT:-900} ;;
+*) echo "hull-vm: VM_INIT must be busybox or systemd" >&2; exit 2 ;;
+esac
+for p in qemu-system-x86 linux-image-amd64 busybox-static $pkgs; do
 	dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -72,17 +79,33 @@ mount -t tmpfs -o nosuid,nodev,mode=1777 shm dev/shm
 mount -t mqueue -o nosuid,nodev,noexec mqueue dev/mqueue
 ln -s /proc/self/fd dev/fd && ln -s fd/0 dev/stdin && ln -s fd/1 dev/stdout && ln -s fd/2 dev/stderr
 hostname hull-vm && ip link set lo up
+# VM_INIT=systemd: systemd becomes PID 1 and runs the command as a unit.
+if [ -d run/vm/systemd ]; then
+	cp -R run/vm/systemd/. etc/systemd/system/ || die "units"
+	# The host's /.dockerenv (when it is a container) would make systemd
+	# think it runs in a container, and then it ignores the kernel command
+	# line: systemd.unit= too (it booted graphical.target, never the unit).
+	rm -f .dockerenv
+	# The generators (fstab, getty, sysv...) only cost time: ~2 s under TCG.
+	mkdir -p etc/systemd/system-generators
+	for g in usr/lib/systemd/system-generators/*; do ln -sf /dev/null "etc/systemd/system-generators/${g##*/}"; done
+	# A host without one (a fresh container image) would make this a first
+	# boot, and dbus needs one.
+	[ -s etc/machine-id ] || { u=$(cat proc/sys/kernel/random/uuid); echo "${u//-/}" > etc/machine-id; }
+	exec switch_root /new /lib/systemd/systemd
+fi
 exec switch_root /new /bin/busybox sh -c '/bin/busybox mount --make-rshared /
 	env -i /bin/bash /run/vm/cmd < /dev/null > /run/vm/out 2>&1; echo $? > /run/vm/rc; /bin/busybox poweroff -f'
 EOF
 MODS="virtio_pci 9pnet_virtio 9p overlay"
-INITRD=$CACHE/initrd-$KVER-$(echo "$MODS $INIT" | sha256sum | cut -c1-12).cpio
+APPLETS="sh cat cp dmesg mkdir ln mount umount insmod hostname ip switch_root poweroff"
+INITRD=$CACHE/initrd-$KVER-$(echo "$MODS $APPLETS $INIT" | sha256sum | cut -c1-12).cpio
 if [ ! -s "$INITRD" ]; then
 	rm -f "$CACHE"/initrd-* # other kernels' or older init texts
 	st=$(mktemp -d "$CACHE/build.XXXXXX")
 	mkdir "$st/bin" "$st/mods"
 	cp /bin/busybox "$st/bin/"
-	for a in sh cat dmesg mkdir ln mount umount insmod hostname ip switch_root poweroff; do
+	for a in $APPLETS; do
 		ln -s busybox "$st/bin/$a"
 	done
 	printf '%s\n' "$INIT" > "$st/init" && chmod +x "$st/init"
@@ -99,7 +122,8 @@ fi
 # ---- per-run control dir, shared read-write with the guest at /run/vm
 CTL=$(mktemp -d /tmp/hull-vm.XXXXXX)
 QPID='' TPID=''
-trap '[ -z "$QPID$TPID" ] || kill $QPID $TPID 2>/dev/null; wait; rm -rf "$CTL"' EXIT
+trap '[ -z "$QPID$TPID" ] || kill $QPID $TPID 2>/dev/null; wait
+	if [ "${VM_KEEP:-0}" = 0 ]; then rm -rf "$CTL"; else echo "hull-vm: kept $CTL" >&2; fi' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
 echo "$REPO" > "$CTL/repo"
@@ -110,6 +134,34 @@ echo "$REPO" > "$CTL/repo"
 	printf 'cd %q || exit 125\n%s\n' "$PWD" "$*"
 } > "$CTL/cmd"
 : > "$CTL/out"
+APPEND="console=ttyS0 quiet panic=-1 cgroup_no_v1=all"
+if [ "$VM_INIT" = systemd ]; then
+	# Units the guest's init copies into /etc/systemd/system.  The command's
+	# unit is the only one asked for (systemd.unit=): without the default
+	# dependencies it pulls in neither sysinit.target nor basic.target, so
+	# only dbus starts besides it (hull's sd-bus talks to systemd through
+	# the D-Bus system bus).  Its end, success or not, powers the VM off.
+	mkdir -p "$CTL/systemd/dbus.socket.d" "$CTL/systemd/dbus.service.d"
+	printf '[Unit]\nDefaultDependencies=no\n' > "$CTL/systemd/dbus.socket.d/hull-vm.conf"
+	printf '[Unit]\nDefaultDependencies=no\n' > "$CTL/systemd/dbus.service.d/hull-vm.conf"
+	cat > "$CTL/systemd/vm-command.service" <<'EOF'
+[Unit]
+Description=tests/vm command
+DefaultDependencies=no
+AllowIsolate=yes
+Wants=dbus.service
+After=dbus.service
+SuccessAction=poweroff-immediate
+FailureAction=poweroff-immediate
+
+[Service]
+Type=oneshot
+TimeoutStartSec=infinity
+ExecStart=/bin/bash -c 'env -i /bin/bash /run/vm/cmd </dev/null >/run/vm/out 2>&1; echo $$? >/run/vm/rc'
+EOF
+	APPEND="$APPEND systemd.unit=vm-command.service"
+fi
+APPEND="$APPEND ${VM_APPEND:-}"
 
 # ---- accelerator: KVM only if it is hardware KVM (kvm_pvm is a software
 # hypervisor on which stock kernels do not boot), else TCG.
@@ -125,11 +177,11 @@ tcg) CPU=max ;;
 *) echo "hull-vm: VM_ACCEL must be kvm, tcg or auto" >&2; exit 2 ;;
 esac
 
-timeout -k 5 "${VM_TIMEOUT:-1800}" qemu-system-x86_64 -M q35 -accel "$ACCEL" -cpu "$CPU" \
+timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -M q35 -accel "$ACCEL" -cpu "$CPU" \
 	-m "${VM_MEM:-2G}" -smp "${VM_SMP:-$(nproc)}" \
 	-nodefaults -no-user-config -display none -no-reboot -serial "file:$CTL/console" \
 	-kernel "$VMLINUX" -initrd "$INITRD" \
-	-append "console=ttyS0 quiet panic=-1 cgroup_no_v1=all" \
+	-append "$APPEND" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs local,path="$REPO",mount_tag=repo,security_model=none,multidevs=remap \
 	-virtfs local,path="$CTL",mount_tag=ctl,security_model=none \
@@ -141,7 +193,7 @@ wait $QPID || qrc=$?
 wait $TPID || true
 QPID='' TPID=''
 if [ $qrc = 124 ]; then
-	echo "hull-vm: timed out after ${VM_TIMEOUT:-1800}s (VM_TIMEOUT); killed qemu" >&2
+	echo "hull-vm: timed out after ${TIMEOUT}s (VM_TIMEOUT); killed qemu" >&2
 	exit 124
 elif [ -s "$CTL/rc" ]; then
 	exit "$(cat "$CTL/rc")"
