@@ -93,7 +93,8 @@ fi
 # The cgroup tests that need pure cgroup v2 (eBPF devices, v2 file names and
 # conversions, cgroup.freeze, memory.events) run again in a qemu guest
 # (tests/vm).  Processes start ~30x slower there (TCG), so only those tests:
-# the rest of the cgroup suites ran above on this host.  HULL_VM=0 skips it.
+# the rest of the cgroup suites ran above on this host.  Then systemd.bats
+# runs in a guest whose PID 1 is systemd.  HULL_VM=0 skips both.
 if [ "$VM_TESTS" = 1 ] && [ "${HULL_VM:-1}" != 0 ]; then
 	VM_FILTER='^(memory: swap|memory: disableOOMKiller|memory: the OOM kill is counted|cpu: shares|cpu: quota and period|devices: |unified: pids.max|cleanup: every cgroup|update --cpu-shares|update --pids-limit|pause freezes|events reports an OOM|events --stats without any limit)'
 	echo "# tests/vm/run.sh bats --tap --filter ... (pure cgroup v2 guest)"
@@ -104,6 +105,15 @@ if [ "$VM_TESTS" = 1 ] && [ "${HULL_VM:-1}" != 0 ]; then
 		echo $? >"$TMP/vm.rc"
 	} | sed 's/^\(not \)\{0,1\}ok [0-9]* /&[v2 vm] /' | tee "$TMP/vm.out"
 	count_tap "$TMP/vm.out" "$(cat "$TMP/vm.rc" 2>/dev/null || echo 1)" vm
+
+	# The systemd cgroup driver (--systemd-cgroup) needs systemd as PID 1,
+	# which this host does not have: a second guest boots with systemd.
+	echo "# VM_INIT=systemd tests/vm/run.sh bats --tap tests/integration/systemd.bats (systemd as PID 1)"
+	{
+		VM_INIT=systemd VM_PASSENV="HULL" tests/vm/run.sh bats --tap tests/integration/systemd.bats 2>&1
+		echo $? >"$TMP/sdvm.rc"
+	} | sed 's/^\(not \)\{0,1\}ok [0-9]* /&[systemd vm] /' | tee "$TMP/sdvm.out"
+	count_tap "$TMP/sdvm.out" "$(cat "$TMP/sdvm.rc" 2>/dev/null || echo 1)" "systemd vm"
 fi
 
 summary="$PASSED passed, $FAILED failed"
