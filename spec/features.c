@@ -159,7 +159,7 @@ char *spec_features_json(unsigned seccomp_flags)
 		const char *key;
 		bool value;
 	} cgroup[] = {
-		{ "v1", true }, { "v2", true }, { "systemd", false },
+		{ "v1", true }, { "v2", true }, { "systemd", true },
 		{ "systemdUser", false }, { "rdma", true },
 	};
 	for (size_t i = 0; i < sizeof(cgroup) / sizeof(cgroup[0]); i++) {

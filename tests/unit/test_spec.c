@@ -1269,7 +1269,7 @@ static void test_features(void)
 	CHECK(all_caps && has_chown && has_sys_admin);
 	CHECK(get(tree, yajl_t_true, "linux", "cgroup", "v1"));
 	CHECK(get(tree, yajl_t_true, "linux", "cgroup", "v2"));
-	CHECK(get(tree, yajl_t_false, "linux", "cgroup", "systemd"));
+	CHECK(get(tree, yajl_t_true, "linux", "cgroup", "systemd"));
 	CHECK(get(tree, yajl_t_false, "linux", "cgroup", "systemdUser"));
 	CHECK(get(tree, yajl_t_true, "linux", "cgroup", "rdma"));
 	CHECK(get(tree, yajl_t_true, "linux", "seccomp", "enabled"));
