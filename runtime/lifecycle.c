@@ -170,9 +170,12 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct h
 	if (ret < 0)
 		return ret;
 	enum cstatus s = state_status(dirfd, &st);
-	if (s == ST_STOPPED || s == ST_CREATING) {
+	if (s == ST_CREATING || (s == ST_STOPPED && !all)) {
 		ret = hull_errf(e, ESRCH, "container \"%s\" is not running", id);
 	} else if (all) {
+		/* As runc: --all signals what is left in the cgroup even once the
+		 * init has exited, and an empty cgroup is no error (containerd's
+		 * shim sends `kill --all ID 9` before deleting a stopped task). */
 		ret = cgroup_signal_all(&st.cg, sig, e);
 	} else {
 		_cleanup_close_ int pidfd = init_pidfd(&st);

@@ -202,6 +202,15 @@ RFC3339='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-
 	[ "$status" -ne 0 ]
 }
 
+@test "kill --all of a stopped container succeeds (as runc; containerd's shim relies on it)" {
+	set_args true
+	run_ct_detached
+	wait_status "$CID" stopped
+	run hull kill --all "$CID" KILL
+	[ "$status" -eq 0 ]
+	[ "$(ct_status)" = stopped ]
+}
+
 @test "the container is stopped after its process exits" {
 	set_sh 'exit 0'
 	run_ct_detached
