@@ -3,6 +3,7 @@
 # building hull and the unit tests).
 #
 #   sh tests/run.sh                      unit (build/unit, build/asan) + all integration tests
+#                                        + tests/clients (Podman, containerd; HULL_CLIENTS=0: not)
 #   sh tests/run.sh tests/integration/cli.bats ...   only these .bats files
 #
 # Unit binaries print TAP ("ok N - ..." / "not ok N - ..."); one that crashes
@@ -70,6 +71,10 @@ if [ $# -eq 0 ]; then
 		done
 	done
 	set -- tests/integration/*.bats
+	# hull under real Podman and containerd; HULL_CLIENTS=0 skips them.
+	if [ "${HULL_CLIENTS:-1}" != 0 ]; then
+		set -- "$@" tests/clients/*.bats
+	fi
 	VM_TESTS=1
 fi
 
