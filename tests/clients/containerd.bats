@@ -64,8 +64,15 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [plugins."io.containerd.internal.v1.opt"]
   path = "$CD_DIR/opt"
 EOF
+	# a "runc" first in containerd's (so the shims') PATH that fails: a shim
+	# that ran runc instead of hull would pass unnoticed otherwise
+	mkdir -p "$CD_DIR/bin"
+	printf '#!/bin/sh\necho "runc $*" >>"%s"\necho "runc called, not hull" >&2\nexit 1\n' \
+		"$CD_DIR/runc-called" >"$CD_DIR/bin/runc"
+	chmod 0755 "$CD_DIR/bin/runc"
 	ns_start "$CD_DIR"
-	in_ns containerd --config "$CD_DIR/config.toml" </dev/null >"$CD_DIR/containerd.log" 2>&1 3>&- &
+	PATH="$CD_DIR/bin:$PATH" in_ns containerd --config "$CD_DIR/config.toml" \
+		</dev/null >"$CD_DIR/containerd.log" 2>&1 3>&- &
 	CD_PID=$!
 	disown "$CD_PID"
 	export CD_PID
@@ -132,6 +139,21 @@ teardown_file() {
 	[ "$status" -eq 5 ]
 	[[ "$out" =~ /dev/pts/[0-9]+ ]]
 	assert_contains "$out" "27 88" both-tty
+}
+
+@test "containerd: ctr run --seccomp --read-only --env --cwd --mount" {
+	run ctr_run o1 --rm --seccomp -- grep "^Seccomp:" /proc/self/status
+	[ "$output" = "Seccomp:	2" ]
+	mkdir -p "$BATS_TEST_TMPDIR/m"
+	echo host-data >"$BATS_TEST_TMPDIR/m/f"
+	run ctr_run o2 --rm --read-only --env A=b --cwd /tmp \
+		--mount "type=bind,src=$BATS_TEST_TMPDIR/m,dst=/m,options=rbind:ro" -- \
+		sh -c 'touch /x 2>&1; touch /m/y 2>&1; cat /m/f; echo "$A $(pwd)"'
+	[ "$status" -eq 0 ]
+	echo "$output"
+	assert_contains "$output" "/x: Read-only file system" "/m/y: Read-only file system" host-data "b /tmp"
+	# (not --uidmap: ctr 1.6 then sends task options without BinaryName and
+	# the shim runs runc, whatever --runc-binary says)
 }
 
 @test "containerd: ctr task exec: output, exit code, --cwd, --user, --tty; task ps" {
@@ -275,7 +297,11 @@ teardown_file() {
 	echo "$output" | grep -A 1 'containerd\.runtimes\.hull\.options\]' | grep -q 'BinaryName = "/usr/local/bin/hull"'
 }
 
-@test "containerd: stopped, nothing is left on the host" {
+@test "containerd: stopped, nothing is left on the host; runc never ran" {
 	stop_containerd
 	assert_nothing_left "$CD_DIR"
+	if [ -e "$CD_DIR/runc-called" ]; then
+		cat "$CD_DIR/runc-called"
+		false
+	fi
 }

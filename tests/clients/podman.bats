@@ -182,6 +182,21 @@ two"
 	[[ "$output" == *" rw,"* ]]
 }
 
+@test "podman run --tmpfs: with Podman's default options (tmpcopyup)" {
+	skip "hull: mount option \"tmpcopyup\" (runc's extension, Podman's default for --tmpfs) is passed to tmpfs as data: EINVAL"
+	run prun --tmpfs /etc "$IMG" sh -c 'grep " /etc " /proc/self/mountinfo; cat /etc/passwd'
+	[ "$status" -eq 0 ]
+	assert_contains "$output" tmpfs "root:x:0:0"
+}
+
+@test "podman run --tmpfs DIR:notmpcopyup,size=: a tmpfs with its options" {
+	run prun --tmpfs /scratch:rw,size=1m,notmpcopyup "$IMG" sh -c 'grep " /scratch " /proc/self/mountinfo; df -k /scratch | tail -n 1'
+	[ "$status" -eq 0 ]
+	echo "$output"
+	assert_contains "$output" " /scratch " "tmpfs" "nosuid" "nodev"
+	[[ "$output" =~ tmpfs\ +1024\  ]]
+}
+
 @test "podman run -v: bind mounts, read-write and read-only" {
 	mkdir -p "$BATS_TEST_TMPDIR/vol"
 	echo host-data >"$BATS_TEST_TMPDIR/vol/in"
@@ -211,6 +226,34 @@ two"
 	[ "$(cg_file "libpod-$id" pids.max)" = 17 ]
 	pid="$(pm inspect --format '{{.State.Pid}}' "$id")"
 	grep -q "/$CG_PARENT/libpod-$id\$" "/proc/$pid/cgroup"
+}
+
+@test "podman update: hull update --resources changes the running container's cgroups" {
+	run pm run -d --name up1 --network none --memory 64m --cpus 0.5 "$IMG" sleep 100
+	[ "$status" -eq 0 ]
+	run pm update --memory 128m --cpus 0.25 up1
+	[ "$status" -eq 0 ]
+	run pm exec up1 sh -c "$CG_REPORT"
+	echo "$output"
+	assert_contains "$output" "mem=134217728"
+	[[ "$output" == *"cpu=25000 100000"* ]]
+}
+
+@test "podman run: capabilities, --privileged, --device, --hostname, --sysctl, --uidmap" {
+	run prun --cap-drop all --cap-add net_raw "$IMG" grep CapEff /proc/self/status
+	[ "$output" = "CapEff:	0000000000002000" ]
+	run prun --privileged "$IMG" sh -c 'grep -E "^(CapEff|Seccomp):" /proc/self/status; ls /dev/kmsg'
+	[ "$status" -eq 0 ]
+	assert_contains "$output" "Seccomp:	0" /dev/kmsg
+	run prun --device /dev/null:/dev/xnull "$IMG" sh -c 'echo x >/dev/xnull && stat -c %t:%T /dev/xnull'
+	[ "$output" = "1:3" ]
+	run prun --hostname hullhost --sysctl net.ipv4.ip_forward=1 "$IMG" sh -c 'hostname; cat /proc/sys/net/ipv4/ip_forward'
+	[ "$output" = "hullhost
+1" ]
+	run prun --uidmap 0:200000:65536 --gidmap 0:200000:65536 "$IMG" sh -c 'cat /proc/self/uid_map; id -u; touch /tmp/x && echo writable'
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^\ +0\ +200000\ +65536 ]]
+	assert_contains "$output" writable
 }
 
 @test "podman exec: output, exit code, stdin, -e -w --user" {
