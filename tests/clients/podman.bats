@@ -271,6 +271,25 @@ two"
 	# the exec'd process shares the container's pid namespace
 	run pm exec ex1 ps -o pid,args
 	assert_contains "$output" "sleep 100"
+	# detached: hull exec -d, the pid file written once it runs
+	run pm exec -d ex1 sh -c 'sleep 0.2; touch /tmp/detached'
+	[ "$status" -eq 0 ]
+	retry 50 0.1 pm exec ex1 test -e /tmp/detached
+}
+
+@test "podman restart: the container runs again (a new hull create/start)" {
+	run pm run -d --name rs1 --network none "$IMG" sleep 100
+	[ "$status" -eq 0 ]
+	pid1="$(pm inspect --format '{{.State.Pid}}' rs1)"
+	run pm restart --time 0 rs1
+	[ "$status" -eq 0 ]
+	run pm_state rs1
+	[ "$output" = "running 0" ]
+	pid2="$(pm inspect --format '{{.State.Pid}}' rs1)"
+	[ "$pid1" != "$pid2" ]
+	retry 50 0.1 test ! -e "/proc/$pid1"
+	run pm exec rs1 echo alive
+	[ "$output" = alive ]
 }
 
 @test "podman exec -t: a terminal for the exec'd process" {
