@@ -250,8 +250,48 @@ user:x:1000:
 nogroup:x:65534:
 EOF
 	chown 1000:1000 "$dir/home/user"
-	# a file where a directory is expected (bad working directory tests)
-	echo file >"$dir/etc/afile"
+}
+
+# oci_blob DIR FILE: move FILE into DIR/blobs/sha256 under its digest;
+# prints "sha256:<hex> <size>".
+oci_blob() {
+	local hex size
+	hex="$(sha256sum "$2" | cut -d' ' -f1)"
+	size="$(stat -c %s "$2")"
+	mv "$2" "$1/blobs/sha256/$hex"
+	echo "sha256:$hex $size"
+}
+
+# make_oci_archive ROOTFS OUT NAME: an OCI image archive (oci-layout,
+# index.json, blobs) of ROOTFS as one uncompressed layer, named NAME (the
+# io.containerd.image.name annotation `ctr image import` reads), for
+# linux/amd64, with CMD /bin/sh.
+make_oci_archive() {
+	local rootfs="$1" out="$2" name="$3" dir="$2.d" layer config manifest
+	mkdir -p "$dir/blobs/sha256"
+	tar --sort=name --owner=0 --group=0 --numeric-owner -C "$rootfs" -cf "$dir/layer" .
+	read -r -a layer <<<"$(oci_blob "$dir" "$dir/layer")"
+	jq -cn --arg diff "${layer[0]}" '{
+		architecture: "amd64", os: "linux",
+		config: { Cmd: ["/bin/sh"], Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"] },
+		rootfs: { type: "layers", diff_ids: [$diff] } }' >"$dir/config"
+	read -r -a config <<<"$(oci_blob "$dir" "$dir/config")"
+	jq -cn --arg c "${config[0]}" --argjson cs "${config[1]}" --arg l "${layer[0]}" --argjson ls "${layer[1]}" '{
+		schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
+		config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: $c, size: $cs },
+		layers: [ { mediaType: "application/vnd.oci.image.layer.v1.tar", digest: $l, size: $ls } ] }' \
+		>"$dir/manifest"
+	read -r -a manifest <<<"$(oci_blob "$dir" "$dir/manifest")"
+	jq -cn --arg m "${manifest[0]}" --argjson ms "${manifest[1]}" --arg name "$name" '{
+		schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json",
+		manifests: [ { mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $m, size: $ms,
+			platform: { architecture: "amd64", os: "linux" },
+			annotations: { "io.containerd.image.name": $name,
+				"org.opencontainers.image.ref.name": ($name | sub(".*:"; "")) } } ] }' \
+		>"$dir/index.json"
+	echo '{"imageLayoutVersion":"1.0.0"}' >"$dir/oci-layout"
+	tar -C "$dir" -cf "$out" oci-layout index.json blobs
+	rm -rf "$dir"
 }
 
 # ---------------------------------------------------------------- terminals
@@ -267,9 +307,9 @@ in_pty() {
 	SHELL=/bin/bash timeout -k 5 60 script -qec "stty rows $1 cols $2; $3" /dev/null <>"$fifo" 3>&-
 }
 
-# WAIT_SIZE: shell code for a program in a container that wants its
-# terminal's size: the engines set it on the pty only once the process runs
-# (ctr, like runc's clients), so it waits for it (up to 5 s).
+# WAIT_SIZE: shell code for a program in a container that reads its
+# terminal's size: an engine may size the pty only after the process has
+# started (ctr does), so the program waits for it (up to 5 s).
 WAIT_SIZE='i=0; until [ -n "$(stty size 2>/dev/null)" ] || [ $i -ge 50 ]; do i=$((i+1)); sleep 0.1; done'
 
 # tty_text STRING: STRING without the terminal's carriage returns and NULs.
@@ -329,44 +369,4 @@ assert_nothing_left() {
 record_host() {
 	host_links >"$1/links.before"
 	host_paths >"$1/paths.before"
-}
-
-# make_oci_archive ROOTFS OUT NAME: an OCI image archive (oci-layout,
-# index.json, blobs) of ROOTFS as one uncompressed layer, named NAME (the
-# io.containerd.image.name annotation `ctr image import` reads), for
-# linux/amd64, with CMD /bin/sh.
-make_oci_archive() {
-	local rootfs="$1" out="$2" name="$3" dir="$2.d"
-	local layer layer_size config config_size manifest manifest_size
-	mkdir -p "$dir/blobs/sha256"
-	tar --sort=name --owner=0 --group=0 --numeric-owner -C "$rootfs" -cf "$dir/layer.tar" .
-	layer="$(sha256sum "$dir/layer.tar" | cut -d' ' -f1)"
-	layer_size="$(stat -c %s "$dir/layer.tar")"
-	mv "$dir/layer.tar" "$dir/blobs/sha256/$layer"
-	jq -cn --arg diff "sha256:$layer" '{
-		architecture: "amd64", os: "linux",
-		config: { Cmd: ["/bin/sh"], Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"] },
-		rootfs: { type: "layers", diff_ids: [$diff] } }' >"$dir/config"
-	config="$(sha256sum "$dir/config" | cut -d' ' -f1)"
-	config_size="$(stat -c %s "$dir/config")"
-	mv "$dir/config" "$dir/blobs/sha256/$config"
-	jq -cn --arg c "sha256:$config" --argjson cs "$config_size" \
-		--arg l "sha256:$layer" --argjson ls "$layer_size" '{
-		schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
-		config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: $c, size: $cs },
-		layers: [ { mediaType: "application/vnd.oci.image.layer.v1.tar", digest: $l, size: $ls } ] }' \
-		>"$dir/manifest"
-	manifest="$(sha256sum "$dir/manifest" | cut -d' ' -f1)"
-	manifest_size="$(stat -c %s "$dir/manifest")"
-	mv "$dir/manifest" "$dir/blobs/sha256/$manifest"
-	jq -cn --arg m "sha256:$manifest" --argjson ms "$manifest_size" --arg name "$name" '{
-		schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json",
-		manifests: [ { mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $m, size: $ms,
-			platform: { architecture: "amd64", os: "linux" },
-			annotations: { "io.containerd.image.name": $name,
-				"org.opencontainers.image.ref.name": ($name | sub(".*:"; "")) } } ] }' \
-		>"$dir/index.json"
-	echo '{"imageLayoutVersion":"1.0.0"}' >"$dir/oci-layout"
-	tar -C "$dir" -cf "$out" oci-layout index.json blobs
-	rm -rf "$dir"
 }
