@@ -110,8 +110,10 @@ stop_containerd() {
 		retry 50 0.1 test ! -e "/proc/$CD_PID" || true
 	fi
 	ns_stop
-	cg_new_parent "$CG_PARENT"
-	cg_cleanup
+	if [ -n "${CG_PARENT:-}" ]; then
+		cg_new_parent "$CG_PARENT"
+		cg_cleanup
+	fi
 }
 
 teardown_file() {

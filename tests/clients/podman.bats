@@ -107,8 +107,10 @@ teardown() {
 teardown_file() {
 	pm rm --all --force --time 0 >/dev/null 2>&1 || true
 	ns_stop
-	cg_new_parent "$CG_PARENT"
-	cg_cleanup
+	if [ -n "${CG_PARENT:-}" ]; then
+		cg_new_parent "$CG_PARENT"
+		cg_cleanup
+	fi
 	rm -rf "$PM_DIR"
 }
 
