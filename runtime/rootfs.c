@@ -7,7 +7,9 @@
  * or a device node to the host. */
 #include "runtime/container.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
 #include <sched.h>
@@ -123,6 +125,7 @@ struct mopts {
 	unsigned long prop;       /* MS_SHARED / MS_PRIVATE / ... (with MS_REC) */
 	struct mount_attr rattr;  /* recursive attributes (rro, rnosuid, ...) */
 	bool has_rattr;
+	bool copyup;              /* tmpcopyup: the target's contents copied into the new tmpfs */
 	char data[1024];
 };
 
@@ -208,6 +211,10 @@ static int parse_mopts(const char **opts, size_t n, struct mopts *m)
 				m->has_rattr = true;
 				done = true;
 			}
+		if (!done && (!strcmp(o, "tmpcopyup") || !strcmp(o, "notmpcopyup"))) {
+			m->copyup = o[0] == 't';
+			done = true;
+		}
 		if (!done) {
 			/* Anything else is for the filesystem (size=, mode=, ...). */
 			size_t ol = strlen(o);
@@ -353,6 +360,87 @@ static int mount_cgroup(struct init_ctx *c, int rootfd, const struct spec_mount 
 	return 0;
 }
 
+/* tmpcopyup: copy the directory sfd (what the new tmpfs covers) into dfd
+ * (the tmpfs): files, directories, symlinks and special files, with their
+ * owners, modes and times.  Nothing is followed: every name is opened
+ * relative to its directory's fd with O_NOFOLLOW. */
+static int copy_tree(int sfd, int dfd, int depth)
+{
+	if (depth > 64)
+		return -ELOOP;
+	int dup_fd = fcntl(sfd, F_DUPFD_CLOEXEC, 0);
+	DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+	if (!d) {
+		if (dup_fd >= 0)
+			close(dup_fd);
+		return -errno;
+	}
+	int r = 0;
+	struct dirent *de;
+	while (r == 0 && (de = readdir(d))) {
+		const char *n = de->d_name;
+		struct stat st;
+		if (!strcmp(n, ".") || !strcmp(n, ".."))
+			continue;
+		if (fstatat(sfd, n, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = -errno;
+			break;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			int a = -1, b = -1;
+			if (mkdirat(dfd, n, 0700) < 0 ||
+			    (a = openat(sfd, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+			    (b = openat(dfd, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+				r = -errno;
+			else
+				r = copy_tree(a, b, depth + 1);
+			if (a >= 0)
+				close(a);
+			if (b >= 0)
+				close(b);
+		} else if (S_ISREG(st.st_mode)) {
+			int a = openat(sfd, n, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), b = -1;
+			if (a < 0 || (b = openat(dfd, n, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
+				r = -errno;
+			} else {
+				char buf[16384];
+				ssize_t k;
+				while ((k = read(a, buf, sizeof buf)) > 0)
+					if ((r = write_all(b, buf, (size_t)k)) < 0)
+						break;
+				if (k < 0)
+					r = -errno;
+			}
+			if (a >= 0)
+				close(a);
+			if (b >= 0)
+				close(b);
+		} else if (S_ISLNK(st.st_mode)) {
+			char t[PATH_MAX];
+			ssize_t k = readlinkat(sfd, n, t, sizeof t - 1);
+			if (k < 0 || (t[k] = 0, symlinkat(t, dfd, n) < 0))
+				r = -errno;
+		} else if (mknodat(dfd, n, st.st_mode, st.st_rdev) < 0) {
+			/* Device nodes cannot be made in a user namespace: skipped, as
+			 * the container could not have opened them anyway. */
+			if (errno != EPERM)
+				r = -errno;
+			continue;
+		}
+		if (r < 0)
+			break;
+		struct timespec ts[2] = { st.st_atim, st.st_mtim };
+		if (fchownat(dfd, n, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EINVAL && errno != EPERM)
+			r = -errno;
+		else if (!S_ISLNK(st.st_mode) && fchmodat(dfd, n, st.st_mode & 07777, 0) < 0)
+			r = -errno;
+		else if (utimensat(dfd, n, ts, AT_SYMLINK_NOFOLLOW) < 0)
+			r = -errno;
+	}
+	closedir(d);
+	return r;
+}
+
 static int do_mount(struct init_ctx *c, int rootfd, size_t idx, struct hull_err *e)
 {
 	const struct spec_mount *sm = &c->spec->mounts[idx];
@@ -393,10 +481,20 @@ static int do_mount(struct init_ctx *c, int rootfd, size_t idx, struct hull_err 
 		return hull_syserr(e, -r, "mounts[%zu].destination: %s", idx, sm->destination);
 	char p[64];
 	fd_path(tfd, p, sizeof p);
+	/* tmpcopyup: the directory the tmpfs will cover, held open. */
+	int under = -1;
+	if (!bind && m.copyup && strcmp(type, "tmpfs") == 0 &&
+	    (under = openat(tfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 && errno != ENOTDIR) {
+		r = hull_syserr(e, errno, "mounts[%zu]: tmpcopyup: opening %s", idx, sm->destination);
+		close(tfd);
+		return r;
+	}
 	if (bind) {
 		r = mount(source, p, NULL, MS_BIND | (m.flags & MS_REC), NULL);
 	} else {
 		unsigned long fl = m.flags & ~(MS_BIND | MS_REC);
+		if (under >= 0)
+			fl &= ~(unsigned long)MS_RDONLY;   /* filled first, made read-only after */
 		r = mount(source ? source : type, p, type, fl, m.data[0] ? m.data : NULL);
 		if (r < 0 && errno == EPERM && strcmp(type, "sysfs") == 0) {
 			/* sysfs needs a network namespace of our own; without
@@ -408,9 +506,28 @@ static int do_mount(struct init_ctx *c, int rootfd, size_t idx, struct hull_err 
 	}
 	int err = errno;
 	close(tfd);
-	if (r < 0)
+	if (r < 0) {
+		if (under >= 0)
+			close(under);
 		return hull_syserr(e, err, "mounts[%zu]: mounting %s on %s (type %s)", idx,
 				   source ? source : "none", sm->destination, bind ? "bind" : type);
+	}
+	if (under >= 0) {
+		/* Before any remount flags: a read-only tmpfs is filled first. */
+		int top = openat2_in_root(rootfd, sm->destination, O_RDONLY | O_DIRECTORY, 0);
+		r = top < 0 ? top : copy_tree(under, top, 0);
+		if (r == 0 && (m.flags & MS_RDONLY)) {
+			char tp[64];
+			fd_path(top, tp, sizeof tp);
+			if (mount(NULL, tp, NULL, MS_REMOUNT | (m.flags & ~(MS_BIND | MS_REC)), m.data[0] ? m.data : NULL) < 0)
+				r = -errno;
+		}
+		if (top >= 0)
+			close(top);
+		close(under);
+		if (r < 0)
+			return hull_syserr(e, -r, "mounts[%zu]: tmpcopyup: copying %s into the tmpfs", idx, sm->destination);
+	}
 	return finish_mount(rootfd, sm->destination, &m, bind, e);
 }
 

@@ -23,7 +23,7 @@ static const char *const mount_options[] = {
 	"remount", "rexec", "rnoatime", "rnodev", "rnodiratime", "rnoexec", "rnorelatime",
 	"rnostrictatime", "rnosuid", "rnosymfollow", "ro", "rprivate", "rrelatime", "rro",
 	"rrw", "rshared", "rslave", "rstrictatime", "rsuid", "runbindable", "rw", "shared",
-	"silent", "slave", "strictatime", "suid", "symfollow", "sync", "unbindable",
+	"silent", "slave", "strictatime", "suid", "symfollow", "sync", "tmpcopyup", "unbindable",
 };
 
 static void put_str(yajl_gen g, const char *s)

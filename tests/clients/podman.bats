@@ -170,7 +170,6 @@ two"
 }
 
 @test "podman run --read-only: with Podman's default tmpfs on /run, /tmp, /var/tmp" {
-	skip "hull: mount option \"tmpcopyup\" (runc's extension, Podman sets it on the --read-only tmpfs mounts) is passed to tmpfs as data: EINVAL"
 	run prun --read-only "$IMG" sh -c 'touch /x 2>&1; touch /tmp/y && echo tmp-ok'
 	[ "$status" -eq 0 ]
 	assert_contains "$output" "Read-only file system" tmp-ok
@@ -185,7 +184,6 @@ two"
 }
 
 @test "podman run --tmpfs: with Podman's default options (tmpcopyup)" {
-	skip "hull: mount option \"tmpcopyup\" (runc's extension, Podman's default for --tmpfs) is passed to tmpfs as data: EINVAL"
 	run prun --tmpfs /etc "$IMG" sh -c 'grep " /etc " /proc/self/mountinfo; cat /etc/passwd'
 	[ "$status" -eq 0 ]
 	assert_contains "$output" tmpfs "root:x:0:0"

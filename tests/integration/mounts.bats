@@ -79,6 +79,44 @@ has_opt() { [[ ",$1," == *",$2,"* ]]; }
 	[ "$output" = "$(printf 'underneath\n--\ninside')" ]
 }
 
+@test "tmpfs with tmpcopyup: the directory's contents (files, modes, symlinks, subdirectories) are copied in" {
+	mkdir -p "$ROOTFS/opt/app/sub"
+	echo hello >"$ROOTFS/opt/app/greeting"
+	chmod 640 "$ROOTFS/opt/app/greeting"
+	: >"$ROOTFS/opt/app/owned"
+	chmod 600 "$ROOTFS/opt/app/owned"
+	chown 7:8 "$ROOTFS/opt/app/owned"
+	ln -s greeting "$ROOTFS/opt/app/link"
+	echo deep >"$ROOTFS/opt/app/sub/x"
+	add_mount '{"destination": "/opt/app", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "tmpcopyup", "mode=755"]}'
+	set_sh 'cat /opt/app/link; cat /opt/app/sub/x; stat -c "%a %u:%g" /opt/app/greeting /opt/app/owned
+		echo new >/opt/app/new && echo written; cat /proc/self/mountinfo'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(mnt_fstype /opt/app)" = tmpfs ]
+	grep -qx hello <<<"$output"
+	grep -qx deep <<<"$output"
+	grep -qx "640 0:0" <<<"$output"
+	grep -qx "600 7:8" <<<"$output"
+	grep -qx written <<<"$output"
+	# the copy is the tmpfs's: the image is untouched
+	[ ! -e "$ROOTFS/opt/app/new" ]
+	assert_nothing_left
+}
+
+@test "tmpfs with tmpcopyup and ro: filled, then read-only" {
+	mkdir -p "$ROOTFS/opt/app"
+	echo hello >"$ROOTFS/opt/app/greeting"
+	add_mount '{"destination": "/opt/app", "type": "tmpfs", "source": "tmpfs", "options": ["ro", "tmpcopyup"]}'
+	set_sh 'cat /opt/app/greeting; touch /opt/app/new 2>&1 || echo refused'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -qx hello <<<"$output"
+	grep -qx refused <<<"$output"
+}
+
 @test "tmpfs with size and mode" {
 	add_mount '{"destination": "/mnt/t", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev", "size=1m", "mode=0710"]}'
 	set_sh 'cat /proc/self/mountinfo; stat -c "mode=%a" /mnt/t; df -k /mnt/t | tail -n 1

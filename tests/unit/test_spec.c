@@ -1252,7 +1252,7 @@ static void test_features(void)
 		has_rro |= !strcmp(o, "rro");
 		prev = o;
 	}
-	CHECK(v && v->u.array.len == 58);
+	CHECK(v && v->u.array.len == 59);
 	CHECK(sorted && has_rbind && has_rro);
 
 	v = get(tree, yajl_t_array, "linux", "namespaces", NULL);
