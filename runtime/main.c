@@ -675,29 +675,29 @@ static int cmd_list(struct global *g, const struct parsed *p)
 		if (de->d_name[0] == '.')
 			continue;
 		struct hull_err e;
-		int dirfd;
+		int dirfd = -1;
 		struct cstate st;
-		if (state_open_dir(rootfd, de->d_name, 0, &dirfd, &e) < 0)
+		/* Straight from the root: no directory fd, no lock (renames make
+		 * every read see a whole document). */
+		if (state_read_light(rootfd, de->d_name, &st, &e) < 0)
 			continue;
-		if (state_read_light(dirfd, de->d_name, &st, &e) < 0) {
-			close(dirfd);
-			continue;
-		}
-		enum cstatus s = state_status(dirfd, &st);
+		enum cstatus s = state_status_in(rootfd, de->d_name, &st);
 		if (s == ST_RUNNING && st.cg_unread) {
 			/* paused or not: that takes its cgroups */
 			state_free(&st);
+			if (state_open_dir(rootfd, de->d_name, 0, &dirfd, &e) < 0)
+				continue;
 			if (state_read(dirfd, de->d_name, &st, &e) < 0) {
 				close(dirfd);
 				continue;
 			}
 			s = state_status(dirfd, &st);
+			close(dirfd);
 		}
 		struct stat sb;
 		if (n == cap) {
 			struct row *nr = realloc(rows, (cap = cap ? cap * 2 : 16) * sizeof *rows);
 			if (!nr) {
-				close(dirfd);
 				state_free(&st);
 				break;
 			}
@@ -711,13 +711,13 @@ static int cmd_list(struct global *g, const struct parsed *p)
 		r->bundle = strdup(st.bundle);
 		r->created = strdup(st.created);
 		if (!p->set[1])   /* -q prints ids only */
-			owner_name(fstat(dirfd, &sb) == 0 ? sb.st_uid : 0, r->owner, sizeof r->owner);
+			owner_name(fstatat(rootfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 ? sb.st_uid : 0, r->owner,
+				   sizeof r->owner);
 		if (json) {
 			st.owner = r->owner;
 			st.pid = r->pid;
 			r->json = state_oci_json(&st, s, false);
 		}
-		close(dirfd);
 		state_free(&st);
 	}
 	if (d)

@@ -329,13 +329,51 @@ static const yajl_callbacks sr_callbacks = {
 	.yajl_end_array = sr_close_array,
 };
 
-static int read_state(int dirfd, const char *id, struct cstate *st, bool light, struct hull_err *e)
+/* A regular file whole: one read when it fits the first buffer (a short
+ * read of a regular file is its end). */
+static int read_regular(int dirfd, const char *path, char **out, size_t *len)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	size_t cap = 8192, n = 0;
+	char *buf = malloc(cap);
+	int r = buf ? 0 : -ENOMEM;
+	while (r == 0) {
+		ssize_t k = read(fd, buf + n, cap - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			r = k < 0 ? -errno : 0;
+			break;
+		}
+		n += (size_t)k;
+		if (n < cap)
+			break;
+		char *nb = realloc(buf, cap *= 2);
+		if (!nb)
+			r = -ENOMEM;
+		else
+			buf = nb;
+	}
+	close(fd);
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+/* path: the state.json to read, relative to dirfd. */
+static int read_state(int dirfd, const char *path, const char *id, struct cstate *st, bool light, struct hull_err *e)
 {
 	memset(st, 0, sizeof *st);
 	st->cg.v2 = -1;
 	char *buf = NULL;
 	size_t len = 0;
-	int r = read_file_at(dirfd, "state.json", &buf, &len);
+	int r = read_regular(dirfd, path, &buf, &len);
 	if (r == -ENOENT)
 		return hull_errf(e, ENOENT, "container \"%s\" does not exist", id);
 	if (r < 0)
@@ -371,12 +409,14 @@ static int read_state(int dirfd, const char *id, struct cstate *st, bool light, 
 
 int state_read(int dirfd, const char *id, struct cstate *st, struct hull_err *e)
 {
-	return read_state(dirfd, id, st, false, e);
+	return read_state(dirfd, "state.json", id, st, false, e);
 }
 
-int state_read_light(int dirfd, const char *id, struct cstate *st, struct hull_err *e)
+int state_read_light(int rootfd, const char *id, struct cstate *st, struct hull_err *e)
 {
-	return read_state(dirfd, id, st, true, e);
+	char path[1100];
+	snprintf(path, sizeof path, "%s/state.json", id);
+	return read_state(rootfd, path, id, st, true, e);
 }
 
 int state_remove_dir(int rootfd, int dirfd, const char *id)
@@ -409,7 +449,7 @@ static bool pid_alive(pid_t pid, uint64_t start_time)
 	return t != 0 && t == start_time && pstate != 'Z' && pstate != 'X';
 }
 
-enum cstatus state_status(int dirfd, const struct cstate *st)
+static enum cstatus status_at(int dirfd, const char *fifo, const struct cstate *st)
 {
 	if (st->creating) {
 		/* A create still at work, or one that died half way (then
@@ -419,11 +459,23 @@ enum cstatus state_status(int dirfd, const struct cstate *st)
 	if (!pid_alive(st->pid, st->start_time))
 		return ST_STOPPED;
 	struct stat sb;
-	if (fstatat(dirfd, "exec.fifo", &sb, AT_SYMLINK_NOFOLLOW) == 0)
+	if (fstatat(dirfd, fifo, &sb, AT_SYMLINK_NOFOLLOW) == 0)
 		return ST_CREATED;
 	if (st->cg_unread)
 		return ST_RUNNING;   /* or paused: the caller reads the whole state to know */
 	return cgroup_frozen(&st->cg) ? ST_PAUSED : ST_RUNNING;
+}
+
+enum cstatus state_status(int dirfd, const struct cstate *st)
+{
+	return status_at(dirfd, "exec.fifo", st);
+}
+
+enum cstatus state_status_in(int rootfd, const char *id, const struct cstate *st)
+{
+	char fifo[1100];
+	snprintf(fifo, sizeof fifo, "%s/exec.fifo", id);
+	return status_at(rootfd, fifo, st);
 }
 
 const char *state_status_name(enum cstatus s)

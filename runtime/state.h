@@ -45,13 +45,16 @@ int state_create_dir(int rootfd, const char *id, int *dirfd, struct hull_err *e)
 int state_open_dir(int rootfd, const char *id, int lock, int *dirfd, struct hull_err *e);
 int state_write(int dirfd, const struct cstate *st, struct hull_err *e);
 int state_read(int dirfd, const char *id, struct cstate *st, struct hull_err *e);
-/* The same without hull.cgroups (cg_unread set): enough for a created or
- * stopped container; a running one may be paused, which needs state_read. */
-int state_read_light(int dirfd, const char *id, struct cstate *st, struct hull_err *e);
+/* For list: rootfd's ID/state.json, unlocked, without hull.cgroups
+ * (cg_unread set): enough for a created or stopped container; a running
+ * one may be paused, which needs state_read. */
+int state_read_light(int rootfd, const char *id, struct cstate *st, struct hull_err *e);
 void state_free(struct cstate *st);
 /* Remove the container directory (its files, then itself). */
 int state_remove_dir(int rootfd, int dirfd, const char *id);
 enum cstatus state_status(int dirfd, const struct cstate *st);
+/* The same from the root directory (list). */
+enum cstatus state_status_in(int rootfd, const char *id, const struct cstate *st);
 const char *state_status_name(enum cstatus s);
 /* The OCI state document (state.md) of a container, NUL-terminated, malloc'd. */
 char *state_oci_json(const struct cstate *st, enum cstatus s, bool beautify);
