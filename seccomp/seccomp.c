@@ -329,8 +329,9 @@ static int compile(const struct spec_seccomp *sc, struct sc_filter *f, struct hu
 		uint32_t act = sc_action_value(rule->action, rule->has_errno_ret, rule->errno_ret);
 		for (size_t j = 0; j < rule->n_names; j++) {
 			const char *name = rule->names[j];
-			int n64 = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, name), n32 = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X32, name),
-			    n386 = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86, name);
+			int n64 = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, name);
+			int n32 = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X32, name);
+			int n386 = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86, name);
 			max64 = n64 > max64 ? n64 : max64;
 			max32 = have32 && n32 > max32 ? n32 : max32;
 			max386 = have386 && n386 > max386 ? n386 : max386;
