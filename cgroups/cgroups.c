@@ -216,8 +216,11 @@ int cg_v1_dir(const struct cgroup_set *cg, const char *ctrl)
 }
 
 
+/* 1 when dir itself was made here (so it holds nothing), 0 when it was
+ * there already, -errno. */
 static int mkdir_cpuset(const char *dir, const char *base, bool is_cpuset)
 {
+	bool made = false;
 	/* Create each level below base; a v1 cpuset level needs cpus and mems
 	 * before a task may join it, copied from its parent. */
 	size_t bl = strlen(base);
@@ -228,8 +231,12 @@ static int mkdir_cpuset(const char *dir, const char *base, bool is_cpuset)
 			continue;
 		char c = *p;
 		*p = 0;
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+		if (mkdir(buf, 0755) == 0)
+			made = true;
+		else if (errno != EEXIST)
 			return -errno;
+		else
+			made = false;
 		if (is_cpuset) {
 			char parent[1400], *val = NULL;
 			snprintf(parent, sizeof parent, "%s", buf);
@@ -253,7 +260,7 @@ static int mkdir_cpuset(const char *dir, const char *base, bool is_cpuset)
 		if (!c)
 			break;
 	}
-	return 0;
+	return made;
 }
 
 static int write_dev_rule(const char *dir, const char *file, const char *rule, struct hull_err *e)
@@ -409,7 +416,8 @@ int cgroup_create(struct cgroup_set *cg, const struct spec_linux *lx, bool adopt
 			ret = hull_syserr(e, -r, "cgroup %s", cg->dirs[i]);
 			goto fail;
 		}
-		if (!adopt && !procs_empty(cg->dirs[i])) {
+		/* A directory made just now holds no process. */
+		if (!adopt && r == 0 && !procs_empty(cg->dirs[i])) {
 			/* Do not remove what we did not make: only the earlier ones. */
 			remove_dirs(cg, i);
 			return hull_errf(e, EEXIST, "cgroup %s already holds processes", cg->dirs[i]);
