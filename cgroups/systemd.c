@@ -177,8 +177,8 @@ static uint64_t now_usec(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* Wait for the job in reply (an object path) to end; its result ("done",
- * "failed", "canceled"...) is in w->result.  A scope's start or stop job is
+/* Wait for the job in reply (an object path) to end; a result other than
+ * "done" ("failed", "canceled"...) is an error.  A scope's start or stop job is
  * quick, but a loaded machine (or an emulated one) may take seconds. */
 static int wait_job(sd_bus *bus, sd_bus_message *reply, struct job_wait *w, const char *what, struct hull_err *e)
 {
@@ -197,6 +197,8 @@ static int wait_job(sd_bus *bus, sd_bus_message *reply, struct job_wait *w, cons
 		if (r == 0 && (r = sd.wait(bus, deadline - now)) < 0)
 			return hull_syserr(e, -r, "--systemd-cgroup: waiting for the job %s", what);
 	}
+	if (strcmp(w->result, "done") != 0)
+		return hull_errf(e, EIO, "--systemd-cgroup: the job %s ended with \"%s\"", what, w->result);
 	return 0;
 }
 
@@ -231,10 +233,7 @@ int systemd_start_scope(const char *slice, const char *unit, pid_t pid, struct h
 			  err.message ? err.message : strerror(-r));
 		goto out;
 	}
-	if ((r = wait_job(bus, reply, &w, what, e)) < 0)
-		goto out;
-	if (strcmp(w.result, "done") != 0)
-		r = hull_errf(e, EIO, "--systemd-cgroup: the job starting %s ended with \"%s\"", unit, w.result);
+	r = wait_job(bus, reply, &w, what, e);
 out:
 	bus_close(bus, &err, m, reply);
 	return r < 0 ? r : 0;
@@ -263,10 +262,7 @@ int systemd_stop_unit(const char *unit, struct hull_err *e)
 		goto out;
 	}
 	/* Wait, so that the unit and its cgroup are gone when delete returns. */
-	if ((r = wait_job(bus, reply, &w, what, e)) < 0)
-		goto out;
-	if (strcmp(w.result, "done") != 0)
-		r = hull_errf(e, EIO, "--systemd-cgroup: the job stopping %s ended with \"%s\"", unit, w.result);
+	r = wait_job(bus, reply, &w, what, e);
 out:
 	bus_close(bus, &err, NULL, reply);
 	return r < 0 ? r : 0;

@@ -44,14 +44,20 @@ hrun() {
 	local o="$HULL_TEST_DIR/hrun.$HRUN_N.out" e="$HULL_TEST_DIR/hrun.$HRUN_N.err"
 	status=0
 	hull "$@" >"$o" 2>"$e" </dev/null || status=$?
-	output="$(cat "$o")"
-	stderr="$(cat "$e")"
+	hrun_record "$o" "$e" "hull $*"
+}
+
+# hrun_record OUT ERR LABEL: hrun's variables from the two files, and the
+# trace bats shows when a test fails.
+hrun_record() {
+	output="$(cat "$1")"
+	stderr="$(cat "$2")"
 	mapfile -t lines <<<"$output"
 	[ -n "$output" ] || lines=()
 	mapfile -t stderr_lines <<<"$stderr"
 	[ -n "$stderr" ] || stderr_lines=()
-	HRUN_OUT="$o" HRUN_ERR="$e"
-	echo "# hull $* -> status $status" >&2
+	HRUN_OUT="$1" HRUN_ERR="$2"
+	echo "# $3 -> status $status" >&2
 	[ -z "$output" ] || printf '# stdout: %s\n' "$output" >&2
 	[ -z "$stderr" ] || printf '# stderr: %s\n' "$stderr" >&2
 	return 0
@@ -741,17 +747,7 @@ hrun_t() {
 	status=0
 	HULL_TEST_MARK="$HULL_TEST_DIR" timeout -k 2 "$t" "$HULL" --root "$HULL_ROOT" "$@" \
 		>"$o" 2>"$e" </dev/null 3>&- || status=$?
-	output="$(cat "$o")"
-	stderr="$(cat "$e")"
-	mapfile -t lines <<<"$output"
-	[ -n "$output" ] || lines=()
-	mapfile -t stderr_lines <<<"$stderr"
-	[ -n "$stderr" ] || stderr_lines=()
-	HRUN_OUT="$o" HRUN_ERR="$e"
-	echo "# hull $* (limit ${t}s) -> status $status" >&2
-	[ -z "$output" ] || printf '# stdout: %s\n' "$output" >&2
-	[ -z "$stderr" ] || printf '# stderr: %s\n' "$stderr" >&2
-	return 0
+	hrun_record "$o" "$e" "hull $* (limit ${t}s)"
 }
 
 # cg_weight_of_shares SHARES: runc's cpu.shares -> cgroup v2 cpu.weight

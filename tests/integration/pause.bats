@@ -51,11 +51,15 @@ container_pids() { hull ps --format json "$CID" | jq -r '.[]'; }
 	[ "$(counter init)" = "$i1" ]
 	[ "$(counter child)" = "$c1" ]
 	[ "$(ct_status)" = paused ]
+	# list reads only part of each state, and the rest where it must
+	[ "$(hull list --format json | jq -r --arg id "$CID" '.[] | select(.id == $id) | .status')" = paused ]
+	hull list | grep -E "^$CID +[0-9]+ +paused "
 	for p in $pids; do pid_alive "$p"; done
 
 	hrun resume "$CID"
 	[ "$status" -eq 0 ]
 	[ "$(ct_status)" = running ]
+	[ "$(hull list --format json | jq -r --arg id "$CID" '.[] | select(.id == $id) | .status')" = running ]
 	cg_thawed
 	advances init "$i1"
 	advances child "$c1"
