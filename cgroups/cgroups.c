@@ -170,17 +170,17 @@ int cgroup_plan(struct cgroup_set *cg, const char *cgroups_path, const char *id,
 		/* Delete removes the empty parents up to base.  For the default
 		 * path that is hull's own cgroup (the shared "hull" level goes
 		 * with its last container); for a configured path, the deepest
-		 * ancestor that exists now, so nothing made by others is removed. */
+		 * ancestor that exists, so nothing made by others is removed:
+		 * taken to be the parent here, moved up by cgroup_create when
+		 * it has to make the parent too. */
 		char base[1400];
 		if (default_path) {
 			under_mount(&h[i], h[i].own, base, sizeof base);
 		} else {
 			snprintf(base, sizeof base, "%s", dir);
-			struct stat st;
-			while (stat(base, &st) < 0 && strlen(base) > strlen(h[i].mnt)) {
-				char *s = strrchr(base, '/');
+			char *s = strrchr(base, '/');
+			if (s && (size_t)(s - base) >= strlen(h[i].mnt))
 				*s = 0;
-			}
 		}
 		cg->dirs[cg->n] = strdup(dir);
 		cg->bases[cg->n] = strdup(base);
@@ -216,27 +216,40 @@ int cg_v1_dir(const struct cgroup_set *cg, const char *ctrl)
 }
 
 
-/* 1 when dir itself was made here (so it holds nothing), 0 when it was
- * there already, -errno. */
-static int mkdir_cpuset(const char *dir, const char *base, bool is_cpuset)
+/* Make dir and every missing level below base (1: dir is new, 0: it was
+ * there).  A base that is not there moves up (in place) to the deepest
+ * ancestor that is, and *moved says so. */
+static int mkdir_cpuset(const char *dir, char *base, bool is_cpuset, bool *moved)
 {
 	bool made = false;
 	/* Create each level below base; a v1 cpuset level needs cpus and mems
 	 * before a task may join it, copied from its parent. */
-	size_t bl = strlen(base);
 	char buf[1400];
 	snprintf(buf, sizeof buf, "%s", dir);
+	size_t bl = strlen(base);
+	if (bl >= strlen(buf))
+		return mkdir(buf, 0755) == 0 ? 1 : errno == EEXIST ? 0 : -errno;
+	bool first = true;
 	for (char *p = buf + bl + 1; ; p++) {
 		if (*p != '/' && *p != 0)
 			continue;
 		char c = *p;
 		*p = 0;
-		if (mkdir(buf, 0755) == 0)
+		if (mkdir(buf, 0755) == 0) {
 			made = true;
-		else if (errno != EEXIST)
+		} else if (errno == ENOENT && first && strrchr(base, '/') > base) {
+			/* The first level's parent is missing: start one higher. */
+			*p = c;
+			*strrchr(base, '/') = 0;
+			bl = strlen(base);
+			*moved = true;
+			p = buf + bl;
+			continue;
+		} else if (errno != EEXIST) {
 			return -errno;
-		else
+		} else {
 			made = false;
+		}
 		if (is_cpuset) {
 			char parent[1400], *val = NULL;
 			snprintf(parent, sizeof parent, "%s", buf);
@@ -245,7 +258,9 @@ static int mkdir_cpuset(const char *dir, const char *base, bool is_cpuset)
 				const char *f = k ? "cpuset.mems" : "cpuset.cpus";
 				char path[1500], *cur = NULL;
 				snprintf(path, sizeof path, "%s/%s", buf, f);
-				if (read_file(path, &cur, NULL) == 0 && cur[0] == '\n') {
+				/* A level made just now is empty (unless the parent
+				 * has clone_children: then the copy is the same). */
+				if (made || (read_file(path, &cur, NULL) == 0 && cur[0] == '\n')) {
 					char ppath[1500];
 					snprintf(ppath, sizeof ppath, "%s/%s", parent, f);
 					if (read_file(ppath, &val, NULL) == 0)
@@ -257,19 +272,26 @@ static int mkdir_cpuset(const char *dir, const char *base, bool is_cpuset)
 			}
 		}
 		*p = c;
+		first = false;
 		if (!c)
 			break;
 	}
 	return made;
 }
 
-static int write_dev_rule(const char *dir, const char *file, const char *rule, struct hull_err *e)
+/* One rule per write(2), as the devices controller reads them; the file
+ * (fds[0] devices.deny, fds[1] devices.allow) is opened on first use. */
+static int write_dev_rule(const char *dir, int fds[2], bool allow, const char *rule, struct hull_err *e)
 {
 	char path[1500];
-	snprintf(path, sizeof path, "%s/%s", dir, file);
-	int r = write_file(path, rule);
-	if (r < 0)
-		return hull_syserr(e, -r, "%s: writing \"%s\"", path, rule);
+	snprintf(path, sizeof path, "%s/%s", dir, allow ? "devices.allow" : "devices.deny");
+	int *fd = &fds[allow];
+	if (*fd < 0 && (*fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+		return hull_syserr(e, errno, "%s: writing \"%s\"", path, rule);
+	size_t len = strlen(rule);
+	ssize_t w = write(*fd, rule, len);
+	if (w != (ssize_t)len)
+		return hull_syserr(e, w < 0 ? errno : EIO, "%s: writing \"%s\"", path, rule);
 	return 0;
 }
 
@@ -322,7 +344,8 @@ static int device_rules(const struct spec_device_rule *cfg, size_t ncfg, const s
 
 static int apply_devices_v1(const char *dir, const struct dev_rule *rules, size_t n, struct hull_err *e)
 {
-	for (size_t i = 0; i < n; i++) {
+	int fds[2] = { -1, -1 }, r = 0;
+	for (size_t i = 0; i < n && r == 0; i++) {
 		const struct dev_rule *d = &rules[i];
 		char rule[96], maj[24] = "*", min[24] = "*", acc[4];
 		int k = 0;
@@ -341,11 +364,12 @@ static int apply_devices_v1(const char *dir, const struct dev_rule *rules, size_
 			snprintf(rule, sizeof rule, "a");
 		else
 			snprintf(rule, sizeof rule, "%c %s:%s %s", d->type, maj, min, acc);
-		int r = write_dev_rule(dir, d->allow ? "devices.allow" : "devices.deny", rule, e);
-		if (r < 0)
-			return r;
+		r = write_dev_rule(dir, fds, d->allow, rule, e);
 	}
-	return 0;
+	for (int k = 0; k < 2; k++)
+		if (fds[k] >= 0)
+			close(fds[k]);
+	return r;
 }
 
 int cgroup_devices(const struct cgroup_set *cg, const struct spec_device_rule *cfg, size_t ncfg,
@@ -386,32 +410,41 @@ static bool procs_empty(const char *dir)
 	return empty;
 }
 
-/* Remove the first n directories and the parents create made. */
-static void remove_dirs(const struct cgroup_set *cg, size_t n)
+/* Remove the first n directories and the parents create made; the index
+ * of a container directory that is still there, or -1 when none is. */
+static int remove_dirs(const struct cgroup_set *cg, size_t n)
 {
+	int left = -1;
 	for (size_t i = 0; i < n; i++) {
 		char buf[1400];
 		snprintf(buf, sizeof buf, "%s", cg->dirs[i]);
 		size_t bl = strlen(cg->bases[i]);
 		/* The container's dir, then each parent create made, stopping at
 		 * the first one still in use (another container's sibling). */
+		bool own = true;
 		while (strlen(buf) > bl) {
-			if (rmdir(buf) < 0 && errno != ENOENT)
+			if (rmdir(buf) < 0 && errno != ENOENT) {
+				if (own)
+					left = (int)i;
 				break;
+			}
+			own = false;
 			*strrchr(buf, '/') = 0;
 		}
 	}
+	return left;
 }
 
 int cgroup_create(struct cgroup_set *cg, const struct spec_linux *lx, bool adopt, struct hull_err *e)
 {
 	int ret = 0;
+	bool moved = false;
 	for (size_t i = 0; i < cg->n; i++) {
 		/* A concurrent delete may remove a shared parent between our
 		 * mkdirs: retry a few times on ENOENT. */
 		int r = -ENOENT;
 		for (int tries = 0; tries < 20 && r == -ENOENT; tries++)
-			r = mkdir_cpuset(cg->dirs[i], cg->bases[i], cg_has_ctrl(cg->ctrls[i], "cpuset"));
+			r = mkdir_cpuset(cg->dirs[i], cg->bases[i], cg_has_ctrl(cg->ctrls[i], "cpuset"), &moved);
 		if (r < 0) {
 			ret = hull_syserr(e, -r, "cgroup %s", cg->dirs[i]);
 			goto fail;
@@ -435,7 +468,7 @@ int cgroup_create(struct cgroup_set *cg, const struct spec_linux *lx, bool adopt
 	/* Adopted: a systemd scope, the unit named as its directory. */
 	if (adopt && cg->n && (ret = systemd_sync_resources(strrchr(cg->dirs[0], '/') + 1, cg, e)) < 0)
 		goto fail;
-	return 0;
+	return moved;
 fail:
 	remove_dirs(cg, cg->n);
 	return ret;
@@ -572,29 +605,37 @@ static int wait_empty(const struct cgroup_set *cg)
 
 int cgroup_destroy(const struct cgroup_set *cg, struct hull_err *e)
 {
-	if (cgroup_populated(cg)) {
-		int r = cgroup_signal_all(cg, SIGKILL, e);
-		if (r < 0)
-			return r;
-		/* Frozen tasks (v1 freezer) die only once thawed. */
-		struct hull_err e2;
-		if (cgroup_frozen(cg))
-			cgroup_freeze(cg, false, &e2);
-		if (wait_empty(cg) < 0)
-			return hull_errf(e, EBUSY, "processes of the container did not exit after SIGKILL");
+	/* Mostly nothing is left (the init took its pid namespace along):
+	 * then one look and the rmdirs do.  Anything the rmdirs find busy
+	 * sends us round again, through the kill. */
+	int d = procs_dir(cg), left = -1, err = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		if ((pass || (d >= 0 && !procs_empty(cg->dirs[d]))) && cgroup_populated(cg)) {
+			int r = cgroup_signal_all(cg, SIGKILL, e);
+			if (r < 0)
+				return r;
+			/* Frozen tasks (v1 freezer) die only once thawed. */
+			struct hull_err e2;
+			if (cgroup_frozen(cg))
+				cgroup_freeze(cg, false, &e2);
+			if (wait_empty(cg) < 0)
+				return hull_errf(e, EBUSY, "processes of the container did not exit after SIGKILL");
+		}
+		left = remove_dirs(cg, cg->n);
+		err = EBUSY;
+		for (size_t i = 0; left < 0 && i < cg->n; i++) {
+			/* The container's own directory goes even where it existed
+			 * before create (base == dir: a systemd scope, which systemd
+			 * made with the init inside). */
+			if (strcmp(cg->dirs[i], cg->bases[i]) == 0 && rmdir(cg->dirs[i]) < 0 && errno != ENOENT) {
+				left = (int)i;
+				err = errno;
+			}
+		}
+		if (left < 0)
+			return 0;
 	}
-	remove_dirs(cg, cg->n);
-	for (size_t i = 0; i < cg->n; i++) {
-		/* The container's own directory goes even where it existed
-		 * before create (base == dir: a systemd scope, which systemd
-		 * made with the init inside). */
-		if (strcmp(cg->dirs[i], cg->bases[i]) == 0 && rmdir(cg->dirs[i]) < 0 && errno != ENOENT)
-			return hull_syserr(e, errno, "cannot remove cgroup %s", cg->dirs[i]);
-		struct stat st;
-		if (stat(cg->dirs[i], &st) == 0)
-			return hull_errf(e, EBUSY, "cannot remove cgroup %s", cg->dirs[i]);
-	}
-	return 0;
+	return hull_syserr(e, err, "cannot remove cgroup %s", cg->dirs[left]);
 }
 
 /* Wait until a freezer state file reads `want` (the kernel may linger in

@@ -29,7 +29,8 @@ struct cgroup_set {
 int cgroup_plan(struct cgroup_set *cg, const char *cgroups_path, const char *id, struct hull_err *e);
 /* mkdir every directory (refusing one that already holds processes, unless
  * adopt: systemd made it with the init inside) and apply the resources.
- * On failure everything created is removed. */
+ * 1 when a base moved up (parents had to be made: record the set again),
+ * else 0.  On failure everything created is removed. */
 int cgroup_create(struct cgroup_set *cg, const struct spec_linux *lx, bool adopt, struct hull_err *e);
 /* On a pure cgroup v2 host, enable every available controller for the
  * container's directory (so its statistics exist without limits). */

@@ -368,6 +368,9 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 		if ((ret = cgroup_create(&cg, s->linux_, false, e)) < 0)
 			goto out;
 		made_cg = true;
+		/* Parents made too: delete must know to remove them. */
+		if (ret == 1 && (ret = state_write(dirfd, &st, e)) < 0)
+			goto out;
 	}
 
 	/* 0622: the init opens it for writing after switching to the user. */
@@ -420,12 +423,12 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 	if ((ret = cgroup_enter(&cg, pid, cgfd >= 0, e)) < 0)
 		goto out;
 
-	/* Record the pid before letting the child go, so a kill -9 of hull
-	 * from here on still leaves a container that delete can find. */
+	/* Not written down yet: until hull's last word below, the init
+	 * exits by itself when hull dies (its end of the socket closes),
+	 * and what it may leave behind is in the cgroups the first record
+	 * names. */
 	st.pid = pid;
 	st.start_time = proc_start_time(pid, NULL);
-	if ((ret = state_write(dirfd, &st, e)) < 0)
-		goto out;
 
 	char go = 'G';
 	if (send(socks[0], &go, 1, MSG_NOSIGNAL) != 1) {
@@ -440,6 +443,11 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 		goto out;
 	if ((ret = report_process(o->pid_file, o->pidfd_socket, pid, e)) < 0)
 		goto out;
+	/* Recorded: the init may now outlive hull. */
+	if (send(socks[0], &go, 1, MSG_NOSIGNAL) != 1) {
+		ret = hull_syserr(e, errno, "container init");
+		goto out;
+	}
 	*pidp = pid;
 	*masterp = take_fd(&master);
 	log_debug("created container %s, init pid %d", o->id, (int)pid);

@@ -244,8 +244,8 @@ void container_init(struct init_ctx *c)
 
 	if (recv(c->sync_fd, &go, 1, 0) != 1)
 		_exit(1);
-	/* From here on the parent may exit (create returns) while we wait on
-	 * the exec fifo: no more death signal. */
+	/* The parent's death is seen on the socket from here on (the death
+	 * signal would not survive the switch to the container's user). */
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 
 	if (userns) {
@@ -308,7 +308,10 @@ void container_init(struct init_ctx *c)
 	if (c->seccomp && c->seccomp->notify && process_seccomp_load(&ps, &e) < 0)
 		init_fail(c, &e);
 
-	sync_send(c->sync_fd, SYNC_READY, 0, NULL, -1);
+	/* Until hull has recorded the container, its death is ours. */
+	char ok;
+	if (sync_send(c->sync_fd, SYNC_READY, 0, NULL, -1) < 0 || recv(c->sync_fd, &ok, 1, 0) != 1)
+		_exit(1);
 	close(c->sync_fd);
 
 	wait_for_start(c, state);

@@ -41,9 +41,13 @@ static int openat2_in_root(int rootfd, const char *path, int flags, unsigned mod
 
 int root_mkdir_all(int rootfd, const char *path, unsigned mode)
 {
+	/* Most targets exist already (proc, dev, sys): one lookup. */
+	int cur = openat2_in_root(rootfd, path, O_PATH | O_DIRECTORY, 0);
+	if (cur != -ENOENT)
+		return cur;
 	char buf[4096];
 	snprintf(buf, sizeof buf, "%s", path);
-	int cur = openat2_in_root(rootfd, "/", O_PATH | O_DIRECTORY, 0);
+	cur = openat2_in_root(rootfd, "/", O_PATH | O_DIRECTORY, 0);
 	if (cur < 0)
 		return cur;
 	/* Walk component by component; each prefix is resolved inside the
@@ -251,13 +255,15 @@ static unsigned long locked_flags(const char *path)
  * new mount's root, then apply remount flags, propagation and recursive attrs. */
 static int finish_mount(int rootfd, const char *dest, const struct mopts *m, bool bind, struct hull_err *e)
 {
+	unsigned long extra = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+	if (!(bind && (extra || m->clear)) && !m->prop && !m->has_rattr)
+		return 0;
 	int fd = openat2_in_root(rootfd, dest, O_PATH, 0);
 	if (fd < 0)
 		return hull_syserr(e, -fd, "mount %s: reopening", dest);
 	char p[64];
 	fd_path(fd, p, sizeof p);
 	int r = 0;
-	unsigned long extra = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
 	if (bind && (extra || m->clear)) {
 		unsigned long fl = MS_BIND | MS_REMOUNT | extra;
 		if (mount(NULL, p, NULL, fl, NULL) < 0) {
@@ -313,14 +319,22 @@ static int mount_cgroup(struct init_ctx *c, int rootfd, const struct spec_mount 
 		close(tfd);
 		return r;
 	}
+	/* The tmpfs is hull's own and empty: its directories are made
+	 * and opened relative to it, nothing there to resolve. */
 	close(tfd);
+	int top = openat2_in_root(rootfd, sm->destination, O_PATH | O_DIRECTORY, 0);
+	if (top < 0)
+		return hull_syserr(e, -top, "mount %s (tmpfs for cgroups)", sm->destination);
 	for (size_t i = 0; i < cg->n; i++) {
 		char sub[4200];
 		const char *name = cg->ctrls[i][0] ? cg->ctrls[i] : "unified";
 		snprintf(sub, sizeof sub, "%s/%s", sm->destination, name);
-		int fd = root_mkdir_all(rootfd, sub, 0755);
-		if (fd < 0)
-			return hull_syserr(e, -fd, "mount %s", sub);
+		int fd = mkdirat(top, name, 0755) < 0 ? -1 : openat(top, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			r = hull_syserr(e, errno, "mount %s", sub);
+			close(top);
+			return r;
+		}
 		fd_path(fd, p, sizeof p);
 		int mr;
 		if (new_ns)
@@ -329,35 +343,26 @@ static int mount_cgroup(struct init_ctx *c, int rootfd, const struct spec_mount 
 		else
 			mr = mount(cg->dirs[i], p, NULL, MS_BIND | MS_REC, NULL);
 		close(fd);
-		if (mr < 0)
-			return hull_syserr(e, errno, "mount %s", sub);
-		if (!new_ns && (r = finish_mount(rootfd, sub, m, true, e)) < 0)
+		if (mr < 0 || (!new_ns && finish_mount(rootfd, sub, m, true, e) < 0)) {
+			r = mr < 0 ? hull_syserr(e, errno, "mount %s", sub) : -e->code;
+			close(top);
 			return r;
+		}
 		/* cpu,cpuacct style hierarchies are also reachable by each name. */
 		if (strchr(name, ',')) {
 			char names[128];
 			snprintf(names, sizeof names, "%s", name);
-			for (char *sv, *t = strtok_r(names, ",", &sv); t; t = strtok_r(NULL, ",", &sv)) {
-				int dfd = root_mkdir_all(rootfd, sm->destination, 0755);
-				if (dfd >= 0) {
-					symlinkat(name, dfd, t);
-					close(dfd);
-				}
-			}
+			for (char *sv, *t = strtok_r(names, ",", &sv); t; t = strtok_r(NULL, ",", &sv))
+				symlinkat(name, top, t);
 		}
 	}
 	if (fl & MS_RDONLY) {
-		int fd = openat2_in_root(rootfd, sm->destination, O_PATH, 0);
-		if (fd < 0)
-			return hull_syserr(e, -fd, "mount %s", sm->destination);
-		fd_path(fd, p, sizeof p);
-		r = mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-		int err = errno;
-		close(fd);
-		if (r < 0)
-			return hull_syserr(e, err, "mount %s: read-only", sm->destination);
+		fd_path(top, p, sizeof p);
+		if (mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+			r = hull_syserr(e, errno, "mount %s: read-only", sm->destination);
 	}
-	return 0;
+	close(top);
+	return r;
 }
 
 /* tmpcopyup: copy the directory sfd (what the new tmpfs covers) into dfd

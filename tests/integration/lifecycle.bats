@@ -465,6 +465,22 @@ RFC3339='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-
 	assert_nothing_left
 }
 
+# The init outlives a killed create only once create has recorded it.
+init_gone_or_recorded() { [ -z "$(marked_pids)" ] || [ "$(ct_status)" = created ]; }
+
+@test "create killed with SIGKILL at any moment: nothing outlives it that delete does not clean up" {
+	set_sh 'sleep 100'
+	for delay in 0 0.002 0.004 0.006 0.008 0.01 0.012 0.015 0.02 0.03 0.05; do
+		hull_bg "$HULL_TEST_DIR/k.out" create -b "$BUNDLE" "$CID"
+		sleep "$delay"
+		kill -9 "$HULL_BG_PID" 2>/dev/null || true
+		wait "$HULL_BG_PID" || true
+		retry 40 0.05 init_gone_or_recorded
+		hull delete --force "$CID" 2>/dev/null || [ ! -e "$HULL_ROOT/$CID" ]
+		assert_nothing_left
+	done
+}
+
 @test "start twice fails the second time" {
 	set_args sleep 100
 	create_ct
