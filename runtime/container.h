@@ -28,6 +28,7 @@ struct create_opts {
 	const char *pidfd_socket;    /* --pidfd-socket */
 	bool systemd_cgroup;         /* --systemd-cgroup: a transient scope */
 	bool foreground;             /* run without --detach: a terminal is relayed by hull */
+	bool start;                  /* run: start at once (no exec fifo, no "created" state) */
 };
 
 /* Everything the init child needs; the child gets its own copy at clone. */
@@ -42,7 +43,7 @@ struct init_ctx {
 	bool hooks_in_child;         /* createContainer/startContainer hooks (or prestart/createRuntime) exist */
 	const char *const *extra_env;  /* LISTEN_FDS, LISTEN_PID */
 	size_t n_extra_env;
-	int fifo_fd;                 /* O_PATH fd of exec.fifo */
+	int fifo_fd;                 /* O_PATH fd of exec.fifo; -1: start at once (told on sync_fd) */
 	int rootfd;                  /* O_PATH fd of the rootfs between rootfs_mount and rootfs_pivot */
 	int ns_fd[SPEC_NS__COUNT];   /* namespaces to join, -1 for none */
 	bool ns_new[SPEC_NS__COUNT]; /* namespaces to create */

@@ -236,6 +236,35 @@ static int await_init(int sock, const struct spec *s, const struct cstate *st, i
 	return ret;
 }
 
+/* `run`: the init was told to start with hull's last word; it answers
+ * after its startContainer hooks, then hull runs the poststart ones. */
+static int start_at_once(int sock, const struct spec *s, const struct cstate *st, struct hull_err *e)
+{
+	char res[1100];
+	ssize_t n;
+	do
+		n = recv(sock, res, sizeof res - 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return hull_errf(e, ESRCH, "container \"%s\" exited before it could start", st->id);
+	res[n] = 0;
+	if (res[0] != '0')
+		return hull_errf(e, EIO, "starting container \"%s\": %s", st->id,
+				 n > 1 ? res + 1 : "the container's init failed");
+	const struct spec_hooks *h = s->hooks;
+	if (h && h->n_poststart) {
+		int r = run_hooks("poststart", h->poststart, h->n_poststart, st, ST_RUNNING, e);
+		if (r < 0) {
+			/* runtime-spec 1.3: a failing poststart hook stops the container. */
+			struct hull_err e2;
+			cgroup_signal_all(&st->cg, SIGKILL, &e2);
+			return r;
+		}
+	}
+	log_debug("started container %s", st->id);
+	return 0;
+}
+
 static bool has_child_hooks(const struct spec_hooks *h)
 {
 	return h && (h->n_prestart || h->n_create_runtime || h->n_create_container || h->n_start_container);
@@ -373,13 +402,10 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 			goto out;
 	}
 
-	/* 0622: the init opens it for writing after switching to the user. */
-	if (mkfifoat(dirfd, "exec.fifo", 0622) < 0 || fchmodat(dirfd, "exec.fifo", 0622, 0) < 0) {
-		ret = hull_syserr(e, errno, "exec fifo");
-		goto out;
-	}
-	c.fifo_fd = openat(dirfd, "exec.fifo", O_PATH | O_CLOEXEC);
-	if (c.fifo_fd < 0) {
+	/* 0622: the init opens it for writing after switching to the user.
+	 * `run` starts at once: no fifo, hull's word comes on the socket. */
+	if (!o->start && (mkfifoat(dirfd, "exec.fifo", 0622) < 0 || fchmodat(dirfd, "exec.fifo", 0622, 0) < 0 ||
+			  (c.fifo_fd = openat(dirfd, "exec.fifo", O_PATH | O_CLOEXEC)) < 0)) {
 		ret = hull_syserr(e, errno, "exec fifo");
 		goto out;
 	}
@@ -452,6 +478,12 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 	*masterp = take_fd(&master);
 	log_debug("created container %s, init pid %d", o->id, (int)pid);
 	ret = 0;
+	if (o->start && (ret = start_at_once(socks[0], s, &st, e)) < 0) {
+		/* Failed as a `start` fails: the container is there for the
+		 * caller's delete (poststop hooks and all), not undone here. */
+		made_cg = made_dir = false;
+		pid = -1;
+	}
 out:
 	if (ret < 0) {
 		if (pid > 0) {

@@ -200,24 +200,32 @@ static int early_hooks(struct init_ctx *c, char **state, struct hull_err *e)
 
 /* After `start` opened the fifo: run startContainer hooks, then tell start
  * how it went ('0', or '1' and the error). */
+/* Wait for `start` (its read end of the exec fifo; for `run`, hull's word
+ * on the sync socket came already), run the startContainer hooks, and
+ * answer on the same channel: "0", or "1" and why. */
 static void wait_for_start(struct init_ctx *c, const char *state)
 {
-	char fifo[64];
-	snprintf(fifo, sizeof fifo, "/proc/self/fd/%d", c->fifo_fd);
-	int fd = open(fifo, O_WRONLY | O_CLOEXEC);
-	if (fd < 0) {
-		char msg[128];
-		int n = snprintf(msg, sizeof msg, "hull: container init: exec fifo: %s\n", strerror(errno));
-		write_all(2, msg, (size_t)n);
-		_exit(127);
+	int fd = c->sync_fd;
+	if (c->fifo_fd >= 0) {
+		char fifo[64];
+		snprintf(fifo, sizeof fifo, "/proc/self/fd/%d", c->fifo_fd);
+		fd = open(fifo, O_WRONLY | O_CLOEXEC);
+		if (fd < 0) {
+			char msg[128];
+			int n = snprintf(msg, sizeof msg, "hull: container init: exec fifo: %s\n", strerror(errno));
+			write_all(2, msg, (size_t)n);
+			_exit(127);
+		}
+		close(c->fifo_fd);
 	}
-	close(c->fifo_fd);
 	struct hull_err e = { 0 };
 	const struct spec_hooks *h = c->spec->hooks;
 	if (h && h->n_start_container &&
 	    hooks_run("startContainer", h->start_container, h->n_start_container, state ? state : "{}", &e) < 0) {
-		write_all(fd, "1", 1);
-		write_all(fd, e.msg, strlen(e.msg));
+		/* One write: on the socket, one message. */
+		char msg[sizeof e.msg + 1];
+		int n = snprintf(msg, sizeof msg, "1%s", e.msg);
+		write_all(fd, msg, (size_t)n);
 		_exit(1);
 	}
 	if (write(fd, "0", 1) != 1)
@@ -312,7 +320,8 @@ void container_init(struct init_ctx *c)
 	char ok;
 	if (sync_send(c->sync_fd, SYNC_READY, 0, NULL, -1) < 0 || recv(c->sync_fd, &ok, 1, 0) != 1)
 		_exit(1);
-	close(c->sync_fd);
+	if (c->fifo_fd >= 0)
+		close(c->sync_fd);
 
 	wait_for_start(c, state);
 	/* Otherwise the filter goes in last: only the exec follows it. */

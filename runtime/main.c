@@ -234,13 +234,16 @@ static int cmd_run(struct global *g, const struct parsed *p)
 	pid_t pid;
 	int master;
 	o.foreground = !p->set[F_DETACH];
-	if (container_create(&o, &pid, &master, &e) < 0)
-		return fail(&e);
-	if (container_start(g->root, o.id, &e) < 0) {
-		struct hull_err e2;
-		if (master >= 0)
-			close(master);
-		container_delete(g->root, o.id, true, &e2);
+	o.start = true;
+	pid = -1;
+	if (container_create(&o, &pid, &master, &e) < 0) {
+		/* Created but not started (pid set): gone as after a failed start. */
+		if (pid > 0) {
+			struct hull_err e2;
+			if (master >= 0)
+				close(master);
+			container_delete(g->root, o.id, true, &e2);
+		}
 		return fail(&e);
 	}
 	if (p->set[F_DETACH])

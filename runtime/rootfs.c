@@ -292,9 +292,8 @@ out:
 }
 
 /* A cgroup mount: the host's hierarchies as the container sees them.  Pure
- * v2 hosts get cgroup2; hybrid and v1 hosts a tmpfs holding one mount per
- * hierarchy (the real cgroupfs in a new cgroup namespace, a bind of the
- * container's own directory otherwise), read-only when asked. */
+ * v2 hosts get cgroup2; hybrid and v1 hosts a tmpfs holding a bind of the
+ * container's own directory of each hierarchy, read-only when asked. */
 static int mount_cgroup(struct init_ctx *c, int rootfd, const struct spec_mount *sm, const struct mopts *m,
 			struct hull_err *e)
 {
@@ -325,29 +324,28 @@ static int mount_cgroup(struct init_ctx *c, int rootfd, const struct spec_mount 
 	int top = openat2_in_root(rootfd, sm->destination, O_PATH | O_DIRECTORY, 0);
 	if (top < 0)
 		return hull_syserr(e, -top, "mount %s (tmpfs for cgroups)", sm->destination);
-	for (size_t i = 0; i < cg->n; i++) {
+	for (size_t i = 0; i < cg->n && r == 0; i++) {
 		char sub[4200];
 		const char *name = cg->ctrls[i][0] ? cg->ctrls[i] : "unified";
 		snprintf(sub, sizeof sub, "%s/%s", sm->destination, name);
+		/* A bind of the container's own directory: what a fresh mount
+		 * in the cgroup namespace shows too, without the v1 mount's
+		 * walk over every cgroup of the hierarchy. */
 		int fd = mkdirat(top, name, 0755) < 0 ? -1 : openat(top, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0) {
+			fd_path(fd, p, sizeof p);
+			if (mount(cg->dirs[i], p, NULL, MS_BIND | MS_REC, NULL) < 0) {
+				int err = errno;
+				close(fd);
+				fd = -1;
+				errno = err;
+			}
+		}
 		if (fd < 0) {
 			r = hull_syserr(e, errno, "mount %s", sub);
-			close(top);
-			return r;
+			break;
 		}
-		fd_path(fd, p, sizeof p);
-		int mr;
-		if (new_ns)
-			mr = cg->ctrls[i][0] ? mount("cgroup", p, "cgroup", fl, cg->ctrls[i])
-					     : mount("cgroup2", p, "cgroup2", fl, NULL);
-		else
-			mr = mount(cg->dirs[i], p, NULL, MS_BIND | MS_REC, NULL);
 		close(fd);
-		if (mr < 0 || (!new_ns && finish_mount(rootfd, sub, m, true, e) < 0)) {
-			r = mr < 0 ? hull_syserr(e, errno, "mount %s", sub) : -e->code;
-			close(top);
-			return r;
-		}
 		/* cpu,cpuacct style hierarchies are also reachable by each name. */
 		if (strchr(name, ',')) {
 			char names[128];
@@ -356,13 +354,15 @@ static int mount_cgroup(struct init_ctx *c, int rootfd, const struct spec_mount 
 				symlinkat(name, top, t);
 		}
 	}
-	if (fl & MS_RDONLY) {
-		fd_path(top, p, sizeof p);
-		if (mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-			r = hull_syserr(e, errno, "mount %s: read-only", sm->destination);
-	}
+	/* The mount's flags on the tmpfs and every bind in one go. */
+	struct mount_attr a = { .attr_set = (fl & MS_RDONLY ? MOUNT_ATTR_RDONLY : 0) | (fl & MS_NOSUID ? MOUNT_ATTR_NOSUID : 0) |
+					    (fl & MS_NODEV ? MOUNT_ATTR_NODEV : 0) | (fl & MS_NOEXEC ? MOUNT_ATTR_NOEXEC : 0) |
+					    (fl & MS_NODIRATIME ? MOUNT_ATTR_NODIRATIME : 0) };
+	if (r == 0 && a.attr_set &&
+	    syscall(SYS_mount_setattr, top, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) < 0)
+		r = hull_syserr(e, errno, "mount %s: setting its options", sm->destination);
 	close(top);
-	return r;
+	return r < 0 ? r : finish_mount(rootfd, sm->destination, m, false, e);
 }
 
 /* tmpcopyup: copy the directory sfd (what the new tmpfs covers) into dfd
