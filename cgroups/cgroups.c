@@ -48,19 +48,40 @@ bool cg_has_ctrl(const char *list, const char *c)
 	return false;
 }
 
+/* Field i (0-based, space separated) of line as a string in buf. */
+static bool field(const char *line, int i, char *buf, size_t cap)
+{
+	for (; i > 0; i--) {
+		line = strchr(line, ' ');
+		if (!line)
+			return false;
+		line++;
+	}
+	size_t n = strcspn(line, " \n");
+	if (n >= cap)
+		return false;
+	memcpy(buf, line, n);
+	buf[n] = 0;
+	return true;
+}
+
 static int load_hiers(struct hier *h, size_t *nh, struct hull_err *e)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
-		return hull_syserr(e, errno, "/proc/self/mountinfo");
-	char *line = NULL;
-	size_t cap = 0;
+	/* One read of the whole table; only cgroup lines are looked at. */
+	char *mi = NULL;
+	int r = read_file("/proc/self/mountinfo", &mi, NULL);
+	if (r < 0)
+		return hull_syserr(e, -r, "/proc/self/mountinfo");
 	*nh = 0;
-	while (getline(&line, &cap, f) > 0 && *nh < CG_MAX_DIRS) {
-		char root[256], mnt[256], fstype[32], superopts[512];
+	for (char *line = mi, *next; *line && *nh < CG_MAX_DIRS; line = next) {
+		next = strchr(line, '\n');
+		next = next ? next + 1 : line + strlen(line);
 		char *dash = strstr(line, " - ");
-		if (!dash || sscanf(line, "%*s %*s %*s %255s %255s", root, mnt) != 2 ||
-		    sscanf(dash + 3, "%31s %*s %511s", fstype, superopts) != 2)
+		if (!dash || dash > next || strncmp(dash + 3, "cgroup", 6) != 0)
+			continue;
+		char root[256], mnt[256], fstype[32], superopts[512];
+		if (!field(line, 3, root, sizeof root) || !field(line, 4, mnt, sizeof mnt) ||
+		    !field(dash + 3, 0, fstype, sizeof fstype) || !field(dash + 3, 2, superopts, sizeof superopts))
 			continue;
 		struct hier *x = &h[*nh];
 		if (strcmp(fstype, "cgroup2") == 0) {
@@ -83,15 +104,15 @@ static int load_hiers(struct hier *h, size_t *nh, struct hull_err *e)
 		x->own[0] = 0;
 		(*nh)++;
 	}
-	free(line);
-	fclose(f);
+	free(mi);
 
-	f = fopen("/proc/self/cgroup", "re");
-	if (!f)
-		return hull_syserr(e, errno, "/proc/self/cgroup");
-	line = NULL;
-	while (getline(&line, &cap, f) > 0) {
-		line[strcspn(line, "\n")] = 0;
+	char *pc = NULL;
+	if ((r = read_file("/proc/self/cgroup", &pc, NULL)) < 0)
+		return hull_syserr(e, -r, "/proc/self/cgroup");
+	for (char *line = pc, *next; *line; line = next) {
+		next = line + strcspn(line, "\n");
+		if (*next)
+			*next++ = 0;
 		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
 		if (!c2)
 			continue;
@@ -110,8 +131,7 @@ static int load_hiers(struct hier *h, size_t *nh, struct hull_err *e)
 				snprintf(h[i].own, sizeof h[i].own, "%s", path);
 		}
 	}
-	free(line);
-	fclose(f);
+	free(pc);
 	return 0;
 }
 

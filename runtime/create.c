@@ -454,7 +454,14 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 	 * and what it may leave behind is in the cgroups the first record
 	 * names. */
 	st.pid = pid;
-	st.start_time = proc_start_time(pid, NULL);
+	{
+		int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		st.pid_ino = pfd >= 0 ? pidfd_ino(pfd) : 0;
+		if (pfd >= 0)
+			close(pfd);
+		if (!st.pid_ino)
+			st.start_time = proc_start_time(pid, NULL);
+	}
 
 	char go = 'G';
 	if (send(socks[0], &go, 1, MSG_NOSIGNAL) != 1) {

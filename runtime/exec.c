@@ -357,11 +357,14 @@ int container_exec(const struct exec_opts *o, const sigset_t *fwd, int *status, 
 			goto out;
 		}
 	}
-	/* The pidfd check: the init must still be the one recorded. */
-	if (proc_start_time(st.pid, NULL) != st.start_time) {
+	/* The namespaces opened above must be the init's: it must still be
+	 * the process recorded. */
+	int chk = proc_pidfd(st.pid, st.pid_ino, st.start_time, false);
+	if (chk < 0) {
 		ret = hull_errf(e, ESRCH, "cannot exec in container \"%s\": it is stopped", o->id);
 		goto out;
 	}
+	close(chk);
 	if (!proc.terminal && o->console_socket) {
 		ret = hull_errf(e, EINVAL, "exec: --console-socket needs a terminal (--tty)");
 		goto out;

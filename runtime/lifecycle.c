@@ -34,17 +34,7 @@ int parse_signal(const char *s)
  * pid now names another process). */
 static int init_pidfd(const struct cstate *st)
 {
-	if (st->pid <= 0)
-		return -1;
-	int fd = (int)syscall(SYS_pidfd_open, st->pid, 0);
-	if (fd < 0)
-		return -1;
-	/* The pidfd pins the process: checking the start time now is race free. */
-	if (proc_start_time(st->pid, NULL) != st->start_time) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return proc_pidfd(st->pid, st->pid_ino, st->start_time, false);
 }
 
 int container_config(const struct cstate *st, struct spec **out, struct hull_err *e)

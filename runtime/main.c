@@ -697,7 +697,6 @@ static int cmd_list(struct global *g, const struct parsed *p)
 			s = state_status(dirfd, &st);
 			close(dirfd);
 		}
-		struct stat sb;
 		if (n == cap) {
 			struct row *nr = realloc(rows, (cap = cap ? cap * 2 : 16) * sizeof *rows);
 			if (!nr) {
@@ -714,8 +713,7 @@ static int cmd_list(struct global *g, const struct parsed *p)
 		r->bundle = strdup(st.bundle);
 		r->created = strdup(st.created);
 		if (!p->set[1])   /* -q prints ids only */
-			owner_name(fstatat(rootfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 ? sb.st_uid : 0, r->owner,
-				   sizeof r->owner);
+			owner_name(st.uid, r->owner, sizeof r->owner);
 		if (json) {
 			st.owner = r->owner;
 			st.pid = r->pid;

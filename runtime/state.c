@@ -138,6 +138,7 @@ int state_write(int dirfd, const struct cstate *st, struct hull_err *e)
 	GS(g, "hull");
 	yajl_gen_map_open(g);
 	GS(g, "startTime"); yajl_gen_integer(g, (long long)st->start_time);
+	GS(g, "pidIno"); yajl_gen_integer(g, (long long)st->pid_ino);
 	GS(g, "creator"); yajl_gen_integer(g, st->creator);
 	GS(g, "hooks"); yajl_gen_integer(g, st->hooks);
 	if (st->unit) {
@@ -251,6 +252,8 @@ static int sr_integer(void *ctx, long long v)
 	else if (r->depth == 2 && in_hull(r)) {
 		if (!strcmp(r->k2, "startTime"))
 			st->start_time = (uint64_t)v;
+		else if (!strcmp(r->k2, "pidIno"))
+			st->pid_ino = (uint64_t)v;
 		else if (!strcmp(r->k2, "creator"))
 			st->creator = (pid_t)v;
 		else if (!strcmp(r->k2, "hooks"))
@@ -331,11 +334,18 @@ static const yajl_callbacks sr_callbacks = {
 
 /* A regular file whole: one read when it fits the first buffer (a short
  * read of a regular file is its end). */
-static int read_regular(int dirfd, const char *path, char **out, size_t *len)
+static int read_regular(int dirfd, const char *path, char **out, size_t *len, uid_t *uid)
 {
 	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
+	struct stat sb;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		int err = errno;
+		close(fd);
+		return S_ISREG(sb.st_mode) ? -err : -EINVAL;
+	}
+	*uid = sb.st_uid;
 	size_t cap = 8192, n = 0;
 	char *buf = malloc(cap);
 	int r = buf ? 0 : -ENOMEM;
@@ -373,7 +383,7 @@ static int read_state(int dirfd, const char *path, const char *id, struct cstate
 	st->cg.v2 = -1;
 	char *buf = NULL;
 	size_t len = 0;
-	int r = read_regular(dirfd, path, &buf, &len);
+	int r = read_regular(dirfd, path, &buf, &len, &st->uid);
 	if (r == -ENOENT)
 		return hull_errf(e, ENOENT, "container \"%s\" does not exist", id);
 	if (r < 0)
@@ -440,13 +450,13 @@ int state_remove_dir(int rootfd, int dirfd, const char *id)
 	return 0;
 }
 
-static bool pid_alive(pid_t pid, uint64_t start_time)
+static bool pid_alive(const struct cstate *st)
 {
-	char pstate = 0;
-	if (pid <= 0)
+	int fd = proc_pidfd(st->pid, st->pid_ino, st->start_time, true);
+	if (fd < 0)
 		return false;
-	uint64_t t = proc_start_time(pid, &pstate);
-	return t != 0 && t == start_time && pstate != 'Z' && pstate != 'X';
+	close(fd);
+	return true;
 }
 
 static enum cstatus status_at(int dirfd, const char *fifo, const struct cstate *st)
@@ -456,7 +466,7 @@ static enum cstatus status_at(int dirfd, const char *fifo, const struct cstate *
 		 * delete cleans up what it left). */
 		return st->creator > 0 && kill(st->creator, 0) == 0 ? ST_CREATING : ST_STOPPED;
 	}
-	if (!pid_alive(st->pid, st->start_time))
+	if (!pid_alive(st))
 		return ST_STOPPED;
 	struct stat sb;
 	if (fstatat(dirfd, fifo, &sb, AT_SYMLINK_NOFOLLOW) == 0)

@@ -23,8 +23,10 @@ struct cstate {
 	char *rootfs;
 	char *created;          /* RFC 3339 with nanoseconds */
 	char *owner;
+	uid_t uid;              /* owner of state.json (the user who made the container) */
 	pid_t pid;              /* 0 while creating */
-	uint64_t start_time;    /* of pid, to tell pid reuse */
+	uint64_t start_time;    /* of pid, to tell pid reuse (0 where pid_ino says it) */
+	uint64_t pid_ino;       /* pidfs inode of pid (pidfd_ino), 0 before kernel 6.9 */
 	pid_t creator;          /* the hull process while status is creating */
 	bool creating;
 	unsigned hooks;         /* HOOK_* of the config, so start/delete parse it only when needed */

@@ -2,11 +2,13 @@
 
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <yajl/yajl_gen.h>
@@ -190,6 +192,34 @@ uint64_t proc_start_time(pid_t pid, char *state_out)
 		p++;
 	}
 	return strtoull(p, NULL, 10);
+}
+
+uint64_t pidfd_ino(int pidfd)
+{
+	struct statfs sf;
+	struct stat sb;
+	if (fstatfs(pidfd, &sf) < 0 || sf.f_type != 0x50494446 /* PID_FS_MAGIC */ || fstat(pidfd, &sb) < 0)
+		return 0;
+	return (uint64_t)sb.st_ino;
+}
+
+int proc_pidfd(pid_t pid, uint64_t ino, uint64_t start_time, bool alive_only)
+{
+	if (pid <= 0)
+		return -1;
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		return -1;
+	/* The pidfd pins the pid: what it names now is what we check. */
+	struct stat sb;
+	bool same = ino ? fstat(fd, &sb) == 0 && (uint64_t)sb.st_ino == ino
+			: proc_start_time(pid, NULL) == start_time && start_time != 0;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	if (!same || (alive_only && poll(&p, 1, 0) > 0)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 int unix_connect(const char *path)

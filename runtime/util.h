@@ -64,5 +64,12 @@ int unix_connect(const char *path);
 char *json_gen_take(void *yajl_generator);
 /* Process start time (field 22 of /proc/PID/stat), 0 if the process is gone. */
 uint64_t proc_start_time(pid_t pid, char *state_out);
+/* The pidfs inode number of a pidfd: one process's for the whole boot;
+ * 0 where pidfds are anonymous inodes (kernels before 6.9). */
+uint64_t pidfd_ino(int pidfd);
+/* A pidfd (O_CLOEXEC) of pid when it is still the process recorded as ino
+ * (pidfd_ino) or, with ino 0, as start_time; -1 when it is gone or the pid
+ * names another process now, or (alive_only) it has exited unreaped. */
+int proc_pidfd(pid_t pid, uint64_t ino, uint64_t start_time, bool alive_only);
 
 #endif

@@ -15,7 +15,14 @@
 # empty cgroup2 mount at /sys/fs/cgroup/unified): crun (and only crun) runs
 # in a private mount namespace with a tmpfs over /sys/fs/cgroup/unified,
 # entered by the measuring tool before its clock starts.
+#
+# Each runtime's --root is on a tmpfs, as /run (their default) is on a
+# Linux host: the script runs in a mount namespace of its own that holds
+# that tmpfs, so the mount goes when the script ends, however it ends.
 set -euo pipefail
+if [ -z "${HULL_BENCH_NS:-}" ]; then
+	HULL_BENCH_NS=1 exec unshare -m --propagation private bash "$0" "$@"
+fi
 ROUNDS=${1:-${ROUNDS:-15}}
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 HULL=${HULL:-$REPO/hull}
@@ -25,6 +32,8 @@ for c in crun runc jq bc busybox; do command -v $c >/dev/null || need+=("$c"); d
 [ -x "$HULL" ] || make -C "$REPO" hull >/dev/null
 
 W=$(mktemp -d /tmp/hull-bench.XXXXXX)
+mkdir "$W/run"
+mount -t tmpfs -o mode=0700 tmpfs "$W/run"
 HOLDER=''
 RTS=(hull crun runc)
 cleanup() {
@@ -34,6 +43,7 @@ cleanup() {
 	done
 	[ -z "$HOLDER" ] || kill "$HOLDER" 2>/dev/null
 	wait 2>/dev/null
+	umount "$W/run" 2>/dev/null
 	# what the runtimes left of the cgroup paths (crun and runc keep parents)
 	for d in /sys/fs/cgroup/*/"${CGBASE#/}" /sys/fs/cgroup/*/*/"${CGBASE#/}"; do
 		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
@@ -81,8 +91,8 @@ rt_cmd() {
 	local rt=$1
 	shift
 	case $rt in
-	crun) nsenter --mount="$CRUN_NS" crun --root "$W/root-crun" "$@" ;;
-	*) "$(rt_bin "$rt")" --root "$W/root-$rt" "$@" ;;
+	crun) nsenter --mount="$CRUN_NS" crun --root "$W/run/crun" "$@" ;;
+	*) "$(rt_bin "$rt")" --root "$W/run/$rt" "$@" ;;
 	esac
 }
 # m OP RT ARGS...: measure one runtime command, append "wall cpu rss rc" to $W/r.OP.RT
@@ -91,7 +101,7 @@ m() {
 	shift 2
 	local ns=()
 	[ "$rt" = crun ] && ns=(-m "$CRUN_NS")
-	"$W/measure" -q "${ns[@]}" "$(rt_bin "$rt")" --root "$W/root-$rt" "$@" < /dev/null >> "$W/r.$op.$rt"
+	"$W/measure" -q "${ns[@]}" "$(rt_bin "$rt")" --root "$W/run/$rt" "$@" < /dev/null >> "$W/r.$op.$rt"
 }
 wait_stopped() {
 	local i
@@ -147,8 +157,8 @@ for round in 1 2 3; do
 		ns=()
 		[ "$rt" = crun ] && ns=(-m "$CRUN_NS")
 		bin=$(rt_bin "$rt")
-		"$W/measure" -q "${ns[@]}" sh -c "for i in \$(seq 1 100); do '$bin' --root '$W/root-$rt' run -d -b '$W/b/p'\$i-$rt p\$i-$rt </dev/null >/dev/null 2>&1 & done; wait" >> "$W/r.start100.$rt"
-		"$W/measure" -q "${ns[@]}" sh -c "for i in \$(seq 1 100); do '$bin' --root '$W/root-$rt' delete -f p\$i-$rt >/dev/null 2>&1 & done; wait" >> "$W/r.delete100.$rt"
+		"$W/measure" -q "${ns[@]}" sh -c "for i in \$(seq 1 100); do '$bin' --root '$W/run/$rt' run -d -b '$W/b/p'\$i-$rt p\$i-$rt </dev/null >/dev/null 2>&1 & done; wait" >> "$W/r.start100.$rt"
+		"$W/measure" -q "${ns[@]}" sh -c "for i in \$(seq 1 100); do '$bin' --root '$W/run/$rt' delete -f p\$i-$rt >/dev/null 2>&1 & done; wait" >> "$W/r.delete100.$rt"
 		rm -rf "$W"/b/p*-"$rt"
 	done
 done
@@ -199,4 +209,5 @@ for rt in "${RTS[@]}"; do
 		"$(ldd "$bin" 2>/dev/null | awk '/statically linked|not a dynamic/ { print "none (static)"; exit } $1 !~ /vdso|ld-linux/ { print $1 }' | tr '\n' ' ')"
 done
 echo "crun ran in a private mount namespace with a tmpfs over /sys/fs/cgroup/unified (crun 1.8 refuses this hybrid host)."
+echo "Every runtime's --root was on a tmpfs (as /run is on a host)."
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r), $(date -u '+%F %H:%M UTC'), load $(cut -d' ' -f1-3 /proc/loadavg)"
