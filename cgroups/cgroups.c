@@ -223,8 +223,30 @@ void cgroup_set_free(struct cgroup_set *cg)
 		free(cg->dirs[i]);
 		free(cg->bases[i]);
 		free(cg->ctrls[i]);
+		if (cg->fds && cg->fds[i] >= 0)
+			close(cg->fds[i]);
 	}
+	free(cg->fds);
+	cg->fds = NULL;
 	cg->n = 0;
+}
+
+/* The directory fd cgroup_create kept for dirs[i], or -1. */
+static int cg_fd(const struct cgroup_set *cg, size_t i)
+{
+	return cg->fds ? cg->fds[i] : -1;
+}
+
+/* Write s to dirs[i]/file, through the kept fd when there is one (no walk
+ * down the whole path again). */
+static int cg_write(const struct cgroup_set *cg, size_t i, const char *file, const char *s)
+{
+	int fd = cg_fd(cg, i);
+	if (fd >= 0)
+		return write_file_at(fd, file, s);
+	char path[1500];
+	snprintf(path, sizeof path, "%s/%s", cg->dirs[i], file);
+	return write_file(path, s);
 }
 
 int cg_v1_dir(const struct cgroup_set *cg, const char *ctrl)
@@ -235,6 +257,22 @@ int cg_v1_dir(const struct cgroup_set *cg, const char *ctrl)
 	return -1;
 }
 
+
+/* A v1 cpuset level needs cpus and mems before a task may join it: copied
+ * from the parent (pfd) into the level (dfd) when new or still empty. */
+static void cpuset_fill(int pfd, int dfd, bool made)
+{
+	for (int k = 0; k < 2; k++) {
+		const char *f = k ? "cpuset.mems" : "cpuset.cpus";
+		char *cur = NULL, *val = NULL;
+		if (made || (read_file_at(dfd, f, &cur, NULL) == 0 && cur[0] == '\n')) {
+			if (read_file_at(pfd, f, &val, NULL) == 0)
+				write_file_at(dfd, f, val);
+			free(val);
+		}
+		free(cur);
+	}
+}
 
 /* Make dir and every missing level below base (1: dir is new, 0: it was
  * there).  A base that is not there moves up (in place) to the deepest
@@ -301,12 +339,14 @@ static int mkdir_cpuset(const char *dir, char *base, bool is_cpuset, bool *moved
 
 /* One rule per write(2), as the devices controller reads them; the file
  * (fds[0] devices.deny, fds[1] devices.allow) is opened on first use. */
-static int write_dev_rule(const char *dir, int fds[2], bool allow, const char *rule, struct hull_err *e)
+static int write_dev_rule(const char *dir, int dfd, int fds[2], bool allow, const char *rule, struct hull_err *e)
 {
 	char path[1500];
-	snprintf(path, sizeof path, "%s/%s", dir, allow ? "devices.allow" : "devices.deny");
+	const char *file = allow ? "devices.allow" : "devices.deny";
+	snprintf(path, sizeof path, "%s/%s", dir, file);
 	int *fd = &fds[allow];
-	if (*fd < 0 && (*fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+	if (*fd < 0 && (*fd = dfd >= 0 ? openat(dfd, file, O_WRONLY | O_CLOEXEC | O_NOCTTY)
+				       : open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY)) < 0)
 		return hull_syserr(e, errno, "%s: writing \"%s\"", path, rule);
 	size_t len = strlen(rule);
 	ssize_t w = write(*fd, rule, len);
@@ -362,7 +402,7 @@ static int device_rules(const struct spec_device_rule *cfg, size_t ncfg, const s
 	return 0;
 }
 
-static int apply_devices_v1(const char *dir, const struct dev_rule *rules, size_t n, struct hull_err *e)
+static int apply_devices_v1(const char *dir, int dfd, const struct dev_rule *rules, size_t n, struct hull_err *e)
 {
 	int fds[2] = { -1, -1 }, r = 0;
 	for (size_t i = 0; i < n && r == 0; i++) {
@@ -384,7 +424,7 @@ static int apply_devices_v1(const char *dir, const struct dev_rule *rules, size_
 			snprintf(rule, sizeof rule, "a");
 		else
 			snprintf(rule, sizeof rule, "%c %s:%s %s", d->type, maj, min, acc);
-		r = write_dev_rule(dir, fds, d->allow, rule, e);
+		r = write_dev_rule(dir, dfd, fds, d->allow, rule, e);
 	}
 	for (int k = 0; k < 2; k++)
 		if (fds[k] >= 0)
@@ -402,7 +442,7 @@ int cgroup_devices(const struct cgroup_set *cg, const struct spec_device_rule *c
 		return r;
 	int d = cg_v1_dir(cg, "devices");
 	if (d >= 0) {
-		r = apply_devices_v1(cg->dirs[d], rules, n, e);
+		r = apply_devices_v1(cg->dirs[d], cg_fd(cg, (size_t)d), rules, n, e);
 	} else if (cg->v2 >= 0) {
 		/* cgroup v2 has no devices controller: an eBPF program decides. */
 		int fd = cgroup_v2_open(cg);
@@ -455,16 +495,54 @@ static int remove_dirs(const struct cgroup_set *cg, size_t n)
 	return left;
 }
 
+/* mkdir_cpuset, and an O_PATH fd of dir in *dfd.  The usual case (base is
+ * dir's parent) is done relative to the parent: one walk down the path. */
+static int mkdir_fd(const char *dir, char *base, bool is_cpuset, bool *moved, int *dfd)
+{
+	size_t bl = strlen(base);
+	*dfd = -1;
+	if (strncmp(dir, base, bl) == 0 && dir[bl] == '/' && dir[bl + 1] && !strchr(dir + bl + 1, '/')) {
+		const char *leaf = dir + bl + 1;
+		int pfd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (pfd >= 0) {
+			int made = mkdirat(pfd, leaf, 0755) == 0 ? 1 : errno == EEXIST ? 0 : -errno;
+			if (made >= 0 && (*dfd = openat(pfd, leaf, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+				made = -errno;
+			if (made >= 0 && is_cpuset)
+				cpuset_fill(pfd, *dfd, made);
+			close(pfd);
+			return made;
+		}
+		if (errno != ENOENT)
+			return -errno;
+		/* The parent is missing: the walk below makes it. */
+	}
+	int r = mkdir_cpuset(dir, base, is_cpuset, moved);
+	if (r >= 0 && (*dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		r = -errno;
+	return r;
+}
+
 int cgroup_create(struct cgroup_set *cg, const struct spec_linux *lx, bool adopt, struct hull_err *e)
 {
 	int ret = 0;
 	bool moved = false;
+	if (!cg->fds && (cg->fds = malloc(CG_MAX_DIRS * sizeof *cg->fds)))
+		for (size_t i = 0; i < CG_MAX_DIRS; i++)
+			cg->fds[i] = -1;
 	for (size_t i = 0; i < cg->n; i++) {
 		/* A concurrent delete may remove a shared parent between our
 		 * mkdirs: retry a few times on ENOENT. */
-		int r = -ENOENT;
+		int r = -ENOENT, fd = -1;
 		for (int tries = 0; tries < 20 && r == -ENOENT; tries++)
-			r = mkdir_cpuset(cg->dirs[i], cg->bases[i], cg_has_ctrl(cg->ctrls[i], "cpuset"), &moved);
+			r = mkdir_fd(cg->dirs[i], cg->bases[i], cg_has_ctrl(cg->ctrls[i], "cpuset"), &moved, &fd);
+		if (cg->fds && fd >= 0) {
+			if (cg->fds[i] >= 0)
+				close(cg->fds[i]);
+			cg->fds[i] = fd;
+		} else if (fd >= 0) {
+			close(fd);
+		}
 		if (r < 0) {
 			ret = hull_syserr(e, -r, "cgroup %s", cg->dirs[i]);
 			goto fail;
@@ -498,6 +576,9 @@ int cgroup_v2_open(const struct cgroup_set *cg)
 {
 	if (cg->v2 < 0)
 		return -1;
+	int fd = cg_fd(cg, (size_t)cg->v2);
+	if (fd >= 0)
+		return fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	return open(cg->dirs[cg->v2], O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
@@ -508,9 +589,7 @@ int cgroup_enter(const struct cgroup_set *cg, pid_t pid, bool skip_v2, struct hu
 	for (size_t i = 0; i < cg->n; i++) {
 		if (skip_v2 && (int)i == cg->v2)
 			continue;
-		char path[1500];
-		snprintf(path, sizeof path, "%s/cgroup.procs", cg->dirs[i]);
-		int r = write_file(path, pidstr);
+		int r = cg_write(cg, i, "cgroup.procs", pidstr);
 		if (r < 0)
 			return hull_syserr(e, -r, "joining cgroup %s", cg->dirs[i]);
 	}

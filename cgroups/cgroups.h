@@ -21,6 +21,7 @@ struct cgroup_set {
 	char *dirs[CG_MAX_DIRS];      /* absolute directories of the container's cgroup */
 	char *bases[CG_MAX_DIRS];     /* deepest ancestor that existed before create */
 	char *ctrls[CG_MAX_DIRS];     /* controllers of the hierarchy ("cpu,cpuacct"), "" for v2 */
+	int *fds;                     /* cgroup_create: O_PATH fds of dirs[] (-1: none), else NULL */
 };
 
 /* Compute the container's directories from linux.cgroupsPath: absolute paths
