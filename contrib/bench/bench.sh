@@ -34,7 +34,7 @@ for c in crun runc jq bc busybox; do command -v $c >/dev/null || need+=("$c"); d
 W=$(mktemp -d /tmp/hull-bench.XXXXXX)
 mkdir "$W/run"
 mount -t tmpfs -o mode=0700 tmpfs "$W/run"
-HOLDER=''
+HOLDER='' CGBASE=''
 RTS=(hull crun runc)
 cleanup() {
 	set +e
@@ -44,10 +44,13 @@ cleanup() {
 	[ -z "$HOLDER" ] || kill "$HOLDER" 2>/dev/null
 	wait 2>/dev/null
 	umount "$W/run" 2>/dev/null
-	# what the runtimes left of the cgroup paths (crun and runc keep parents)
-	for d in /sys/fs/cgroup/*/"${CGBASE#/}" /sys/fs/cgroup/*/*/"${CGBASE#/}"; do
+	# the containers' parent (ours, or made by crun/runc in hierarchies
+	# hull leaves alone) with what the runtimes left in it, then the
+	# levels above it this script made (deepest first)
+	[ -n "${CGBASE:-}" ] && for d in /sys/fs/cgroup/*/"${CGBASE#/}" /sys/fs/cgroup/*/*/"${CGBASE#/}"; do
 		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
 	done
+	[ -s "$W/cgmade" ] && tac "$W/cgmade" | while read -r d; do rmdir "$d" 2>/dev/null; done
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -70,6 +73,27 @@ for a in sh true sleep cat; do ln -s busybox "$R/bin/$a"; done
 OWN=$(awk -F: '$3 != "/" && $2 != "name=systemd" { print $3; exit }' /proc/self/cgroup)
 OWN=${OWN:-}
 CGBASE=$OWN/hull-bench-$$
+# The containers' parent exists before the first one and outlives the last,
+# as an engine's parent cgroup does: every runtime makes and removes only
+# the container's own directory (hull would remove a parent it had made).
+for m in /sys/fs/cgroup/*; do
+	[ -d "$m" ] && [ ! -L "$m" ] || continue
+	case $(stat -f -c %T "$m") in cgroupfs | cgroup2fs) ;; *) continue ;; esac
+	[ "${m##*/}" = systemd ] && continue
+	d=$m
+	for part in $(echo "${CGBASE#/}" | tr / ' '); do
+		if [ ! -d "$d/$part" ]; then
+			mkdir "$d/$part"
+			echo "$d/$part" >> "$W/cgmade"
+			# a new cpuset level has no cpus or memory nodes until given its parent's
+			if [ -f "$d/cpuset.cpus" ]; then
+				cat "$d/cpuset.cpus" > "$d/$part/cpuset.cpus"
+				cat "$d/cpuset.mems" > "$d/$part/cpuset.mems"
+			fi
+		fi
+		d=$d/$part
+	done
+done
 mkdir "$W/tpl" && "$HULL" spec -b "$W/tpl"
 # ociVersion 1.0.2: crun 1.8 refuses the 1.3.0 that hull spec writes.
 jq --arg r "$R" '.ociVersion = "1.0.2" | .root.path = $r | .process.terminal = false | .linux.cgroupsPath = "@CG@" | .process.args = ["@ARGS@"]' \
