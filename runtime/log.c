@@ -62,11 +62,8 @@ void hlog(enum log_level lvl, const char *fmt, ...)
 	va_end(ap);
 
 	struct timespec now;
-	struct tm tm;
 	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &tm);
-	size_t t = strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(ts + t, sizeof ts - t, ".%09ldZ", now.tv_nsec);
+	rfc3339_utc(&now, ts, sizeof ts);
 
 	int n;
 	if (json) {

@@ -497,9 +497,6 @@ const char *state_status_name(enum cstatus s)
 void state_now(char *buf, size_t cap)
 {
 	struct timespec ts;
-	struct tm tm;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t n = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, cap - n, ".%09ldZ", ts.tv_nsec);
+	rfc3339_utc(&ts, buf, cap);
 }

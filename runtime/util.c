@@ -194,6 +194,24 @@ uint64_t proc_start_time(pid_t pid, char *state_out)
 	return strtoull(p, NULL, 10);
 }
 
+void rfc3339_utc(const struct timespec *ts, char *buf, size_t cap)
+{
+	/* Days since 1970-01-01 to a proleptic Gregorian date, in 400-year eras. */
+	int64_t secs = ts->tv_sec, days = secs / 86400, rem = secs % 86400;
+	if (rem < 0) {
+		rem += 86400;
+		days--;
+	}
+	int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+	int64_t y = yoe + era * 400 + (m <= 2);
+	snprintf(buf, cap, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%09ldZ", (long long)y, (long long)m, (long long)d,
+		 (long long)(rem / 3600), (long long)(rem / 60 % 60), (long long)(rem % 60), ts->tv_nsec);
+}
+
 uint64_t pidfd_ino(int pidfd)
 {
 	struct statfs sf;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Functions return 0 or -errno and fill one of these; the CLI prints it once. */
@@ -62,6 +63,9 @@ int unix_connect(const char *path);
 /* The text a yajl generator made (malloc'd, NUL-terminated), freeing the
  * generator; NULL on failure. */
 char *json_gen_take(void *yajl_generator);
+/* "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" (RFC 3339, UTC) for a CLOCK_REALTIME time;
+ * computed here, since glibc's gmtime reads /etc/localtime first. */
+void rfc3339_utc(const struct timespec *ts, char *buf, size_t cap);
 /* Process start time (field 22 of /proc/PID/stat), 0 if the process is gone. */
 uint64_t proc_start_time(pid_t pid, char *state_out);
 /* The pidfs inode number of a pidfd: one process's for the whole boot;

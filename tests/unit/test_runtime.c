@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 
 static void test_signals(void)
 {
@@ -186,6 +187,39 @@ static void test_util(const char *tmp)
 	CHECK_UINT(proc_start_time(0x7ffffff0, NULL), 0);
 }
 
+/* rfc3339_utc against glibc's gmtime_r + strftime over dates that test the
+ * calendar: the epoch, before it, leap days, century years, far ahead. */
+static void test_rfc3339(void)
+{
+	UNIT_GROUP("rfc3339_utc");
+	const time_t t[] = { 0, -1, 59, 86399, 86400, 951782400 /* 2000-02-29 */, 951868800, 4107542400 /* 2100-03-01 */,
+			     4107456000, 1798761599, 1798761600, -86400 * 366LL, 253402300799 /* 9999-12-31 */, 1732700000 };
+	for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+		struct timespec ts = { t[i], 123456789 };
+		struct tm tm;
+		char want[64], got[64];
+		gmtime_r(&t[i], &tm);
+		size_t n = strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(want + n, sizeof want - n, ".%09ldZ", ts.tv_nsec);
+		rfc3339_utc(&ts, got, sizeof got);
+		CHECK_STR(got, want);
+	}
+	/* every day of four years, noon */
+	int bad = 0;
+	for (time_t d = 0; d < 4 * 366; d++) {
+		time_t x = 1700000000 + d * 86400;
+		struct timespec ts = { x, 0 };
+		struct tm tm;
+		char want[64], got[64];
+		gmtime_r(&x, &tm);
+		size_t n = strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(want + n, sizeof want - n, ".%09ldZ", 0L);
+		rfc3339_utc(&ts, got, sizeof got);
+		bad += strcmp(got, want) != 0;
+	}
+	CHECK_INT(bad, 0);
+}
+
 static void test_systemd_paths(void)
 {
 	char slice[256], unit[256], path[512];
@@ -224,6 +258,7 @@ int main(void)
 	test_state_roundtrip(tmp);
 	test_mkdir_in_root(tmp);
 	test_util(tmp);
+	test_rfc3339();
 	test_systemd_paths();
 	char cmd[600];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
