@@ -481,6 +481,39 @@ init_gone_or_recorded() { [ -z "$(marked_pids)" ] || [ "$(ct_status)" = created 
 	done
 }
 
+@test "a recorded pid now held by another process is not the container: stopped, and kill and delete leave it alone" {
+	set_args sleep 100
+	st="$HULL_ROOT/$CID/state.json"
+	# by the pidfs inode recorded at create, and (older kernels) by the start time
+	for how in '.pid = $p' '.pid = $p | .hull.pidIno = 0 | .hull.startTime = 1'; do
+		create_ct
+		sleep 100 &
+		other=$!
+		jq --argjson p "$other" "$how" "$st" >"$st.new" && mv "$st.new" "$st"
+		[ "$(ct_status)" = stopped ]
+		[ "$(hull list --format json | jq -r --arg id "$CID" '.[] | select(.id == $id) | .status')" = stopped ]
+		hull kill "$CID" KILL || true
+		hull delete --force "$CID"
+		pid_alive "$other"
+		kill "$other"
+		wait "$other" || true
+		assert_nothing_left
+	done
+}
+
+@test "run -d: running from the start, no exec fifo" {
+	set_args sleep 100
+	hull run -d -b "$BUNDLE" "$CID" </dev/null >/dev/null 2>&1
+	[ "$(ct_status)" = running ]
+	[ ! -e "$HULL_ROOT/$CID/exec.fifo" ]
+	# pidfds are pidfs inodes from kernel 6.9 on
+	if [ "$(uname -r | awk -F. '{ print ($1 * 100 + $2 >= 609) }')" = 1 ]; then
+		[ "$(jq -r .hull.pidIno "$HULL_ROOT/$CID/state.json")" -gt 0 ]
+	fi
+	hull delete --force "$CID"
+	assert_nothing_left
+}
+
 @test "start twice fails the second time" {
 	set_args sleep 100
 	create_ct
