@@ -274,19 +274,40 @@ static void cpuset_fill(int pfd, int dfd, bool made)
 	}
 }
 
+/* cpuset_fill for a directory named by path. */
+static void cpuset_fill_path(const char *dir, bool made)
+{
+	char parent[1400];
+	snprintf(parent, sizeof parent, "%s", dir);
+	char *slash = strrchr(parent, '/');
+	if (!slash)
+		return;
+	*slash = 0;
+	int pfd = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC), dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (pfd >= 0 && dfd >= 0)
+		cpuset_fill(pfd, dfd, made);
+	if (pfd >= 0)
+		close(pfd);
+	if (dfd >= 0)
+		close(dfd);
+}
+
 /* Make dir and every missing level below base (1: dir is new, 0: it was
  * there).  A base that is not there moves up (in place) to the deepest
  * ancestor that is, and *moved says so. */
 static int mkdir_cpuset(const char *dir, char *base, bool is_cpuset, bool *moved)
 {
 	bool made = false;
-	/* Create each level below base; a v1 cpuset level needs cpus and mems
-	 * before a task may join it, copied from its parent. */
 	char buf[1400];
 	snprintf(buf, sizeof buf, "%s", dir);
 	size_t bl = strlen(base);
-	if (bl >= strlen(buf))
-		return mkdir(buf, 0755) == 0 ? 1 : errno == EEXIST ? 0 : -errno;
+	if (bl >= strlen(buf)) {
+		int r = mkdir(buf, 0755) == 0 ? 1 : errno == EEXIST ? 0 : -errno;
+		if (r >= 0 && is_cpuset)
+			cpuset_fill_path(buf, r);
+		return r;
+	}
+	/* Each level below base, top down. */
 	bool first = true;
 	for (char *p = buf + bl + 1; ; p++) {
 		if (*p != '/' && *p != 0)
@@ -308,27 +329,8 @@ static int mkdir_cpuset(const char *dir, char *base, bool is_cpuset, bool *moved
 		} else {
 			made = false;
 		}
-		if (is_cpuset) {
-			char parent[1400], *val = NULL;
-			snprintf(parent, sizeof parent, "%s", buf);
-			*strrchr(parent, '/') = 0;
-			for (int k = 0; k < 2; k++) {
-				const char *f = k ? "cpuset.mems" : "cpuset.cpus";
-				char path[1500], *cur = NULL;
-				snprintf(path, sizeof path, "%s/%s", buf, f);
-				/* A level made just now is empty (unless the parent
-				 * has clone_children: then the copy is the same). */
-				if (made || (read_file(path, &cur, NULL) == 0 && cur[0] == '\n')) {
-					char ppath[1500];
-					snprintf(ppath, sizeof ppath, "%s/%s", parent, f);
-					if (read_file(ppath, &val, NULL) == 0)
-						write_file(path, val);
-					free(val);
-					val = NULL;
-				}
-				free(cur);
-			}
-		}
+		if (is_cpuset)
+			cpuset_fill_path(buf, made);
 		*p = c;
 		first = false;
 		if (!c)

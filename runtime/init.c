@@ -198,8 +198,6 @@ static int early_hooks(struct init_ctx *c, char **state, struct hull_err *e)
 	return r;
 }
 
-/* After `start` opened the fifo: run startContainer hooks, then tell start
- * how it went ('0', or '1' and the error). */
 /* Wait for `start` (its read end of the exec fifo; for `run`, hull's word
  * on the sync socket came already), run the startContainer hooks, and
  * answer on the same channel: "0", or "1" and why. */

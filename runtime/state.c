@@ -340,10 +340,10 @@ static int read_regular(int dirfd, const char *path, char **out, size_t *len, ui
 	if (fd < 0)
 		return -errno;
 	struct stat sb;
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		int err = errno;
+	int err = fstat(fd, &sb) < 0 ? errno : !S_ISREG(sb.st_mode) ? EINVAL : 0;
+	if (err) {
 		close(fd);
-		return S_ISREG(sb.st_mode) ? -err : -EINVAL;
+		return -err;
 	}
 	*uid = sb.st_uid;
 	size_t cap = 8192, n = 0;
