@@ -31,6 +31,13 @@ struct create_opts {
 	bool start;                  /* run: start at once (no exec fifo, no "created" state) */
 };
 
+/* `run` waits for the init's word that it started only when hooks hang on
+ * it (startContainer in the init, poststart after it). */
+static inline bool start_answered(const struct spec_hooks *h)
+{
+	return h && (h->n_start_container || h->n_poststart);
+}
+
 /* Everything the init child needs; the child gets its own copy at clone. */
 struct init_ctx {
 	const struct create_opts *opts;

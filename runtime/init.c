@@ -226,7 +226,7 @@ static void wait_for_start(struct init_ctx *c, const char *state)
 		write_all(fd, msg, (size_t)n);
 		_exit(1);
 	}
-	if (write(fd, "0", 1) != 1)
+	if ((c->fifo_fd >= 0 || start_answered(h)) && write(fd, "0", 1) != 1)
 		_exit(127);
 	close(fd);
 }
