@@ -332,48 +332,21 @@ static const yajl_callbacks sr_callbacks = {
 	.yajl_end_array = sr_close_array,
 };
 
-/* A regular file whole: one read when it fits the first buffer (a short
- * read of a regular file is its end). */
+/* A regular file whole (a symlink or anything else is refused), and its
+ * owner in *uid. */
 static int read_regular(int dirfd, const char *path, char **out, size_t *len, uid_t *uid)
 {
-	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
 	struct stat sb;
-	int err = fstat(fd, &sb) < 0 ? errno : !S_ISREG(sb.st_mode) ? EINVAL : 0;
-	if (err) {
-		close(fd);
-		return -err;
-	}
+	if (fstat(fd, &sb) < 0)
+		return -errno;
+	if (!S_ISREG(sb.st_mode))
+		return -EINVAL;
 	*uid = sb.st_uid;
-	size_t cap = 8192, n = 0;
-	char *buf = malloc(cap);
-	int r = buf ? 0 : -ENOMEM;
-	while (r == 0) {
-		ssize_t k = read(fd, buf + n, cap - n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0) {
-			r = k < 0 ? -errno : 0;
-			break;
-		}
-		n += (size_t)k;
-		if (n < cap)
-			break;
-		char *nb = realloc(buf, cap *= 2);
-		if (!nb)
-			r = -ENOMEM;
-		else
-			buf = nb;
-	}
-	close(fd);
-	if (r < 0) {
-		free(buf);
-		return r;
-	}
-	*out = buf;
-	*len = n;
-	return 0;
+	/* Never rewritten in place (renamed over): its size is the size. */
+	return read_fd(fd, sb.st_size > 0 ? (size_t)sb.st_size : 0, out, len);
 }
 
 /* path: the state.json to read, relative to dirfd. */

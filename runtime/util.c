@@ -64,16 +64,14 @@ int write_file(const char *path, const char *s)
 	return write_file_at(AT_FDCWD, path, s);
 }
 
-int read_file_at(int dirfd, const char *path, char **out, size_t *len)
+int read_fd(int fd, size_t size, char **out, size_t *len)
 {
-	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	size_t cap = 4096, n = 0;
+	size_t cap = size ? size + 1 : 4096, n = 0;
 	char *buf = malloc(cap);
 	if (!buf)
 		return -ENOMEM;
-	for (;;) {
+	/* A known size (a regular file's) is read in one go, no read for EOF. */
+	while (!size || n < size) {
 		if (n + 1 >= cap) {
 			char *nb = realloc(buf, cap *= 2);
 			if (!nb) {
@@ -99,6 +97,12 @@ int read_file_at(int dirfd, const char *path, char **out, size_t *len)
 	if (len)
 		*len = n;
 	return 0;
+}
+
+int read_file_at(int dirfd, const char *path, char **out, size_t *len)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	return fd < 0 ? -errno : read_fd(fd, 0, out, len);
 }
 
 int read_file(const char *path, char **out, size_t *len)

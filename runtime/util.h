@@ -40,6 +40,9 @@ int write_file_at(int dirfd, const char *path, const char *s);
 /* Read a whole (small) file; *out is NUL terminated and must be freed. */
 int read_file(const char *path, char **out, size_t *len);
 int read_file_at(int dirfd, const char *path, char **out, size_t *len);
+/* All of fd (size bytes when known, else to EOF) into a malloc'd,
+ * NUL-terminated buffer; len may be NULL. */
+int read_fd(int fd, size_t size, char **out, size_t *len);
 /* Create a file atomically: write into a temporary name in the same dir, fsync-free rename. */
 int write_file_atomic(int dirfd, const char *name, const char *data, size_t len, unsigned mode);
 /* mkdir -p on a host path (not for container paths). */
