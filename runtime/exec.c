@@ -110,7 +110,7 @@ static void exec_child_main(void *arg)
 		exec_fail(x, &e);
 	}
 	struct proc_plan plan;
-	if (process_plan(p, NULL, 0, &plan, &e) < 0 || process_seccomp_load(&ps, &e) < 0)
+	if (process_plan(p, NULL, 0, x->seccomp != NULL, &plan, &e) < 0 || process_seccomp_load(&ps, &e) < 0)
 		exec_fail(x, &e);
 	/* The sync socket closes at the exec (O_CLOEXEC): that EOF tells hull
 	 * the program really runs. */

@@ -308,7 +308,7 @@ void container_init(struct init_ctx *c)
 		init_fail(c, &e);
 	}
 	struct proc_plan plan;
-	if (process_plan(p, c->extra_env, c->n_extra_env, &plan, &e) < 0)
+	if (process_plan(p, c->extra_env, c->n_extra_env, c->seccomp != NULL, &plan, &e) < 0)
 		init_fail(c, &e);
 	/* A listener must reach hull before create returns. */
 	if (c->seccomp && c->seccomp->notify && process_seccomp_load(&ps, &e) < 0)

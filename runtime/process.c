@@ -503,7 +503,7 @@ static char *home_env(const struct spec_process *p)
 	return home ? home : xasprintf("HOME=/");
 }
 
-int process_plan(const struct spec_process *p, const char *const *extra_env, size_t n_extra,
+int process_plan(const struct spec_process *p, const char *const *extra_env, size_t n_extra, bool by_path,
 		 struct proc_plan *pl, struct hull_err *e)
 {
 	int r = find_program(p, pl->prog, sizeof pl->prog, e);
@@ -540,6 +540,9 @@ int process_plan(const struct spec_process *p, const char *const *extra_env, siz
 		return hull_syserr(e, err, "preparing the exec trampoline");
 	}
 	pl->tramp_fd = fd;
+	pl->tramp_path[0] = 0;
+	if (!by_path)
+		return 0;
 	/* Exec'ing it by a /proc path needs only execve, which every seccomp
 	 * profile allows (not all allow execveat).  Checked now, before any
 	 * filter: the path must lead to this very memfd. */

@@ -48,8 +48,11 @@ int process_apply_attrs(const struct spec_process *p, const struct spec_linux *l
 int process_become_user(const struct spec_process *p, struct proc_seccomp *ps, struct hull_err *e);
 /* Find the program (PATH of process.env), build argv and envp (HOME from the
  * container's /etc/passwd when unset, extra entries appended) and make the
- * trampoline memfd.  Runs inside the container, after the user switch. */
-int process_plan(const struct spec_process *p, const char *const *extra_env, size_t n_extra,
+ * trampoline memfd.  by_path: it is to be exec'd through /proc/self/fd/N
+ * (under a seccomp filter, which may allow execve but not execveat), so
+ * that path is checked now to lead to it.  Runs inside the container,
+ * after the user switch. */
+int process_plan(const struct spec_process *p, const char *const *extra_env, size_t n_extra, bool by_path,
 		 struct proc_plan *pl, struct hull_err *e);
 /* Exec the plan; on failure print to stderr and exit 127. */
 __attribute__((noreturn)) void process_exec(struct proc_plan *pl);
