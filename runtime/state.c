@@ -104,6 +104,9 @@ static void gen_common(yajl_gen g, const struct cstate *st, const char *status)
 	GS(g, "rootfs"); GS(g, st->rootfs);
 	GS(g, "created"); GS(g, st->created);
 	GS(g, "owner"); GS(g, st->owner ? st->owner : "");
+	/* Optional in the runtime-spec; left out when there are none, as runc does. */
+	if (!st->n_annotations)
+		return;
 	GS(g, "annotations");
 	yajl_gen_map_open(g);
 	for (size_t i = 0; i < st->n_annotations; i++) {

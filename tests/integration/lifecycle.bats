@@ -73,6 +73,15 @@ RFC3339='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-
 	[ "$(jq -c .annotations <<<"$output")" = '{"org.example.key":"value-1","other":"x y"}' ]
 }
 
+@test "state: without annotations in the config, none in the state (as runc)" {
+	set_args sleep 100
+	create_ct
+	run hull state "$CID"
+	[ "$status" -eq 0 ]
+	jq -e 'has("annotations") | not' <<<"$output"
+	hull delete --force "$CID"
+}
+
 @test "state: running and stopped" {
 	set_sh 'sleep 0.3'
 	run_ct_detached
