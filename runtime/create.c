@@ -462,7 +462,7 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 		if (pfd >= 0)
 			close(pfd);
 		if (!st.pid_ino)
-			st.start_time = proc_start_time(pid, NULL);
+			st.start_time = proc_start_time(pid);
 	}
 
 	char go = 'G';

@@ -171,7 +171,7 @@ char *xasprintf(const char *fmt, ...)
 	return n < 0 ? NULL : s;
 }
 
-uint64_t proc_start_time(pid_t pid, char *state_out)
+uint64_t proc_start_time(pid_t pid)
 {
 	char path[64], buf[1024];
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
@@ -187,8 +187,6 @@ uint64_t proc_start_time(pid_t pid, char *state_out)
 	if (!p)
 		return 0;
 	p += 2;
-	if (state_out)
-		*state_out = *p;
 	for (int field = 3; field < 22; field++) {
 		p = strchr(p, ' ');
 		if (!p)
@@ -235,7 +233,7 @@ int proc_pidfd(pid_t pid, uint64_t ino, uint64_t start_time, bool alive_only)
 	/* The pidfd pins the pid: what it names now is what we check. */
 	struct stat sb;
 	bool same = ino ? fstat(fd, &sb) == 0 && (uint64_t)sb.st_ino == ino
-			: proc_start_time(pid, NULL) == start_time && start_time != 0;
+			: proc_start_time(pid) == start_time && start_time != 0;
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	if (!same || (alive_only && poll(&p, 1, 0) > 0)) {
 		close(fd);

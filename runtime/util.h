@@ -70,7 +70,7 @@ char *json_gen_take(void *yajl_generator);
  * computed here, since glibc's gmtime reads /etc/localtime first. */
 void rfc3339_utc(const struct timespec *ts, char *buf, size_t cap);
 /* Process start time (field 22 of /proc/PID/stat), 0 if the process is gone. */
-uint64_t proc_start_time(pid_t pid, char *state_out);
+uint64_t proc_start_time(pid_t pid);
 /* The pidfs inode number of a pidfd: one process's for the whole boot;
  * 0 where pidfds are anonymous inodes (kernels before 6.9). */
 uint64_t pidfd_ino(int pidfd);

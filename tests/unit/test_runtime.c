@@ -63,7 +63,7 @@ static void test_state_roundtrip(const char *tmp)
 	struct spec_kv ann[] = { { "k", "v" }, { "x.y", "z \"q\"" } };
 	struct cstate st = { .id = "c1", .bundle = "/b", .rootfs = "/b/rootfs",
 			     .created = "2026-01-01T00:00:00.000000000Z", .pid = getpid(),
-			     .start_time = proc_start_time(getpid(), NULL), .annotations = ann,
+			     .start_time = proc_start_time(getpid()), .annotations = ann,
 			     .n_annotations = 2 };
 	st.cg.v2 = 1;
 	st.cg.n = 2;
@@ -183,8 +183,8 @@ static void test_util(const char *tmp)
 	struct hull_err e;
 	CHECK_INT(hull_syserr(&e, ENOENT, "open %s", "x"), -ENOENT);
 	CHECK_STR(e.msg, "open x: No such file or directory");
-	CHECK(proc_start_time(getpid(), NULL) > 0);
-	CHECK_UINT(proc_start_time(0x7ffffff0, NULL), 0);
+	CHECK(proc_start_time(getpid()) > 0);
+	CHECK_UINT(proc_start_time(0x7ffffff0), 0);
 }
 
 /* rfc3339_utc against glibc's gmtime_r + strftime over dates that test the
