@@ -107,8 +107,11 @@ struct spawn_req {
 };
 pid_t spawn(struct spawn_req *r, struct hull_err *e);
 
-/* create: on success the container is in state "created" and *pid is its
- * init; with a foreground terminal *master is the pty master (else -1). */
+/* create: on success the container is in state "created" (o->start: it is
+ * started, "running") and *pid is its init; with a foreground terminal
+ * *master is the pty master (else -1).  A failure after the container was
+ * recorded (only o->start's start can fail so) leaves *pid set and the
+ * container for the caller to delete. */
 int container_create(const struct create_opts *o, pid_t *pid, int *master, struct hull_err *e);
 /* The pty of a container process, made in the container's /dev/pts: master
  * and slave (opened through the master, never by path), and its name. */
