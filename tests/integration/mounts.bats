@@ -180,6 +180,8 @@ has_opt() { [[ ",$1," == *",$2,"* ]]; }
 	[ -n "$cg" ]
 	while read -r l; do
 		[[ ",$(awk '{print $6}' <<<"$l")," == *,ro,* ]]
+		# in its cgroup namespace each shows the container's cgroup as its root
+		[ "$(awk '{print $4}' <<<"$l")" = / ]
 	done <<<"$cg"
 	grep -qx write-failed <<<"$output"
 	# cgroup.procs files list the container's own processes: pid 1 is there,
