@@ -510,6 +510,22 @@ init_gone_or_recorded() { [ -z "$(marked_pids)" ] || [ "$(ct_status)" = created 
 	done
 }
 
+@test "a state without pidIno (kernels before 6.9) tells the init by its start time" {
+	set_args sleep 100
+	create_ct
+	st="$HULL_ROOT/$CID/state.json"
+	pid="$(ct_pid)"
+	start="$(sed 's/.*) //' "/proc/$pid/stat" | cut -d' ' -f20)"
+	jq --argjson t "$start" '.hull.pidIno = 0 | .hull.startTime = $t' "$st" >"$st.new" && mv "$st.new" "$st"
+	[ "$(ct_status)" = created ]
+	hull start "$CID"
+	[ "$(ct_status)" = running ]
+	hull kill "$CID" KILL
+	retry 100 0.05 status_is "$CID" stopped
+	hull delete "$CID"
+	assert_nothing_left
+}
+
 @test "run -d: running from the start, no exec fifo" {
 	set_args sleep 100
 	hull run -d -b "$BUNDLE" "$CID" </dev/null >/dev/null 2>&1
