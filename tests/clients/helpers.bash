@@ -23,30 +23,12 @@ bats_require_minimum_version 1.5.0
 
 CLIENTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 HULL_REPO_DIR="$(cd "$CLIENTS_DIR/../.." && pwd)"
+# retry, refute
+source "$HULL_REPO_DIR/tests/common.bash"
 : "${HULL:=$HULL_REPO_DIR/hull}"
 [[ "$HULL" == /* ]] || HULL="$(cd "$(dirname "$HULL")" && pwd)/$(basename "$HULL")"
 export HULL
 BUSYBOX="${BUSYBOX:-/bin/busybox}"
-
-# retry TRIES DELAY CMD...: run CMD until it succeeds, at most TRIES times.
-retry() {
-	local tries="$1" delay="$2" i
-	shift 2
-	for ((i = 0; i < tries; i++)); do
-		"$@" && return 0
-		sleep "$delay"
-	done
-	echo "retry: gave up on: $*" >&2
-	return 1
-}
-
-# refute CMD...: fail when CMD succeeds (`! CMD` does not fail a bats test).
-refute() {
-	if "$@"; then
-		echo "expected to fail: $*" >&2
-		return 1
-	fi
-}
 
 # assert_contains STRING WORD...: STRING mentions every WORD.
 assert_contains() {

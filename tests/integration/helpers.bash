@@ -13,6 +13,8 @@ bats_require_minimum_version 1.5.0
 
 HULL_TESTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 HULL_REPO_DIR="$(cd "$HULL_TESTS_DIR/../.." && pwd)"
+# retry, refute
+source "$HULL_REPO_DIR/tests/common.bash"
 : "${HULL:=$HULL_REPO_DIR/hull}"
 if [[ "$HULL" != /* ]]; then
 	if [[ "$HULL" == */* ]]; then
@@ -95,18 +97,6 @@ run_ct_detached() {
 }
 
 # ------------------------------------------------------------ small helpers
-
-# retry TRIES DELAY CMD...: run CMD until it succeeds, at most TRIES times.
-retry() {
-	local tries="$1" delay="$2" i
-	shift 2
-	for ((i = 0; i < tries; i++)); do
-		"$@" && return 0
-		sleep "$delay"
-	done
-	echo "retry: gave up on: $*" >&2
-	return 1
-}
 
 ct_status() { hull state "${1:-$CID}" 2>/dev/null | jq -r .status; }
 ct_pid() { hull state "${1:-$CID}" 2>/dev/null | jq -r .pid; }
@@ -449,17 +439,6 @@ setup() { common_setup; }
 teardown() { common_teardown; }
 
 # ------------------------------------------------- terminals and test tools
-
-# refute CMD...: fail (with a message) when CMD succeeds.  Use it instead of
-# `! CMD`, which bats does not count as a failure in the middle of a test
-# (bash's errexit ignores negated commands).
-refute() {
-	if "$@"; then
-		echo "expected to fail: $*" >&2
-		return 1
-	fi
-	return 0
-}
 
 # tests/tools/*.c are built into build/tools/<name> by the Makefile.
 HULL_TOOLS_DIR="$HULL_REPO_DIR/build/tools"

@@ -34,6 +34,19 @@ sd_create() {
 	}
 }
 
+# run_scope_with_exec: the container run -d in system.slice's hull-ID.scope
+# (unit and dir set to it), and a `sleep 100` exec'd into it (epid).
+run_scope_with_exec() {
+	set_cfg '.linux.cgroupsPath = "system.slice:hull:" + $id' --arg id "$CID"
+	hrun --systemd-cgroup run -d -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	unit="hull-$CID.scope"
+	dir="/sys/fs/cgroup/system.slice/$unit"
+	hrun exec -d --pid-file "$HULL_TEST_DIR/exec.pid" "$CID" sleep 100
+	[ "$status" -eq 0 ]
+	epid=$(cat "$HULL_TEST_DIR/exec.pid")
+}
+
 # assert_scope_gone UNIT DIR: neither the unit nor its cgroup is left.
 assert_scope_gone() {
 	if [ -e "$2" ]; then
@@ -196,14 +209,7 @@ teardown() {
 
 @test "systemd: exec joins the scope; the device rules hold after daemon-reload" {
 	need_systemd
-	set_cfg '.linux.cgroupsPath = "system.slice:hull:" + $id' --arg id "$CID"
-	hrun --systemd-cgroup run -d -b "$BUNDLE" "$CID"
-	[ "$status" -eq 0 ]
-	unit="hull-$CID.scope"
-	dir="/sys/fs/cgroup/system.slice/$unit"
-	hrun exec -d --pid-file "$HULL_TEST_DIR/exec.pid" "$CID" sleep 100
-	[ "$status" -eq 0 ]
-	epid=$(cat "$HULL_TEST_DIR/exec.pid")
+	run_scope_with_exec
 	[ "$(scope_of "$epid")" = "/system.slice/$unit" ]
 	grep -qx "$epid" "$dir/cgroup.procs"
 	[ "$(wc -l <"$dir/cgroup.procs")" = 2 ]
@@ -229,15 +235,8 @@ teardown() {
 
 @test "systemd: kill --all empties the scope, systemd stops it, delete finishes" {
 	need_systemd
-	set_cfg '.linux.cgroupsPath = "system.slice:hull:" + $id' --arg id "$CID"
-	hrun --systemd-cgroup run -d -b "$BUNDLE" "$CID"
-	[ "$status" -eq 0 ]
-	unit="hull-$CID.scope"
-	dir="/sys/fs/cgroup/system.slice/$unit"
-	hrun exec -d --pid-file "$HULL_TEST_DIR/exec.pid" "$CID" sleep 100
-	[ "$status" -eq 0 ]
+	run_scope_with_exec
 	pid=$(ct_pid)
-	epid=$(cat "$HULL_TEST_DIR/exec.pid")
 	hrun kill --all "$CID" KILL
 	[ "$status" -eq 0 ]
 	retry 200 0.05 pid_dead "$pid"

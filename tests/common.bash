@@ -1,0 +1,25 @@
+# tests/common.bash: the small helpers every bats suite here uses, sourced by
+# tests/integration/helpers.bash and tests/clients/helpers.bash.
+
+# retry TRIES DELAY CMD...: run CMD until it succeeds, at most TRIES times.
+retry() {
+	local tries="$1" delay="$2" i
+	shift 2
+	for ((i = 0; i < tries; i++)); do
+		"$@" && return 0
+		sleep "$delay"
+	done
+	echo "retry: gave up on: $*" >&2
+	return 1
+}
+
+# refute CMD...: fail (with a message) when CMD succeeds.  Use it instead of
+# `! CMD`, which bats does not count as a failure in the middle of a test
+# (bash's errexit ignores negated commands).
+refute() {
+	if "$@"; then
+		echo "expected to fail: $*" >&2
+		return 1
+	fi
+	return 0
+}
