@@ -23,3 +23,10 @@ refute() {
 	fi
 	return 0
 }
+
+# none_left WHAT VALUE: fail, saying "WHAT left: VALUE", unless VALUE is empty.
+none_left() {
+	[ -z "$2" ] && return 0
+	echo "$1 left: $2" >&2
+	return 1
+}

@@ -23,7 +23,7 @@ bats_require_minimum_version 1.5.0
 
 CLIENTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 HULL_REPO_DIR="$(cd "$CLIENTS_DIR/../.." && pwd)"
-# retry, refute
+# retry, refute, none_left
 source "$HULL_REPO_DIR/tests/common.bash"
 : "${HULL:=$HULL_REPO_DIR/hull}"
 [[ "$HULL" == /* ]] || HULL="$(cd "$(dirname "$HULL")" && pwd)/$(basename "$HULL")"
@@ -327,16 +327,8 @@ assert_nothing_left() {
 		echo "processes left in the namespace: $(ps -o pid,args -p "$(echo $left | tr ' ' ,)")" >&2
 		return 1
 	fi
-	left="$(cg_left)"
-	if [ -n "$left" ]; then
-		echo "cgroups left: $left" >&2
-		return 1
-	fi
-	left="$(host_mounts "$dir")"
-	if [ -n "$left" ]; then
-		echo "host mounts left: $left" >&2
-		return 1
-	fi
+	none_left cgroups "$(cg_left)" || return 1
+	none_left "host mounts" "$(host_mounts "$dir")" || return 1
 	if [ "$(host_links)" != "$(cat "$dir/links.before")" ]; then
 		echo "host network links changed: $(host_links | diff "$dir/links.before" - | tr '\n' ' ')" >&2
 		return 1

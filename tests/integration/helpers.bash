@@ -13,7 +13,7 @@ bats_require_minimum_version 1.5.0
 
 HULL_TESTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 HULL_REPO_DIR="$(cd "$HULL_TESTS_DIR/../.." && pwd)"
-# retry, refute
+# retry, refute, none_left
 source "$HULL_REPO_DIR/tests/common.bash"
 : "${HULL:=$HULL_REPO_DIR/hull}"
 if [[ "$HULL" != /* ]]; then
@@ -176,21 +176,13 @@ marked_pids() {
 
 # assert_nothing_left [ID]: no state, no cgroup, no mount, no process.
 assert_nothing_left() {
-	local id="${1:-$CID}" left
+	local id="${1:-$CID}"
 	if [ -e "$HULL_ROOT/$id" ]; then
 		echo "state directory left: $HULL_ROOT/$id" >&2
 		return 1
 	fi
-	left="$(leftover_cgroups "$id")"
-	if [ -n "$left" ]; then
-		echo "cgroup directories left: $left" >&2
-		return 1
-	fi
-	left="$(host_mounts_mentioning "$BUNDLE")"
-	if [ -n "$left" ]; then
-		echo "mounts left: $left" >&2
-		return 1
-	fi
+	none_left "cgroup directories" "$(leftover_cgroups "$id")" || return 1
+	none_left mounts "$(host_mounts_mentioning "$BUNDLE")" || return 1
 	# a process may take a moment to be reaped
 	if ! retry 40 0.05 test -z "$(marked_pids)"; then
 		echo "processes left: $(marked_pids | xargs -r ps -o pid,args -p)" >&2
