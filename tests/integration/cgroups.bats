@@ -106,7 +106,8 @@ expect_refused() {
 	set_sh '(x=$(head -c 100000000 /dev/zero | tr "\0" a); echo survived ${#x}) >/tmp/hog.out 2>&1
 		echo "rc=$?" >/tmp/rc; exec sleep 100'
 	run_ct_detached
-	retry 300 0.05 test -s "$ROOTFS/tmp/rc"
+	# reclaim before the OOM kill can take long on a loaded machine
+	retry 1200 0.05 test -s "$ROOTFS/tmp/rc"
 	cat "$ROOTFS/tmp/rc" "$ROOTFS/tmp/hog.out"
 	[ "$(cat "$ROOTFS/tmp/rc")" = rc=137 ]
 	if cg_ctrl_v2 memory; then
