@@ -2,9 +2,11 @@
  * the config, /dev, pivot_root, then sysctl, masked and read-only paths.
  *
  * Every path inside the rootfs is resolved with openat2(RESOLVE_IN_ROOT)
- * against an fd of the rootfs, and mounts go onto /proc/self/fd/N of the
- * resolved O_PATH fd, so a symlink in the rootfs can never redirect a mount
- * or a device node to the host. */
+ * against an fd of the rootfs, and mounts go onto the resolved O_PATH fd
+ * (binds by open_tree + move_mount, new filesystems onto "." with the fd as
+ * working directory), so a symlink in the rootfs can never redirect a mount
+ * or a device node to the host.  Neither walks /proc/self/fd/N, which costs
+ * a few microseconds of procfs lookups per mount. */
 #include "runtime/container.h"
 
 #include <dirent.h>
@@ -47,6 +49,33 @@ int root_mkdir_all(int rootfd, const char *path, unsigned mode)
 		return cur;
 	char buf[4096];
 	snprintf(buf, sizeof buf, "%s", path);
+	/* Often only the last name is missing (dev/pts, dev/shm): made in its
+	 * parent, and opened there without following anything. */
+	size_t n = strlen(buf);
+	while (n > 1 && buf[n - 1] == '/')
+		buf[--n] = 0;
+	char *last = strrchr(buf, '/');
+	if (last && last != buf && strcmp(last + 1, "..") && strcmp(last + 1, ".")) {
+		*last = 0;
+		int pfd = openat2_in_root(rootfd, buf, O_PATH | O_DIRECTORY, 0);
+		*last = '/';
+		if (pfd >= 0) {
+			int fd = -1;
+			if (mkdirat(pfd, last + 1, mode) == 0 || errno == EEXIST)
+				fd = openat(pfd, last + 1, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd < 0 && errno != ELOOP && errno != ENOTDIR) {
+				int err = -errno;
+				close(pfd);
+				return err;
+			}
+			close(pfd);
+			if (fd >= 0)
+				return fd;
+			/* A symlink raced in: resolve it inside the root below. */
+		} else if (pfd != -ENOENT) {
+			return pfd;
+		}
+	}
 	cur = openat2_in_root(rootfd, "/", O_PATH | O_DIRECTORY, 0);
 	if (cur < 0)
 		return cur;
@@ -121,6 +150,40 @@ static int make_target(int rootfd, const char *dest, bool file, int *out)
 static void fd_path(int fd, char *buf, size_t cap)
 {
 	snprintf(buf, cap, "/proc/self/fd/%d", fd);
+}
+
+/* A new filesystem (or a remount) on the directory fd tfd: mounted on "."
+ * with tfd as the working directory, which names exactly that directory.
+ * The caller puts the working directory back when it is done. */
+static int mount_on(int tfd, const char *src, const char *type, unsigned long fl, const void *data)
+{
+	if (fchdir(tfd) == 0)
+		return mount(src, ".", type, fl, data);
+	char p[64];
+	fd_path(tfd, p, sizeof p);
+	return mount(src, p, type, fl, data);
+}
+
+/* Bind sfd/src (src "" for sfd itself) onto the fd tfd (a directory or a
+ * file): a copy of the tree by open_tree, attached by move_mount.  Returns
+ * an fd of the new mount (what the caller sets attributes on), or -1 with
+ * errno set.  setattr, when given, is applied to the copy before it is
+ * attached (recursively when rec). */
+static int bind_onto(int sfd, const char *src, int tfd, bool rec, const struct mount_attr *setattr)
+{
+	unsigned fl = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rec ? AT_RECURSIVE : 0) | (*src ? 0 : AT_EMPTY_PATH);
+	int t = (int)syscall(SYS_open_tree, sfd, src, fl);
+	if (t < 0)
+		return -1;
+	struct mount_attr a = setattr ? *setattr : (struct mount_attr){ 0 };
+	if ((setattr && syscall(SYS_mount_setattr, t, "", AT_EMPTY_PATH | (rec ? AT_RECURSIVE : 0), &a, sizeof a) < 0) ||
+	    syscall(SYS_move_mount, t, "", tfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+		int err = errno;
+		close(t);
+		errno = err;
+		return -1;
+	}
+	return t;
 }
 
 struct mopts {
@@ -300,20 +363,21 @@ static int mount_cgroup(struct init_ctx *c, int rootfd, const struct spec_mount 
 	const struct cgroup_set *cg = c->cg;
 	unsigned long fl = m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
 	int tfd = -1, r = 0;
-	char p[64];
 	bool only_v2 = cg->n == 1 && cg->v2 == 0;
 	bool new_ns = c->ns_new[SPEC_NS_CGROUP];
 	if ((r = make_target(rootfd, sm->destination, false, &tfd)) < 0)
 		return hull_syserr(e, -r, "mount %s", sm->destination);
-	fd_path(tfd, p, sizeof p);
 	if (only_v2) {
-		if (new_ns ? mount("cgroup2", p, "cgroup2", fl, NULL) < 0
-			   : mount(cg->dirs[0], p, NULL, MS_BIND | MS_REC, NULL) < 0)
+		int b = -1;
+		if (new_ns ? mount_on(tfd, "cgroup2", "cgroup2", fl, NULL) < 0
+			   : (b = bind_onto(AT_FDCWD, cg->dirs[0], tfd, true, NULL)) < 0)
 			r = hull_syserr(e, errno, "mount %s (cgroup2)", sm->destination);
+		if (b >= 0)
+			close(b);
 		close(tfd);
 		return r < 0 ? r : finish_mount(rootfd, sm->destination, m, !new_ns, e);
 	}
-	if (mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0) {
+	if (mount_on(tfd, "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0) {
 		r = hull_syserr(e, errno, "mount %s (tmpfs for cgroups)", sm->destination);
 		close(tfd);
 		return r;
@@ -332,19 +396,16 @@ static int mount_cgroup(struct init_ctx *c, int rootfd, const struct spec_mount 
 		 * in the cgroup namespace shows too, without the v1 mount's
 		 * walk over every cgroup of the hierarchy. */
 		int fd = mkdirat(top, name, 0755) < 0 ? -1 : openat(top, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd >= 0) {
-			fd_path(fd, p, sizeof p);
-			if (mount(cg->dirs[i], p, NULL, MS_BIND | MS_REC, NULL) < 0) {
-				int err = errno;
-				close(fd);
-				fd = -1;
-				errno = err;
-			}
-		}
-		if (fd < 0) {
+		/* (By path: the fds hull keeps of these name mounts of the
+		 * host's mount namespace, which open_tree refuses here.) */
+		int b = fd < 0 ? -1 : bind_onto(AT_FDCWD, cg->dirs[i], fd, true, NULL);
+		if (b < 0) {
 			r = hull_syserr(e, errno, "mount %s", sub);
+			if (fd >= 0)
+				close(fd);
 			break;
 		}
+		close(b);
 		close(fd);
 		/* cpu,cpuacct style hierarchies are also reachable by each name. */
 		if (strchr(name, ',')) {
@@ -484,8 +545,6 @@ static int do_mount(struct init_ctx *c, int rootfd, size_t idx, struct hull_err 
 	int r = make_target(rootfd, sm->destination, file, &tfd);
 	if (r < 0)
 		return hull_syserr(e, -r, "mounts[%zu].destination: %s", idx, sm->destination);
-	char p[64];
-	fd_path(tfd, p, sizeof p);
 	/* tmpcopyup: the directory the tmpfs will cover, held open. */
 	int under = -1;
 	if (!bind && m.copyup && strcmp(type, "tmpfs") == 0 &&
@@ -495,21 +554,23 @@ static int do_mount(struct init_ctx *c, int rootfd, size_t idx, struct hull_err 
 		return r;
 	}
 	if (bind) {
-		r = mount(source, p, NULL, MS_BIND | (m.flags & MS_REC), NULL);
+		r = bind_onto(AT_FDCWD, source, tfd, m.flags & MS_REC, NULL);
 	} else {
 		unsigned long fl = m.flags & ~(MS_BIND | MS_REC);
 		if (under >= 0)
 			fl &= ~(unsigned long)MS_RDONLY;   /* filled first, made read-only after */
-		r = mount(source ? source : type, p, type, fl, m.data[0] ? m.data : NULL);
+		r = mount_on(tfd, source ? source : type, type, fl, m.data[0] ? m.data : NULL);
 		if (r < 0 && errno == EPERM && strcmp(type, "sysfs") == 0) {
 			/* sysfs needs a network namespace of our own; without
 			 * one, the host's /sys read-only is what runc gives too. */
-			r = mount("/sys", p, NULL, MS_BIND | MS_REC, NULL);
+			r = bind_onto(AT_FDCWD, "/sys", tfd, true, NULL);
 			bind = true;
 			m.flags |= MS_RDONLY;
 		}
 	}
 	int err = errno;
+	if (bind && r >= 0)
+		close(r);
 	close(tfd);
 	if (r < 0) {
 		if (under >= 0)
@@ -521,12 +582,9 @@ static int do_mount(struct init_ctx *c, int rootfd, size_t idx, struct hull_err 
 		/* Before any remount flags: a read-only tmpfs is filled first. */
 		int top = openat2_in_root(rootfd, sm->destination, O_RDONLY | O_DIRECTORY, 0);
 		r = top < 0 ? top : copy_tree(under, top, 0);
-		if (r == 0 && (m.flags & MS_RDONLY)) {
-			char tp[64];
-			fd_path(top, tp, sizeof tp);
-			if (mount(NULL, tp, NULL, MS_REMOUNT | (m.flags & ~(MS_BIND | MS_REC)), m.data[0] ? m.data : NULL) < 0)
-				r = -errno;
-		}
+		if (r == 0 && (m.flags & MS_RDONLY) &&
+		    mount_on(top, NULL, NULL, MS_REMOUNT | (m.flags & ~(MS_BIND | MS_REC)), m.data[0] ? m.data : NULL) < 0)
+			r = -errno;
 		if (top >= 0)
 			close(top);
 		close(under);
@@ -546,9 +604,10 @@ static bool in_userns(const struct init_ctx *c)
 	return c->ns_new[SPEC_NS_USER] || c->ns_fd[SPEC_NS_USER] >= 0;
 }
 
-/* A device node at path (inside the root).  Without the right to mknod (a
- * user namespace), bind the host's node instead. */
-static int make_device(struct init_ctx *c, int rootfd, const char *path, mode_t type, unsigned mode,
+/* A device node at path (inside the root; devfd: an fd of its /dev when
+ * the caller has one, else -1).  Without the right to mknod (a user
+ * namespace), bind the host's node instead.  The init's umask is 0. */
+static int make_device(struct init_ctx *c, int rootfd, int devfd, const char *path, mode_t type, unsigned mode,
 		       dev_t dev, uid_t uid, gid_t gid, struct hull_err *e)
 {
 	char parent[4096];
@@ -558,14 +617,20 @@ static int make_device(struct init_ctx *c, int rootfd, const char *path, mode_t 
 	*slash = 0;
 	if (!*name || strcmp(name, "..") == 0 || strcmp(name, ".") == 0)
 		return hull_errf(e, EINVAL, "device %s: not a file path", path);
-	int pfd = root_mkdir_all(rootfd, parent[0] ? parent : "/", 0755);
+	int pfd = devfd >= 0 && strcmp(parent, "/dev") == 0 ? dup(devfd) : root_mkdir_all(rootfd, parent[0] ? parent : "/", 0755);
 	if (pfd < 0)
-		return hull_syserr(e, -pfd, "device %s", path);
-	struct stat sb;
-	if (fstatat(pfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(sb.st_mode))
-		unlinkat(pfd, name, 0);
+		return hull_syserr(e, pfd == -1 ? errno : -pfd, "device %s", path);
 	int r = 0;
-	if (in_userns(c) || mknodat(pfd, name, type | (mode & 07777), dev) < 0) {
+	bool userns = in_userns(c);
+	bool made = !userns && mknodat(pfd, name, type | (mode & 07777), dev) == 0;
+	if (!made && (userns || errno == EEXIST)) {
+		/* Something there already: replaced, unless a directory. */
+		struct stat sb;
+		if (fstatat(pfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(sb.st_mode))
+			unlinkat(pfd, name, 0);
+		made = !userns && mknodat(pfd, name, type | (mode & 07777), dev) == 0;
+	}
+	if (!made) {
 		if (!in_userns(c) && errno != EPERM) {
 			r = hull_syserr(e, errno, "device %s: mknod", path);
 			goto out;
@@ -583,15 +648,18 @@ static int make_device(struct init_ctx *c, int rootfd, const char *path, mode_t 
 		}
 		close(fd);
 		fd = openat(pfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		char p[64];
-		fd_path(fd, p, sizeof p);
-		if (fd < 0 || mount(host, p, NULL, MS_BIND, NULL) < 0)
+		int b = fd < 0 ? -1 : bind_onto(AT_FDCWD, host, fd, false, NULL);
+		if (b < 0)
 			r = hull_syserr(e, errno, "device %s: binding %s", path, host);
+		else
+			close(b);
 		if (fd >= 0)
 			close(fd);
 		goto out;
 	}
-	if (fchmodat(pfd, name, mode & 07777, 0) < 0 ||
+	/* mknod keeps the permission bits (umask 0); setuid, setgid and
+	 * sticky bits take a chmod. */
+	if (((mode & 07000) && fchmodat(pfd, name, mode & 07777, 0) < 0) ||
 	    fchownat(pfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
 		r = hull_syserr(e, errno, "device %s: setting owner and mode", path);
 out:
@@ -602,17 +670,19 @@ out:
 static int setup_dev(struct init_ctx *c, int rootfd, bool dev_is_bind, struct hull_err *e)
 {
 	int r;
+	int dfd = root_mkdir_all(rootfd, "/dev", 0755);
+	if (dfd < 0)
+		return hull_syserr(e, -dfd, "/dev");
 	if (!dev_is_bind) {
 		for (size_t i = 0; i < N(default_devs); i++) {
 			char path[64];
 			snprintf(path, sizeof path, "/dev/%s", default_devs[i].name);
-			if ((r = make_device(c, rootfd, path, S_IFCHR, 0666,
-					     makedev(default_devs[i].major, default_devs[i].minor), 0, 0, e)) < 0)
+			if ((r = make_device(c, rootfd, dfd, path, S_IFCHR, 0666,
+					     makedev(default_devs[i].major, default_devs[i].minor), 0, 0, e)) < 0) {
+				close(dfd);
 				return r;
+			}
 		}
-		int dfd = root_mkdir_all(rootfd, "/dev", 0755);
-		if (dfd < 0)
-			return hull_syserr(e, -dfd, "/dev");
 		static const char *links[][2] = {
 			{ "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" },
 			{ "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
@@ -627,18 +697,18 @@ static int setup_dev(struct init_ctx *c, int rootfd, bool dev_is_bind, struct hu
 				return r;
 			}
 		}
-		close(dfd);
 	}
 	const struct spec_linux *lx = c->spec->linux_;
-	for (size_t i = 0; lx && i < lx->n_devices; i++) {
+	r = 0;
+	for (size_t i = 0; lx && i < lx->n_devices && r == 0; i++) {
 		const struct spec_device *d = &lx->devices[i];
 		mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
 		dev_t dev = d->type == 'p' ? 0 : makedev((unsigned)d->major, (unsigned)d->minor);
-		if ((r = make_device(c, rootfd, d->path, type, d->has_file_mode ? d->file_mode : 0666, dev,
-				     d->has_uid ? d->uid : 0, d->has_gid ? d->gid : 0, e)) < 0)
-			return r;
+		r = make_device(c, rootfd, dfd, d->path, type, d->has_file_mode ? d->file_mode : 0666, dev,
+				d->has_uid ? d->uid : 0, d->has_gid ? d->gid : 0, e);
 	}
-	return 0;
+	close(dfd);
+	return r;
 }
 
 static unsigned long propagation_flag(const char *p)
@@ -698,11 +768,18 @@ int rootfs_mount(struct init_ctx *c, struct hull_err *e)
 	/* pivot_root refuses a new root whose parent mount is shared. */
 	if ((first & MS_SHARED) && (r = make_parent_slave(c->rootfs, e)) < 0)
 		return r;
-	if (mount(c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return hull_syserr(e, errno, "root.path: binding %s", c->rootfs);
-	int rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
+	/* The rootfs bound onto itself; the fd of that bind is the root every
+	 * path below is resolved in. */
+	int under = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (under < 0)
 		return hull_syserr(e, errno, "root.path: %s", c->rootfs);
+	int rootfd = bind_onto(under, "", under, true, NULL);
+	int err = errno;
+	close(under);
+	if (rootfd < 0)
+		return hull_syserr(e, err, "root.path: binding %s", c->rootfs);
+	/* mount_on changes the working directory: put back at the end. */
+	int oldcwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	bool dev_is_bind = false;
 	for (size_t i = 0; i < s->n_mounts; i++) {
 		const struct spec_mount *sm = &s->mounts[i];
@@ -722,9 +799,15 @@ int rootfs_mount(struct init_ctx *c, struct hull_err *e)
 	}
 	close(cwd);
 	c->rootfd = rootfd;
-	return 0;
+	rootfd = -1;
 fail:
-	close(rootfd);
+	if (rootfd >= 0)
+		close(rootfd);
+	if (oldcwd >= 0) {
+		if (fchdir(oldcwd) < 0 && r == 0)
+			r = hull_syserr(e, errno, "returning to the working directory");
+		close(oldcwd);
+	}
 	return r;
 }
 
@@ -790,47 +873,57 @@ static int write_sysctls(const struct spec_linux *lx, struct hull_err *e)
 	return 0;
 }
 
-static int mask_path(const char *path, struct hull_err *e)
+/* What masks paths: one empty read-only tmpfs, bound onto every masked
+ * directory (made on the first), and /dev/null for files. */
+struct masks {
+	int dir;   /* fd of the masking tmpfs, once made */
+	int null;  /* O_PATH fd of /dev/null, once opened */
+};
+
+static int mask_path(struct masks *mk, const char *path, struct hull_err *e)
 {
 	int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : hull_syserr(e, errno, "linux.maskedPaths: %s", path);
 	struct stat sb;
-	char p[64];
-	fd_path(fd, p, sizeof p);
-	int r = 0;
-	if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode))
-		r = mount("tmpfs", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,mode=0755");
-	else if (!S_ISLNK(sb.st_mode))
-		r = mount("/dev/null", p, NULL, MS_BIND, NULL);
+	int r = fstat(fd, &sb), b = -2;  /* b: the bind's fd, -1 if it failed */
+	if (r == 0 && S_ISDIR(sb.st_mode) && mk->dir >= 0) {
+		b = bind_onto(mk->dir, "", fd, false, NULL);
+	} else if (r == 0 && S_ISDIR(sb.st_mode)) {
+		r = mount_on(fd, "tmpfs", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,mode=0755");
+		/* (Not opened: the next directory gets a tmpfs of its own.) */
+		if (r == 0)
+			mk->dir = open(path, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+	} else if (r == 0 && !S_ISLNK(sb.st_mode)) {
+		if (mk->null < 0)
+			mk->null = open("/dev/null", O_PATH | O_CLOEXEC);
+		b = mk->null < 0 ? -1 : bind_onto(mk->null, "", fd, false, NULL);
+	}
+	if (b == -1)
+		r = -1;
 	int err = errno;
+	if (b >= 0)
+		close(b);
 	close(fd);
 	if (r < 0)
 		return hull_syserr(e, err, "linux.maskedPaths: %s", path);
 	return 0;
 }
 
+/* A read-only bind of path onto itself: the copy made read-only before it
+ * is attached. */
 static int readonly_path(const char *path, struct hull_err *e)
 {
 	int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : hull_syserr(e, errno, "linux.readonlyPaths: %s", path);
-	char p[64];
-	fd_path(fd, p, sizeof p);
-	int r = mount(p, p, NULL, MS_BIND | MS_REC, NULL);
+	struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+	int b = bind_onto(fd, "", fd, true, &a);
 	int err = errno;
 	close(fd);
-	if (r < 0)
+	if (b < 0)
 		return hull_syserr(e, err, "linux.readonlyPaths: %s", path);
-	/* Reopen: the fd must name the new bind mount, not what is under it. */
-	fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
-	r = fd < 0 ? -1 : (int)syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a);
-	err = errno;
-	if (fd >= 0)
-		close(fd);
-	if (r < 0)
-		return hull_syserr(e, err, "linux.readonlyPaths: %s: read-only", path);
+	close(b);
 	return 0;
 }
 
@@ -841,9 +934,18 @@ int rootfs_finish(struct init_ctx *c, struct hull_err *e)
 	int r;
 	if ((r = write_sysctls(lx, e)) < 0)
 		return r;
-	for (size_t i = 0; lx && i < lx->n_masked_paths; i++)
-		if ((r = mask_path(lx->masked_paths[i], e)) < 0)
-			return r;
+	struct masks mk = { -1, -1 };
+	r = 0;
+	for (size_t i = 0; lx && i < lx->n_masked_paths && r == 0; i++)
+		r = mask_path(&mk, lx->masked_paths[i], e);
+	if (mk.dir >= 0)
+		close(mk.dir);
+	if (mk.null >= 0)
+		close(mk.null);
+	/* (mount_on may have moved the working directory: the init goes to
+	 * process.cwd before anything else uses it.) */
+	if (r < 0)
+		return r;
 	for (size_t i = 0; lx && i < lx->n_readonly_paths; i++)
 		if ((r = readonly_path(lx->readonly_paths[i], e)) < 0)
 			return r;

@@ -289,26 +289,34 @@ capline() { awk -v k="$1:" '$1 == k {print $2}' <<<"$output"; }
 }
 
 @test "maskedPaths: files read empty, directories look empty" {
-	mkdir -p "$ROOTFS/secretdir"
+	mkdir -p "$ROOTFS/secretdir" "$ROOTFS/secretdir2"
 	echo secret >"$ROOTFS/secretdir/a"
+	echo secret >"$ROOTFS/secretdir2/b"
 	echo secret >"$ROOTFS/etc/secret"
-	set_cfg '.linux.maskedPaths += ["/etc/secret", "/secretdir", "/proc/kcore", "/proc/keys", "/proc/timer_list", "/does/not/exist"]'
+	set_cfg '.linux.maskedPaths += ["/etc/secret", "/secretdir", "/proc/kcore", "/proc/keys", "/proc/timer_list", "/does/not/exist", "/secretdir2"]'
 	set_sh 'echo "secret=[$(cat /etc/secret 2>/dev/null)]"; echo "dir=[$(ls -A /secretdir 2>/dev/null)]"
+		echo "dir2=[$(ls -A /secretdir2 2>/dev/null)]"
 		echo "kcore=$(cat /proc/kcore 2>/dev/null | wc -c)"; echo "keys=$(cat /proc/keys 2>/dev/null | wc -c)"
 		echo "timer=$(cat /proc/timer_list 2>/dev/null | wc -c)"
-		if touch /secretdir/new 2>/dev/null; then echo DIR-WRITABLE; else echo dir-ro; fi'
+		if touch /secretdir/new 2>/dev/null; then echo DIR-WRITABLE; else echo dir-ro; fi
+		if touch /secretdir2/new 2>/dev/null; then echo DIR2-WRITABLE; else echo dir2-ro; fi
+		grep -c " /secretdir2* ro," /proc/self/mountinfo'
 	run hull run -b "$BUNDLE" "$CID"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	grep -qx 'secret=\[\]' <<<"$output"
 	grep -qx 'dir=\[\]' <<<"$output"
+	grep -qx 'dir2=\[\]' <<<"$output"
 	grep -qE '^kcore= *0$' <<<"$output"
 	grep -qE '^keys= *0$' <<<"$output"
 	grep -qE '^timer= *0$' <<<"$output"
 	grep -qx dir-ro <<<"$output"
+	grep -qx dir2-ro <<<"$output"
+	# both directories are read-only mounts of their own
+	[ "$(tail -n1 <<<"$output")" = 2 ]
 	# the host's files are untouched
 	[ "$(cat "$ROOTFS/etc/secret")" = secret ]
-	[ ! -e "$ROOTFS/secretdir/new" ]
+	[ ! -e "$ROOTFS/secretdir/new" ] && [ ! -e "$ROOTFS/secretdir2/new" ]
 }
 
 @test "readonlyPaths: /proc/sys and a rootfs directory are read-only" {
