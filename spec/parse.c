@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "spec/parse.h"
+#include "spec/json.h"
 
 /* yajl frees its tree recursively, so a hostile document nested a million
  * levels deep would overflow the stack there; real configs nest < 10. */
@@ -33,7 +34,8 @@ struct chunk {
 
 /* What priv_ (and spec_process_parse's *mem) points to. */
 struct spec_mem {
-	yajl_val tree;
+	yajl_val tree;         /* yajl's own allocation, or NULL ... */
+	yajl_val arena_tree;   /* ... when json_parse built it in the arena */
 	struct chunk *chunks;
 };
 
@@ -63,6 +65,11 @@ static void *arena_alloc(struct spec_mem *m, size_t size)
 	void *p = (char *)ch->data + ch->used;
 	ch->used += size;
 	return memset(p, 0, size);
+}
+
+static void *arena_alloc_cb(void *m, size_t size)
+{
+	return arena_alloc(m, size);
 }
 
 void sp_mem_free(struct spec_mem *m)
@@ -621,14 +628,19 @@ int sp_parse_document(const char *text, size_t len, const char *display,
 	w.mem = calloc(1, sizeof(*w.mem));
 	if (!w.mem)
 		return nomem(&w);
-	w.mem->tree = yajl_tree_parse(text, yajl_msg, sizeof(yajl_msg));
-	if (!w.mem->tree) {
-		set_json_error(&w, yajl_msg);
-		sp_mem_free(w.mem);
-		return -EINVAL;
+	/* The tree in the arena, in one pass; yajl for what json_parse leaves
+	 * to it (and for every error message). */
+	yajl_val tree = w.mem->arena_tree = json_parse(text, arena_alloc_cb, w.mem);
+	if (!tree) {
+		tree = w.mem->tree = yajl_tree_parse(text, yajl_msg, sizeof(yajl_msg));
+		if (!tree) {
+			set_json_error(&w, yajl_msg);
+			sp_mem_free(w.mem);
+			return -EINVAL;
+		}
 	}
 	void *obj = arena_alloc(w.mem, t->size);
-	rc = obj ? sp_parse_object(&w, w.mem->tree, t, obj) : nomem(&w);
+	rc = obj ? sp_parse_object(&w, tree, t, obj) : nomem(&w);
 	if (rc) {
 		sp_mem_free(w.mem);
 		return rc;

@@ -11,6 +11,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "spec/spec.h"
+#include "spec/json.h"
 #include "tests/unit/unit.h"
 
 /* The documents below are written with ' for ", which C strings make
@@ -1299,6 +1300,121 @@ static void test_features(void)
 	free(json);
 }
 
+/* ---- json_parse: the same tree as yajl_tree_parse, or NULL ---------------- */
+
+static void *test_alloc(void *ctx, size_t size)
+{
+	/* A list of blocks, freed together by free_blocks. */
+	void **b = calloc(1, sizeof(void *) + size);
+	if (!b)
+		return NULL;
+	*b = *(void **)ctx;
+	*(void **)ctx = b;
+	return b + 1;
+}
+
+static void free_blocks(void *head)
+{
+	while (head) {
+		void *next = *(void **)head;
+		free(head);
+		head = next;
+	}
+}
+
+static bool same_tree(yajl_val a, yajl_val b)
+{
+	if (!a || !b || a->type != b->type)
+		return false;
+	switch (a->type) {
+	case yajl_t_string:
+		return !strcmp(a->u.string, b->u.string);
+	case yajl_t_number:
+		return !strcmp(a->u.number.r, b->u.number.r) && a->u.number.flags == b->u.number.flags &&
+		       (!(a->u.number.flags & YAJL_NUMBER_INT_VALID) || a->u.number.i == b->u.number.i) &&
+		       (!(a->u.number.flags & YAJL_NUMBER_DOUBLE_VALID) || a->u.number.d == b->u.number.d);
+	case yajl_t_object:
+		if (a->u.object.len != b->u.object.len)
+			return false;
+		for (size_t i = 0; i < a->u.object.len; i++)
+			if (strcmp(a->u.object.keys[i], b->u.object.keys[i]) ||
+			    !same_tree(a->u.object.values[i], b->u.object.values[i]))
+				return false;
+		return true;
+	case yajl_t_array:
+		if (a->u.array.len != b->u.array.len)
+			return false;
+		for (size_t i = 0; i < a->u.array.len; i++)
+			if (!same_tree(a->u.array.values[i], b->u.array.values[i]))
+				return false;
+		return true;
+	default:
+		return true;
+	}
+}
+
+/* Parsed alike by both (want_fast), or left to yajl (json_parse NULL). */
+static void check_json(const char *doc, bool want_fast)
+{
+	void *blocks = NULL;
+	char err[256];
+	yajl_val fast = json_parse(doc, test_alloc, &blocks);
+	yajl_val slow = yajl_tree_parse(doc, err, sizeof err);
+	if (want_fast) {
+		if (!CHECK(fast != NULL) || !CHECK(same_tree(fast, slow)))
+			printf("#   document: %s\n", doc);
+	} else if (!CHECK(fast == NULL)) {
+		printf("#   document: %s\n", doc);
+	}
+	yajl_tree_free(slow);
+	free_blocks(blocks);
+}
+
+static void test_json_fast(void)
+{
+	UNIT_GROUP("json_parse");
+	static const char *same[] = {
+		"{}", "[]", " { } ", "\n\t{\r\n}\n", "0", "-0", "12", "-12", "1.5", "-0.25e-3", "1E+9", "2e9",
+		"9223372036854775807", "9223372036854775808", "-9223372036854775809", "1e400",
+		"\"\"", "\"a b\"", "\"esc \\\" \\\\ \\/ \\b \\f \\n \\r \\t\"", "true", "false", "null",
+		"{\"a\":1,\"b\":[true,false,null],\"c\":{\"d\":\"e\"}}",
+		"{\"dup\":1,\"dup\":2}", "{\"\":\"\"}", "[[[[]]],[{}],{\"x\":[]}]",
+		"[1, 2.0, -3e2, 0.5E-1, \"s\", {\"k\": \"v\"}]",
+		"{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"sh\",\"-c\",\"echo hi\"],\"env\":[\"PATH=/bin\"],"
+		"\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0}},\"root\":{\"path\":\"rootfs\",\"readonly\":true},"
+		"\"linux\":{\"resources\":{\"memory\":{\"limit\":-1}},\"namespaces\":[{\"type\":\"pid\"}]}}",
+	};
+	for (size_t i = 0; i < sizeof same / sizeof *same; i++)
+		check_json(same[i], true);
+	/* Left to yajl: what it accepts beyond plain JSON, and every error. */
+	static const char *left[] = {
+		"", " ", "{", "}", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "[01]", "[1.]", "[.5]", "[-]",
+		"[1e]", "[+1]", "{} {}", "{}x", "tru", "nul", "[True]", "\"open", "\"bad \\x escape\"",
+		"\"\\u0041\"", "\"caf\xc3\xa9\"", "\"tab\there\"", "{\"a\":1} // comment", "/* c */ {}",
+		"[\"\xff\"]", "{\"a\":1}\v", "[1 2]", "[\"a\" \"b\"]", "{\"a\":{\"b\":[1,{\"c\":}]}}",
+	};
+	for (size_t i = 0; i < sizeof left / sizeof *left; i++)
+		check_json(left[i], false);
+	/* The default config hull spec writes. */
+	char dir[] = "/tmp/hull-json-XXXXXX";
+	if (CHECK(mkdtemp(dir) != NULL)) {
+		struct spec_err e;
+		if (CHECK(spec_write_default(dir, false, NULL, &e) == 0)) {
+			char path[64], buf[65536];
+			snprintf(path, sizeof path, "%s/config.json", dir);
+			FILE *in = fopen(path, "r");
+			size_t n = in ? fread(buf, 1, sizeof buf - 1, in) : 0;
+			if (in)
+				fclose(in);
+			buf[n] = 0;
+			unlink(path);
+			CHECK(n > 1000);
+			check_json(buf, true);
+		}
+		rmdir(dir);
+	}
+}
+
 int main(void)
 {
 	test_full();
@@ -1320,5 +1436,6 @@ int main(void)
 	test_default_seccomp();
 	test_default_failures();
 	test_features();
+	test_json_fast();
 	return unit_done();
 }
