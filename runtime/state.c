@@ -130,41 +130,128 @@ char *state_oci_json(const struct cstate *st, enum cstatus s, bool beautify)
 	return json_gen_take(g);
 }
 
+/* state.json is written on every create (twice) by hand, not with yajl_gen:
+ * the same compact JSON (strings escaped as yajl escapes them), without a
+ * generator and its buffers.  A comma goes before every key and value that
+ * does not follow "{", "[" or ":". */
+struct jw {
+	char *buf;
+	size_t n, cap;
+	bool oom;
+};
+
+static void jw_raw(struct jw *w, const char *s, size_t n)
+{
+	if (w->oom)
+		return;
+	if (w->n + n + 1 > w->cap) {
+		size_t cap = (w->n + n + 1) * 2;
+		char *b = realloc(w->buf, cap);
+		if (!b) {
+			w->oom = true;
+			return;
+		}
+		w->buf = b;
+		w->cap = cap;
+	}
+	memcpy(w->buf + w->n, s, n);
+	w->n += n;
+}
+
+static void jw_sep(struct jw *w)
+{
+	if (w->n && !w->oom && !strchr("{[:", w->buf[w->n - 1]))
+		jw_raw(w, ",", 1);
+}
+
+static void jw_str(struct jw *w, const char *s)
+{
+	jw_sep(w);
+	jw_raw(w, "\"", 1);
+	for (const char *run = s;; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c && c != '"' && c != '\\' && c >= 0x20)
+			continue;
+		jw_raw(w, run, (size_t)(s - run));
+		if (!c)
+			break;
+		char esc[8];
+		const char *named = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n" : c == '\r' ? "\\r" :
+				    c == '\t' ? "\\t" : c == '\b' ? "\\b" : c == '\f' ? "\\f" : NULL;
+		if (!named) {
+			snprintf(esc, sizeof esc, "\\u%04X", c);
+			named = esc;
+		}
+		jw_raw(w, named, strlen(named));
+		run = s + 1;
+	}
+	jw_raw(w, "\"", 1);
+}
+
+static void jw_key(struct jw *w, const char *k)
+{
+	jw_str(w, k);
+	jw_raw(w, ":", 1);
+}
+
+static void jw_int(struct jw *w, long long v)
+{
+	char num[24];
+	int n = snprintf(num, sizeof num, "%lld", v);
+	jw_sep(w);
+	jw_raw(w, num, (size_t)n);
+}
+
+static void jw_open(struct jw *w, char c)
+{
+	jw_sep(w);
+	jw_raw(w, &c, 1);
+}
+
 int state_write(int dirfd, const struct cstate *st, struct hull_err *e)
 {
-	yajl_gen g = yajl_gen_alloc(NULL);
-	if (!g)
-		return hull_errf(e, ENOMEM, "out of memory");
-	yajl_gen_map_open(g);
-	gen_common(g, st, st->creating ? "creating" : "created");
+	struct jw w = { 0 };
+	jw_open(&w, '{');
+	jw_key(&w, "ociVersion"); jw_str(&w, SPEC_OCI_VERSION);
+	jw_key(&w, "id"); jw_str(&w, st->id);
+	jw_key(&w, "status"); jw_str(&w, st->creating ? "creating" : "created");
+	jw_key(&w, "pid"); jw_int(&w, st->pid);
+	jw_key(&w, "bundle"); jw_str(&w, st->bundle);
+	jw_key(&w, "rootfs"); jw_str(&w, st->rootfs);
+	jw_key(&w, "created"); jw_str(&w, st->created);
+	jw_key(&w, "owner"); jw_str(&w, st->owner ? st->owner : "");
+	if (st->n_annotations) {
+		jw_key(&w, "annotations");
+		jw_open(&w, '{');
+		for (size_t i = 0; i < st->n_annotations; i++) {
+			jw_key(&w, st->annotations[i].key);
+			jw_str(&w, st->annotations[i].value);
+		}
+		jw_raw(&w, "}", 1);
+	}
 	/* hull's own fields, not part of the OCI state. */
-	GS(g, "hull");
-	yajl_gen_map_open(g);
-	GS(g, "startTime"); yajl_gen_integer(g, (long long)st->start_time);
-	GS(g, "pidIno"); yajl_gen_integer(g, (long long)st->pid_ino);
-	GS(g, "creator"); yajl_gen_integer(g, st->creator);
-	GS(g, "hooks"); yajl_gen_integer(g, st->hooks);
+	jw_key(&w, "hull");
+	jw_open(&w, '{');
+	jw_key(&w, "startTime"); jw_int(&w, (long long)st->start_time);
+	jw_key(&w, "pidIno"); jw_int(&w, (long long)st->pid_ino);
+	jw_key(&w, "creator"); jw_int(&w, st->creator);
+	jw_key(&w, "hooks"); jw_int(&w, st->hooks);
 	if (st->unit) {
-		GS(g, "systemdUnit"); GS(g, st->unit);
+		jw_key(&w, "systemdUnit"); jw_str(&w, st->unit);
 	}
-	GS(g, "cgroupV2"); yajl_gen_integer(g, st->cg.v2);
-	GS(g, "cgroups");
-	yajl_gen_array_open(g);
+	jw_key(&w, "cgroupV2"); jw_int(&w, st->cg.v2);
+	jw_key(&w, "cgroups");
+	jw_open(&w, '[');
 	for (size_t i = 0; i < st->cg.n; i++) {
-		yajl_gen_map_open(g);
-		GS(g, "dir"); GS(g, st->cg.dirs[i]);
-		GS(g, "base"); GS(g, st->cg.bases[i]);
-		GS(g, "controllers"); GS(g, st->cg.ctrls[i]);
-		yajl_gen_map_close(g);
+		jw_open(&w, '{');
+		jw_key(&w, "dir"); jw_str(&w, st->cg.dirs[i]);
+		jw_key(&w, "base"); jw_str(&w, st->cg.bases[i]);
+		jw_key(&w, "controllers"); jw_str(&w, st->cg.ctrls[i]);
+		jw_raw(&w, "}", 1);
 	}
-	yajl_gen_array_close(g);
-	yajl_gen_map_close(g);
-	yajl_gen_map_close(g);
-	const unsigned char *buf;
-	size_t len;
-	int r = yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok
-		? write_file_atomic(dirfd, "state.json", (const char *)buf, len, 0600) : -ENOMEM;
-	yajl_gen_free(g);
+	jw_raw(&w, "]}}", 3);
+	int r = w.oom ? -ENOMEM : write_file_atomic(dirfd, "state.json", w.buf, w.n, 0600);
+	free(w.buf);
 	if (r < 0)
 		return hull_syserr(e, -r, "writing state of \"%s\"", st->id);
 	return 0;
