@@ -10,12 +10,13 @@
 #include <sys/stat.h>
 #include <time.h>
 
-/* One mounted hierarchy and where this process sits in it. */
+/* One mounted hierarchy and where this process sits in it.  Small on purpose: the strings point into the two files read (kept until
+ * cgroup_plan is done), so the table spans a few hundred bytes, not pages. */
 struct hier {
-	char mnt[256];
-	char root[256];    /* the mount's root inside the hierarchy (non-"/" in nested setups) */
-	char ctrls[128];   /* "" for cgroup2 */
-	char own[512];     /* our cgroup path in that hierarchy */
+	const char *mnt;
+	const char *root;  /* the mount's root inside the hierarchy (non-"/" in nested setups) */
+	const char *own;   /* our cgroup path in that hierarchy */
+	char ctrls[96];    /* "" for cgroup2 */
 };
 
 /* v1 mount super options name the controllers; keep only those. */
@@ -48,30 +49,191 @@ bool cg_has_ctrl(const char *list, const char *c)
 	return false;
 }
 
-/* Field i (0-based, space separated) of line as a string in buf. */
-static bool field(const char *line, int i, char *buf, size_t cap)
+/* Field i (0-based, space separated) of line, NUL-terminated in place (the
+ * line is read before any of its fields is cut); NULL if it has none. */
+static char *field(char *line, int i)
 {
 	for (; i > 0; i--) {
 		line = strchr(line, ' ');
 		if (!line)
-			return false;
+			return NULL;
 		line++;
 	}
-	size_t n = strcspn(line, " \n");
-	if (n >= cap)
-		return false;
-	memcpy(buf, line, n);
-	buf[n] = 0;
-	return true;
+	line[strcspn(line, " \n")] = 0;
+	return line;
 }
 
-static int load_hiers(struct hier *h, size_t *nh, struct hull_err *e)
+/* The lines of /proc/self/cgroup: "id:controllers:path". */
+struct pcline {
+	const char *id, *ctrls, *path;
+};
+
+static size_t split_proc_cgroup(char *pc, struct pcline *l, size_t cap)
 {
+	size_t n = 0;
+	for (char *line = pc, *next; *line && n < cap; line = next) {
+		next = line + strcspn(line, "\n");
+		if (*next)
+			*next++ = 0;
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (!c2)
+			continue;
+		*c1 = *c2 = 0;
+		l[n++] = (struct pcline){ line, c1 + 1, c2 + 1 };
+	}
+	return n;
+}
+
+/* Our path in each hierarchy of h.  Whether h covers this process's view:
+ * every hierarchy found in /proc/self/cgroup, and every v1 controller
+ * there in one of h's hierarchies. */
+static bool match_own(struct hier *h, size_t nh, const struct pcline *l, size_t nl)
+{
+	bool all = true;
+	for (size_t i = 0; i < nh; i++)
+		h[i].own = NULL;
+	for (size_t k = 0; k < nl; k++) {
+		bool found = false;
+		for (size_t i = 0; i < nh; i++) {
+			bool match;
+			if (h[i].ctrls[0]) {
+				char first[32];
+				snprintf(first, sizeof first, "%.*s", (int)strcspn(h[i].ctrls, ","), h[i].ctrls);
+				match = cg_has_ctrl(l[k].ctrls, first);
+			} else {
+				match = strcmp(l[k].id, "0") == 0 && !l[k].ctrls[0];
+			}
+			if (match)
+				h[i].own = l[k].path;
+			found |= match;
+		}
+		char known[96];
+		v1_controllers(l[k].ctrls, known, sizeof known);
+		all &= found || !known[0];
+	}
+	for (size_t i = 0; i < nh; i++) {
+		all &= h[i].own != NULL;
+		if (!h[i].own)
+			h[i].own = "";
+	}
+	return all;
+}
+
+/* ---- the mounts, from a cache or from mountinfo
+ *
+ * Reading /proc/self/mountinfo formats every mount of the namespace (50 to
+ * over 100 us here, more on hosts with many mounts), on every create.  What
+ * hull takes from it - where each hierarchy is mounted and the mount's
+ * root - is kept in <root>/.cgroup-mounts with the unique id (statx
+ * STATX_MNT_ID_UNIQUE, never reused, kernel 6.8+) of each mount, and used
+ * while every one of those mounts is still the one at its path, the
+ * standard places a cgroup2 mount would appear at hold the same mounts,
+ * and /proc/self/cgroup shows no hierarchy the cache lacks.  Otherwise (or
+ * without unique ids) mountinfo is read and the cache written again. */
+#define CG_CACHE ".cgroup-mounts"
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE 0x00004000U
+#endif
+#ifndef STATX_ATTR_MOUNT_ROOT
+#define STATX_ATTR_MOUNT_ROOT 0x00002000
+#endif
+#define N(a) (sizeof(a) / sizeof *(a))
+static const char *const cg_sentinels[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+
+/* The unique id of the mount at path (0: none, or not known), and whether
+ * path is that mount's root. */
+static uint64_t mount_uid(const char *path, bool *at_root)
+{
+	struct statx sx;
+	*at_root = false;
+	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_STATX_DONT_SYNC, STATX_MNT_ID_UNIQUE,
+		  &sx) < 0 || !(sx.stx_mask & STATX_MNT_ID_UNIQUE))
+		return 0;
+	*at_root = (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+	return sx.stx_mnt_id;
+}
+
+/* The cached table, if every mount in it is still where it was. */
+static bool cache_load(const char *dir, struct hier *h, size_t *nh, char **buf)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/" CG_CACHE, dir);
+	if (read_file(path, buf, NULL) < 0)
+		return false;
+	*nh = 0;
+	size_t sentinels = 0;
+	for (char *line = *buf, *next; *line; line = next) {
+		next = line + strcspn(line, "\n");
+		if (*next)
+			*next++ = 0;
+		char *f[5] = { line }, *sv;
+		int k = 0;
+		for (char *t = strtok_r(line, " ", &sv); t && k < 5; t = strtok_r(NULL, " ", &sv))
+			f[k++] = t;
+		bool at_root;
+		uint64_t want = k >= 3 ? strtoull(f[1], NULL, 10) : 0;
+		if (k == 3 && !strcmp(f[0], "S") && sentinels < N(cg_sentinels) &&
+		    !strcmp(f[2], cg_sentinels[sentinels])) {
+			if (mount_uid(f[2], &at_root) != want)
+				return false;
+			sentinels++;
+		} else if (k == 5 && !strcmp(f[0], "H") && want && *nh < CG_MAX_DIRS &&
+			   strlen(f[2]) < sizeof h->ctrls) {
+			if (mount_uid(f[3], &at_root) != want || !at_root)
+				return false;
+			struct hier *x = &h[(*nh)++];
+			snprintf(x->ctrls, sizeof x->ctrls, "%s", strcmp(f[2], "-") ? f[2] : "");
+			x->mnt = f[3];
+			x->root = f[4];
+		} else {
+			return false;
+		}
+	}
+	return sentinels == N(cg_sentinels) && *nh > 0;
+}
+
+static void cache_store(const char *dir, const struct hier *h, size_t nh)
+{
+	char out[8192];
+	size_t n = 0;
+	bool at_root;
+	for (size_t i = 0; i < N(cg_sentinels); i++)
+		n += (size_t)snprintf(out + n, sizeof out - n, "S %llu %s\n",
+				      (unsigned long long)mount_uid(cg_sentinels[i], &at_root), cg_sentinels[i]);
+	for (size_t i = 0; i < nh && n < sizeof out; i++) {
+		uint64_t uid = mount_uid(h[i].mnt, &at_root);
+		if (!uid || !at_root)
+			return;   /* no unique ids here: nothing worth keeping */
+		n += (size_t)snprintf(out + n, sizeof out - n, "H %llu %s %s %s\n", (unsigned long long)uid,
+				      h[i].ctrls[0] ? h[i].ctrls : "-", h[i].mnt, h[i].root);
+	}
+	int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (n < sizeof out && dfd >= 0)
+		write_file_atomic(dfd, CG_CACHE, out, n, 0600);
+	if (dfd >= 0)
+		close(dfd);
+}
+
+/* The cgroup hierarchies mounted here and our place in each.  *bufs gets
+ * the files read, which the table's strings point into.  cache_dir: where
+ * the cache of the mounts lives (NULL: none). */
+static int load_hiers(struct hier *h, size_t *nh, char *bufs[3], const char *cache_dir, struct hull_err *e)
+{
+	char *pc = NULL;
+	int r = read_file("/proc/self/cgroup", &pc, NULL);
+	if (r < 0)
+		return hull_syserr(e, -r, "/proc/self/cgroup");
+	bufs[1] = pc;
+	struct pcline l[32];
+	size_t nl = split_proc_cgroup(pc, l, N(l));
+	if (cache_dir && cache_load(cache_dir, h, nh, &bufs[2]) && match_own(h, *nh, l, nl))
+		return 0;
+
 	/* One read of the whole table; only cgroup lines are looked at. */
 	char *mi = NULL;
-	int r = read_file("/proc/self/mountinfo", &mi, NULL);
-	if (r < 0)
+	if ((r = read_file("/proc/self/mountinfo", &mi, NULL)) < 0)
 		return hull_syserr(e, -r, "/proc/self/mountinfo");
+	bufs[0] = mi;
 	*nh = 0;
 	for (char *line = mi, *next; *line && *nh < CG_MAX_DIRS; line = next) {
 		next = strchr(line, '\n');
@@ -79,9 +241,11 @@ static int load_hiers(struct hier *h, size_t *nh, struct hull_err *e)
 		char *dash = strstr(line, " - ");
 		if (!dash || dash > next || strncmp(dash + 3, "cgroup", 6) != 0)
 			continue;
-		char root[256], mnt[256], fstype[32], superopts[512];
-		if (!field(line, 3, root, sizeof root) || !field(line, 4, mnt, sizeof mnt) ||
-		    !field(dash + 3, 0, fstype, sizeof fstype) || !field(dash + 3, 2, superopts, sizeof superopts))
+		/* Cut from the end of the line back, so every field is found
+		 * before a NUL is written after an earlier one. */
+		char *superopts = field(dash + 3, 2), *fstype = field(dash + 3, 0);
+		char *mnt = field(line, 4), *root = field(line, 3);
+		if (!superopts || !fstype || !mnt || !root)
 			continue;
 		struct hier *x = &h[*nh];
 		if (strcmp(fstype, "cgroup2") == 0) {
@@ -99,39 +263,13 @@ static int load_hiers(struct hier *h, size_t *nh, struct hull_err *e)
 			dup |= strcmp(h[i].ctrls, x->ctrls) == 0;
 		if (dup)
 			continue;
-		snprintf(x->mnt, sizeof x->mnt, "%s", mnt);
-		snprintf(x->root, sizeof x->root, "%s", root);
-		x->own[0] = 0;
+		x->mnt = mnt;
+		x->root = root;
 		(*nh)++;
 	}
-	free(mi);
-
-	char *pc = NULL;
-	if ((r = read_file("/proc/self/cgroup", &pc, NULL)) < 0)
-		return hull_syserr(e, -r, "/proc/self/cgroup");
-	for (char *line = pc, *next; *line; line = next) {
-		next = line + strcspn(line, "\n");
-		if (*next)
-			*next++ = 0;
-		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-		if (!c2)
-			continue;
-		*c2 = 0;
-		const char *ctrls = c1 + 1, *path = c2 + 1;
-		for (size_t i = 0; i < *nh; i++) {
-			bool match;
-			if (h[i].ctrls[0]) {
-				char first[32];
-				snprintf(first, sizeof first, "%.*s", (int)strcspn(h[i].ctrls, ","), h[i].ctrls);
-				match = cg_has_ctrl(ctrls, first);
-			} else {
-				match = strcmp(line, "0") == 0 && !ctrls[0];
-			}
-			if (match)
-				snprintf(h[i].own, sizeof h[i].own, "%s", path);
-		}
-	}
-	free(pc);
+	bool all = match_own(h, *nh, l, nl);
+	if (cache_dir && all && *nh)
+		cache_store(cache_dir, h, *nh);
 	return 0;
 }
 
@@ -160,15 +298,28 @@ static bool path_is_clean(const char *p)
 	return true;
 }
 
-int cgroup_plan(struct cgroup_set *cg, const char *cgroups_path, const char *id, struct hull_err *e)
+static int plan_dirs(struct cgroup_set *cg, const struct hier *h, size_t nh, const char *cgroups_path,
+		     const char *id, struct hull_err *e);
+
+int cgroup_plan(struct cgroup_set *cg, const char *cgroups_path, const char *id, const char *cache_dir,
+		struct hull_err *e)
 {
 	struct hier h[CG_MAX_DIRS];
 	size_t nh = 0;
+	char *bufs[3] = { NULL, NULL, NULL };
 	memset(cg, 0, sizeof *cg);
 	cg->v2 = -1;
-	int r = load_hiers(h, &nh, e);
-	if (r < 0)
-		return r;
+	int r = load_hiers(h, &nh, bufs, cache_dir, e);
+	if (r == 0)
+		r = plan_dirs(cg, h, nh, cgroups_path, id, e);
+	for (size_t i = 0; i < N(bufs); i++)
+		free(bufs[i]);
+	return r;
+}
+
+static int plan_dirs(struct cgroup_set *cg, const struct hier *h, size_t nh, const char *cgroups_path,
+		     const char *id, struct hull_err *e)
+{
 	char rel[512];
 	bool default_path = !cgroups_path || !*cgroups_path;
 	if (!default_path) {

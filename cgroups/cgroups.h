@@ -26,8 +26,10 @@ struct cgroup_set {
 
 /* Compute the container's directories from linux.cgroupsPath: absolute paths
  * are taken from each hierarchy's root, relative ones (and the default,
- * "hull/<id>") from the cgroup hull itself runs in. */
-int cgroup_plan(struct cgroup_set *cg, const char *cgroups_path, const char *id, struct hull_err *e);
+ * "hull/<id>") from the cgroup hull itself runs in.  cache_dir (hull's --root,
+ * or NULL) keeps what /proc/self/mountinfo said about the cgroup mounts. */
+int cgroup_plan(struct cgroup_set *cg, const char *cgroups_path, const char *id, const char *cache_dir,
+		struct hull_err *e);
 /* mkdir every directory (refusing one that already holds processes, unless
  * adopt: systemd made it with the init inside) and apply the resources.
  * 1 when a base moved up (parents had to be made: record the set again),

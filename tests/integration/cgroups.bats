@@ -429,6 +429,85 @@ check_ct_paths() {
 	[ "$n" -gt 0 ]
 }
 
+# ------------------------------------------------------------------ mounts
+
+# cache_lines: the hierarchies <root>/.cgroup-mounts holds ("CTRLS MOUNT"),
+# sorted; skips the test where the kernel gives no unique mount ids.
+cache_lines() {
+	local f="$HULL_ROOT/.cgroup-mounts"
+	[ -f "$f" ] || skip "no unique mount ids here (kernel before 6.8): no cache"
+	awk '$1 == "H" { print $3, $4 }' "$f" | sort
+}
+
+# mountinfo_lines: the same from /proc/self/mountinfo (first mount of each
+# hierarchy with controllers, and cgroup2 as "-").
+mountinfo_lines() {
+	awk '{ for (i = 7; $i != "-"; i++); t = $(i + 1); o = $(i + 3)
+		if (t == "cgroup2") k = "-"
+		else if (t == "cgroup") { k = ""; n = split(o, a, ",")
+			for (j = 1; j <= n; j++) if (a[j] ~ /^(cpu|cpuacct|cpuset|memory|devices|freezer|blkio|pids|net_cls|net_prio|hugetlb|perf_event|rdma|misc)$/) k = k (k ? "," : "") a[j] }
+		else next
+		if (k != "" && !(k in seen)) { seen[k] = 1; print k, $5 } }' /proc/self/mountinfo | sort
+}
+
+# prime_cache: a container made and deleted twice (the first makes --root,
+# the second finds it there to keep the cache in).
+prime_cache() {
+	local i
+	for i in 1 2; do
+		create_ok
+		hull delete -f "$CID"
+	done
+}
+
+@test "cgroup mounts: kept in <root>/.cgroup-mounts; a cache naming other mounts is rewritten" {
+	prime_cache
+	[ "$(cache_lines)" = "$(mountinfo_lines)" ]
+	# every mount id wrong: not used (the container still gets its
+	# cgroups right), and written again with the right ones
+	sed -i 's/^\([SH]\) [0-9]*/\1 1/' "$HULL_ROOT/.cgroup-mounts"
+	create_ok
+	want_rel() { local own; own="$(own_cg_path "$1")"; echo "${own%/}/$CID"; }
+	set_cfg '.linux.cgroupsPath = $p' --arg p "$CID"
+	hull delete -f "$CID"
+	create_ok
+	check_ct_paths "$(ct_pid)" want_rel
+	hull delete -f "$CID"
+	! grep -q '^[SH] 1 ' "$HULL_ROOT/.cgroup-mounts"
+	[ "$(cache_lines)" = "$(mountinfo_lines)" ]
+	assert_nothing_left
+}
+
+@test "cgroup mounts: a hierarchy mounted elsewhere since the cache was written is found there" {
+	prime_cache
+	# a v1 hierarchy with controllers, from the cache
+	read -r ctrls mnt < <(cache_lines | awk '$1 != "-"' | head -1)
+	[ -n "$mnt" ] || skip "no cgroup v1 hierarchy on this host"
+	moved="$HULL_TEST_DIR/moved"
+	mkdir -p "$moved"
+	set_cfg '.linux.cgroupsPath = $p' --arg p "/$CID-moved"
+	# in a mount namespace of its own (its mounts have ids of their own):
+	# the cache is made there, then the hierarchy moves; hull notices
+	HULL_TEST_MARK="$HULL_TEST_DIR" HULL="$HULL" HULL_ROOT="$HULL_ROOT" BUNDLE="$BUNDLE" CID="$CID" \
+		run unshare -m --propagation private bash -c '
+		h() { "$HULL" --root "$HULL_ROOT" "$@" </dev/null >/dev/null; }
+		for i in 1 2; do h create -b "$BUNDLE" "$CID" && h delete -f "$CID" || exit 7; done
+		grep -q " $1 " "$HULL_ROOT/.cgroup-mounts" || exit 6
+		mount --bind "$1" "$2" && umount "$1" || exit 9
+		h create -b "$BUNDLE" "$CID" || exit 8
+		jq -r ".hull.cgroups[].dir" "$HULL_ROOT/$CID/state.json"
+		h delete -f "$CID"' _ "$mnt" "$moved"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -qx "$moved/$CID-moved" <<<"$output"
+	! grep -q "^$mnt/" <<<"$output"
+	# back in this namespace the cache is rewritten for the mounts here
+	create_ok
+	hull delete -f "$CID"
+	[ "$(cache_lines)" = "$(mountinfo_lines)" ]
+	assert_nothing_left
+}
+
 @test "cgroupsPath: relative, below hull's own cgroup; its parents made by hull are removed" {
 	set_cfg '.linux.cgroupsPath = $p' --arg p "$CID-a/$CID-b"
 	create_ok
