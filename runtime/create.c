@@ -187,9 +187,10 @@ static int run_hooks(const char *phase, const struct spec_hook *h, size_t n, con
 static int await_init(int sock, const struct spec *s, const struct cstate *st, int listener, int *master,
 		      struct hull_err *e)
 {
-	struct sync_msg *m = malloc(sizeof *m);
-	if (!m)
-		return hull_errf(e, ENOMEM, "out of memory");
+	/* Static: only the bytes a message fills are ever touched (a malloc'd
+	 * 64 KiB would also touch the heap's top past it). */
+	static struct sync_msg msg;
+	struct sync_msg *m = &msg;
 	int ret;
 	for (;;) {
 		int fd = -1;
@@ -232,7 +233,6 @@ static int await_init(int sock, const struct spec *s, const struct cstate *st, i
 		ret = m->type == SYNC_READY ? 0 : hull_errf(e, m->code, "%s", m->text);
 		break;
 	}
-	free(m);
 	return ret;
 }
 
@@ -279,11 +279,14 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 	if (ret < 0)
 		return ret;
 
-	char bundle[PATH_MAX], cfg[PATH_MAX + 16], rootfs[PATH_MAX];
+	/* Paths on the heap, sized to fit: the stack this frame spans is
+	 * touched by the init child too (each page a copy after the clone). */
 	const char *b = o->bundle && *o->bundle ? o->bundle : ".";
-	if (!realpath(b, bundle))
+	_cleanup_free_ char *bundle = realpath(b, NULL), *cfg = NULL, *rootfs = NULL;
+	if (!bundle)
 		return hull_syserr(e, errno, "bundle %s", b);
-	snprintf(cfg, sizeof cfg, "%s/config.json", b);
+	if (!(cfg = xasprintf("%s/config.json", b)))
+		return hull_errf(e, ENOMEM, "out of memory");
 	struct spec *s = NULL;
 	struct spec_err serr;
 	ret = spec_load(cfg, cfg, &s, &serr);
@@ -306,13 +309,10 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 	if ((ret = check_spec(s, o, cfg, e)) < 0)
 		goto out;
 	{
-		char tmp[PATH_MAX * 2];
-		if (s->root->path[0] == '/')
-			snprintf(tmp, sizeof tmp, "%s", s->root->path);
-		else
-			snprintf(tmp, sizeof tmp, "%s/%s", bundle, s->root->path);
-		if (!realpath(tmp, rootfs)) {
-			ret = hull_syserr(e, errno, "%s: root.path: %s", cfg, tmp);
+		_cleanup_free_ char *tmp = s->root->path[0] == '/' ? xasprintf("%s", s->root->path)
+								   : xasprintf("%s/%s", bundle, s->root->path);
+		if (!tmp || !(rootfs = realpath(tmp, NULL))) {
+			ret = tmp ? hull_syserr(e, errno, "%s: root.path: %s", cfg, tmp) : hull_errf(e, ENOMEM, "out of memory");
 			goto out;
 		}
 		struct stat sb;
@@ -354,7 +354,7 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 					      unit, sizeof unit, e)) < 0)
 			goto out;
 		systemd_cgroup_path(slice, unit, path, sizeof path);
-		if ((ret = cgroup_plan(&cg, path, o->id, e)) < 0)
+		if ((ret = cgroup_plan(&cg, path, o->id, o->root, e)) < 0)
 			goto out;
 		/* systemd owns the slices: delete removes the scope's directory only. */
 		for (size_t i = 0; i < cg.n; i++) {
@@ -362,7 +362,7 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 			cg.bases[i] = strdup(cg.dirs[i]);
 		}
 		st.unit = unit;
-	} else if ((ret = cgroup_plan(&cg, s->linux_ ? s->linux_->cgroups_path : NULL, o->id, e)) < 0) {
+	} else if ((ret = cgroup_plan(&cg, s->linux_ ? s->linux_->cgroups_path : NULL, o->id, o->root, e)) < 0) {
 		goto out;
 	}
 

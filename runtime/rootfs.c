@@ -196,6 +196,7 @@ struct mopts {
 	char data[1024];
 };
 
+/* Sorted by name (parse_mopts searches it by halves). */
 static const struct { const char *name; unsigned long flag; bool clear; } mflags[] = {
 	{ "async", MS_SYNCHRONOUS, true }, { "atime", MS_NOATIME, true },
 	{ "bind", MS_BIND, false }, { "defaults", 0, false }, { "dev", MS_NODEV, true },
@@ -247,24 +248,32 @@ static int parse_mopts(const char **opts, size_t n, struct mopts *m)
 	for (size_t i = 0; i < n; i++) {
 		const char *o = opts[i];
 		bool done = false;
-		for (size_t k = 0; k < N(mflags) && !done; k++) {
-			if (strcmp(o, mflags[k].name) == 0) {
-				if (mflags[k].clear) {
-					m->flags &= ~mflags[k].flag;
-					m->clear |= mflags[k].flag;
-				} else {
-					m->flags |= mflags[k].flag;
-					m->clear &= ~mflags[k].flag;
-				}
+		/* mflags is sorted: a binary search.  Options with a value
+		 * (mode=755) are the filesystem's, never a flag. */
+		bool data = strchr(o, '=') != NULL;
+		for (size_t lo = 0, hi = data ? 0 : N(mflags); lo < hi && !done;) {
+			size_t k = (lo + hi) / 2;
+			int c = strcmp(o, mflags[k].name);
+			if (c < 0) {
+				hi = k;
+			} else if (c > 0) {
+				lo = k + 1;
+			} else if (mflags[k].clear) {
+				m->flags &= ~mflags[k].flag;
+				m->clear |= mflags[k].flag;
+				done = true;
+			} else {
+				m->flags |= mflags[k].flag;
+				m->clear &= ~mflags[k].flag;
 				done = true;
 			}
 		}
-		for (size_t k = 0; k < N(mprops) && !done; k++)
+		for (size_t k = 0; k < N(mprops) && !done && !data; k++)
 			if (strcmp(o, mprops[k].name) == 0) {
 				m->prop = mprops[k].flag;
 				done = true;
 			}
-		for (size_t k = 0; k < N(mrattrs) && !done; k++)
+		for (size_t k = 0; k < N(mrattrs) && !done && !data; k++)
 			if (strcmp(o, mrattrs[k].name) == 0) {
 				struct mount_attr *a = &m->rattr;
 				if (mrattrs[k].clr == MOUNT_ATTR__ATIME) {
@@ -278,7 +287,7 @@ static int parse_mopts(const char **opts, size_t n, struct mopts *m)
 				m->has_rattr = true;
 				done = true;
 			}
-		if (!done && (!strcmp(o, "tmpcopyup") || !strcmp(o, "notmpcopyup"))) {
+		if (!done && !data && (!strcmp(o, "tmpcopyup") || !strcmp(o, "notmpcopyup"))) {
 			m->copyup = o[0] == 't';
 			done = true;
 		}
@@ -617,9 +626,10 @@ static int make_device(struct init_ctx *c, int rootfd, int devfd, const char *pa
 	*slash = 0;
 	if (!*name || strcmp(name, "..") == 0 || strcmp(name, ".") == 0)
 		return hull_errf(e, EINVAL, "device %s: not a file path", path);
-	int pfd = devfd >= 0 && strcmp(parent, "/dev") == 0 ? dup(devfd) : root_mkdir_all(rootfd, parent[0] ? parent : "/", 0755);
+	bool own = !(devfd >= 0 && strcmp(parent, "/dev") == 0);
+	int pfd = own ? root_mkdir_all(rootfd, parent[0] ? parent : "/", 0755) : devfd;
 	if (pfd < 0)
-		return hull_syserr(e, pfd == -1 ? errno : -pfd, "device %s", path);
+		return hull_syserr(e, -pfd, "device %s", path);
 	int r = 0;
 	bool userns = in_userns(c);
 	bool made = !userns && mknodat(pfd, name, type | (mode & 07777), dev) == 0;
@@ -663,7 +673,8 @@ static int make_device(struct init_ctx *c, int rootfd, int devfd, const char *pa
 	    fchownat(pfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
 		r = hull_syserr(e, errno, "device %s: setting owner and mode", path);
 out:
-	close(pfd);
+	if (own)
+		close(pfd);
 	return r;
 }
 
@@ -778,8 +789,9 @@ int rootfs_mount(struct init_ctx *c, struct hull_err *e)
 	close(under);
 	if (rootfd < 0)
 		return hull_syserr(e, err, "root.path: binding %s", c->rootfs);
-	/* mount_on changes the working directory: put back at the end. */
-	int oldcwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* mount_on changes the working directory: put back at the end for
+	 * the createContainer hooks that run next (pivot_root sets its own). */
+	int oldcwd = c->hooks_in_child ? open(".", O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
 	bool dev_is_bind = false;
 	for (size_t i = 0; i < s->n_mounts; i++) {
 		const struct spec_mount *sm = &s->mounts[i];
@@ -791,13 +803,16 @@ int rootfs_mount(struct init_ctx *c, struct hull_err *e)
 	}
 	if ((r = setup_dev(c, rootfd, dev_is_bind, e)) < 0)
 		goto fail;
-	/* The working directory is made as root now; the user may lack the right later. */
-	int cwd = root_mkdir_all(rootfd, s->process->cwd, 0755);
-	if (cwd < 0) {
-		r = hull_syserr(e, -cwd, "process.cwd \"%s\"", s->process->cwd);
-		goto fail;
+	/* The working directory is made as root now; the user may lack the
+	 * right later.  ("/" is there: the root itself.) */
+	if (s->process->cwd[strspn(s->process->cwd, "/")]) {
+		int cwd = root_mkdir_all(rootfd, s->process->cwd, 0755);
+		if (cwd < 0) {
+			r = hull_syserr(e, -cwd, "process.cwd \"%s\"", s->process->cwd);
+			goto fail;
+		}
+		close(cwd);
 	}
-	close(cwd);
 	c->rootfd = rootfd;
 	rootfd = -1;
 fail:

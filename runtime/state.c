@@ -496,7 +496,10 @@ int state_remove_dir(int rootfd, int dirfd, const char *id)
 {
 	unlinkat(dirfd, "state.json", 0);
 	unlinkat(dirfd, "exec.fifo", 0);
-	/* Leftover temporaries of an interrupted atomic write. */
+	/* Usually that was all; only a directory that is not empty yet gets
+	 * listed (leftover temporaries of an interrupted atomic write). */
+	if (unlinkat(rootfd, id, AT_REMOVEDIR) == 0 || errno == ENOENT)
+		return 0;
 	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	if (d) {

@@ -274,9 +274,11 @@ static void relay_io(struct relay *r, const struct pollfd *pin, const struct pol
 
 int wait_relay(pid_t pid, const sigset_t *fwd, int master_fd)
 {
-	struct relay *r = calloc(1, sizeof *r);
-	if (!r)
-		return -ENOMEM;
+	/* Once per process; static, so that its 8 KiB of buffers are touched
+	 * only when a terminal is relayed. */
+	static struct relay relay;
+	struct relay *r = &relay;
+	r->ioff = r->ilen = r->ooff = r->olen = 0;
 	r->master = master_fd;
 	r->in_open = r->master_open = master_fd >= 0;
 	r->out_ok = true;
@@ -397,6 +399,5 @@ out:
 	if (sfd >= 0)
 		close(sfd);
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
-	free(r);
 	return ret;
 }

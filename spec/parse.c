@@ -37,6 +37,7 @@ struct spec_mem {
 	yajl_val tree;         /* yajl's own allocation, or NULL ... */
 	yajl_val arena_tree;   /* ... when json_parse built it in the arena */
 	struct chunk *chunks;
+	size_t first_chunk;    /* size of the first chunk (0: 4 KiB) */
 };
 
 static void *arena_alloc(struct spec_mem *m, size_t size)
@@ -48,7 +49,7 @@ static void *arena_alloc(struct spec_mem *m, size_t size)
 		return NULL;
 	size = (size + align - 1) & ~(align - 1);
 	if (!ch || ch->size - ch->used < size) {
-		size_t cap = ch ? ch->size * 2 : 4096;
+		size_t cap = ch ? ch->size * 2 : m->first_chunk ? m->first_chunk : 4096;
 
 		if (cap > 64 * 1024)
 			cap = 64 * 1024;
@@ -628,6 +629,9 @@ int sp_parse_document(const char *text, size_t len, const char *display,
 	w.mem = calloc(1, sizeof(*w.mem));
 	if (!w.mem)
 		return nomem(&w);
+	/* The tree and the spec take about 10 bytes per byte of JSON: one
+	 * chunk for a usual config (fewer blocks to touch and free). */
+	w.mem->first_chunk = len < 1600 ? 16 * 1024 : len * 10;   /* (at most 64 KiB a chunk) */
 	/* The tree in the arena, in one pass; yajl for what json_parse leaves
 	 * to it (and for every error message). */
 	yajl_val tree = w.mem->arena_tree = json_parse(text, arena_alloc_cb, w.mem);
