@@ -40,13 +40,18 @@ static void v1_controllers(const char *superopts, char *out, size_t cap)
 }
 
 /* Whether controller list 'list' ("cpu,cpuacct") names 'c'. */
-bool cg_has_ctrl(const char *list, const char *c)
+/* Whether list names the controller of the n bytes at c. */
+static bool has_ctrl_n(const char *list, const char *c, size_t n)
 {
-	size_t n = strlen(c);
-	for (const char *p = list; (p = strstr(p, c)); p += n)
-		if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == 0))
+	for (const char *p = list; (p = strstr(p, c)); p++)
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == 0) && !strncmp(p, c, n))
 			return true;
 	return false;
+}
+
+bool cg_has_ctrl(const char *list, const char *c)
+{
+	return has_ctrl_n(list, c, strlen(c));
 }
 
 /* Field i (0-based, space separated) of line, NUL-terminated in place (the
@@ -97,9 +102,14 @@ static bool match_own(struct hier *h, size_t nh, const struct pcline *l, size_t 
 		for (size_t i = 0; i < nh; i++) {
 			bool match;
 			if (h[i].ctrls[0]) {
+				/* (by its first controller) */
+				size_t n = strcspn(h[i].ctrls, ",");
 				char first[32];
-				snprintf(first, sizeof first, "%.*s", (int)strcspn(h[i].ctrls, ","), h[i].ctrls);
-				match = cg_has_ctrl(l[k].ctrls, first);
+				if (n >= sizeof first)
+					n = sizeof first - 1;
+				memcpy(first, h[i].ctrls, n);
+				first[n] = 0;
+				match = has_ctrl_n(l[k].ctrls, first, n);
 			} else {
 				match = strcmp(l[k].id, "0") == 0 && !l[k].ctrls[0];
 			}
@@ -494,18 +504,39 @@ static int mkdir_cpuset(const char *dir, char *base, bool is_cpuset, bool *moved
  * (fds[0] devices.deny, fds[1] devices.allow) is opened on first use. */
 static int write_dev_rule(const char *dir, int dfd, int fds[2], bool allow, const char *rule, struct hull_err *e)
 {
-	char path[1500];
 	const char *file = allow ? "devices.allow" : "devices.deny";
-	snprintf(path, sizeof path, "%s/%s", dir, file);
 	int *fd = &fds[allow];
-	if (*fd < 0 && (*fd = dfd >= 0 ? openat(dfd, file, O_WRONLY | O_CLOEXEC | O_NOCTTY)
-				       : open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY)) < 0)
-		return hull_syserr(e, errno, "%s: writing \"%s\"", path, rule);
+	if (*fd < 0 && dfd >= 0) {
+		*fd = openat(dfd, file, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	} else if (*fd < 0) {
+		char path[1500];
+		snprintf(path, sizeof path, "%s/%s", dir, file);
+		*fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	}
+	if (*fd < 0)
+		return hull_syserr(e, errno, "%s/%s: writing \"%s\"", dir, file, rule);
 	size_t len = strlen(rule);
 	ssize_t w = write(*fd, rule, len);
 	if (w != (ssize_t)len)
-		return hull_syserr(e, w < 0 ? errno : EIO, "%s: writing \"%s\"", path, rule);
+		return hull_syserr(e, w < 0 ? errno : EIO, "%s/%s: writing \"%s\"", dir, file, rule);
 	return 0;
+}
+
+/* The decimal digits of v at p, or "*" for a negative v (any); the end. */
+static char *put_num(char *p, long long v)
+{
+	char d[24];
+	int n = 0;
+	if (v < 0) {
+		*p++ = '*';
+		return p;
+	}
+	do
+		d[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (n)
+		*p++ = d[--n];
+	return p;
 }
 
 /* Devices every container gets (the nodes hull creates in /dev, plus mknod
@@ -560,23 +591,32 @@ static int apply_devices_v1(const char *dir, int dfd, const struct dev_rule *rul
 	int fds[2] = { -1, -1 }, r = 0;
 	for (size_t i = 0; i < n && r == 0; i++) {
 		const struct dev_rule *d = &rules[i];
-		char rule[96], maj[24] = "*", min[24] = "*", acc[4];
+		char rule[96], acc[4];
 		int k = 0;
 		if (d->access & DEV_R) acc[k++] = 'r';
 		if (d->access & DEV_W) acc[k++] = 'w';
 		if (d->access & DEV_M) acc[k++] = 'm';
-		acc[k] = 0;
 		if (!k)
 			continue;
-		if (d->major >= 0)
-			snprintf(maj, sizeof maj, "%lld", (long long)d->major);
-		if (d->minor >= 0)
-			snprintf(min, sizeof min, "%lld", (long long)d->minor);
-		/* v1 spells "every device, every access" as a bare "a". */
-		if (d->type == 'a' && d->major < 0 && d->minor < 0 && k == 3)
-			snprintf(rule, sizeof rule, "a");
-		else
-			snprintf(rule, sizeof rule, "%c %s:%s %s", d->type, maj, min, acc);
+		/* "c 1:3 rwm" ("*" for any number); v1 spells "every device,
+		 * every access" as a bare "a". */
+		char *p = rule;
+		*p++ = d->type;
+		if (!(d->type == 'a' && d->major < 0 && d->minor < 0 && k == 3)) {
+			*p++ = ' ';
+			p = put_num(p, (long long)d->major);
+			*p++ = ':';
+			p = put_num(p, (long long)d->minor);
+			*p++ = ' ';
+			memcpy(p, acc, (size_t)k);
+			p += k;
+		}
+		*p = 0;
+		/* The same rule twice in a row (a config's own deny-all after
+		 * the default one) is written once. */
+		if (i && rules[i - 1].allow == d->allow && rules[i - 1].type == d->type &&
+		    rules[i - 1].major == d->major && rules[i - 1].minor == d->minor && rules[i - 1].access == d->access)
+			continue;
 		r = write_dev_rule(dir, dfd, fds, d->allow, rule, e);
 	}
 	for (int k = 0; k < 2; k++)
@@ -630,7 +670,12 @@ static int remove_dirs(const struct cgroup_set *cg, size_t n)
 	int left = -1;
 	for (size_t i = 0; i < n; i++) {
 		char buf[1400];
-		snprintf(buf, sizeof buf, "%s", cg->dirs[i]);
+		size_t dl = strlen(cg->dirs[i]);
+		if (dl >= sizeof buf) {
+			left = (int)i;
+			continue;
+		}
+		memcpy(buf, cg->dirs[i], dl + 1);
 		size_t bl = strlen(cg->bases[i]);
 		/* The container's dir, then each parent create made, stopping at
 		 * the first one still in use (another container's sibling). */

@@ -398,9 +398,7 @@ static int mount_cgroup(struct init_ctx *c, int rootfd, const struct spec_mount 
 	if (top < 0)
 		return hull_syserr(e, -top, "mount %s (tmpfs for cgroups)", sm->destination);
 	for (size_t i = 0; i < cg->n && r == 0; i++) {
-		char sub[4200];
 		const char *name = cg->ctrls[i][0] ? cg->ctrls[i] : "unified";
-		snprintf(sub, sizeof sub, "%s/%s", sm->destination, name);
 		/* A bind of the container's own directory: what a fresh mount
 		 * in the cgroup namespace shows too, without the v1 mount's
 		 * walk over every cgroup of the hierarchy. */
@@ -409,7 +407,7 @@ static int mount_cgroup(struct init_ctx *c, int rootfd, const struct spec_mount 
 		 * host's mount namespace, which open_tree refuses here.) */
 		int b = fd < 0 ? -1 : bind_onto(AT_FDCWD, cg->dirs[i], fd, true, NULL);
 		if (b < 0) {
-			r = hull_syserr(e, errno, "mount %s", sub);
+			r = hull_syserr(e, errno, "mount %s/%s", sm->destination, name);
 			if (fd >= 0)
 				close(fd);
 			break;
@@ -603,9 +601,9 @@ static int do_mount(struct init_ctx *c, int rootfd, size_t idx, struct hull_err 
 	return finish_mount(rootfd, sm->destination, &m, bind, e);
 }
 
-static const struct { const char *name; unsigned major, minor; } default_devs[] = {
-	{ "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
-	{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+static const struct { const char *path; unsigned major, minor; } default_devs[] = {
+	{ "/dev/null", 1, 3 }, { "/dev/zero", 1, 5 }, { "/dev/full", 1, 7 },
+	{ "/dev/random", 1, 8 }, { "/dev/urandom", 1, 9 }, { "/dev/tty", 5, 0 },
 };
 
 static bool in_userns(const struct init_ctx *c)
@@ -620,7 +618,10 @@ static int make_device(struct init_ctx *c, int rootfd, int devfd, const char *pa
 		       dev_t dev, uid_t uid, gid_t gid, struct hull_err *e)
 {
 	char parent[4096];
-	snprintf(parent, sizeof parent, "%s", path);
+	size_t pl = strlen(path);
+	if (pl >= sizeof parent || !strchr(path, '/'))
+		return hull_errf(e, EINVAL, "device %s: not a file path", path);
+	memcpy(parent, path, pl + 1);
 	char *slash = strrchr(parent, '/');
 	const char *name = slash + 1;
 	*slash = 0;
@@ -686,9 +687,7 @@ static int setup_dev(struct init_ctx *c, int rootfd, bool dev_is_bind, struct hu
 		return hull_syserr(e, -dfd, "/dev");
 	if (!dev_is_bind) {
 		for (size_t i = 0; i < N(default_devs); i++) {
-			char path[64];
-			snprintf(path, sizeof path, "/dev/%s", default_devs[i].name);
-			if ((r = make_device(c, rootfd, dfd, path, S_IFCHR, 0666,
+			if ((r = make_device(c, rootfd, dfd, default_devs[i].path, S_IFCHR, 0666,
 					     makedev(default_devs[i].major, default_devs[i].minor), 0, 0, e)) < 0) {
 				close(dfd);
 				return r;

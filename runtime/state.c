@@ -196,10 +196,15 @@ static void jw_key(struct jw *w, const char *k)
 
 static void jw_int(struct jw *w, long long v)
 {
-	char num[24];
-	int n = snprintf(num, sizeof num, "%lld", v);
+	char num[24], *p = num + sizeof num;
+	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10));
+	if (v < 0)
+		*--p = '-';
 	jw_sep(w);
-	jw_raw(w, num, (size_t)n);
+	jw_raw(w, p, (size_t)(num + sizeof num - p));
 }
 
 static void jw_open(struct jw *w, char c)

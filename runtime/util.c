@@ -210,8 +210,26 @@ void rfc3339_utc(const struct timespec *ts, char *buf, size_t cap)
 	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
 	int64_t mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
 	int64_t y = yoe + era * 400 + (m <= 2);
-	snprintf(buf, cap, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%09ldZ", (long long)y, (long long)m, (long long)d,
-		 (long long)(rem / 3600), (long long)(rem / 60 % 60), (long long)(rem % 60), ts->tv_nsec);
+	if (y < 0 || y > 9999 || cap < 31) {
+		snprintf(buf, cap, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%09ldZ", (long long)y, (long long)m,
+			 (long long)d, (long long)(rem / 3600), (long long)(rem / 60 % 60), (long long)(rem % 60),
+			 ts->tv_nsec);
+		return;
+	}
+	/* The usual case by hand: YYYY-MM-DDTHH:MM:SS.NNNNNNNNNZ */
+	struct { int64_t v; int width; char after; } parts[] = {
+		{ y, 4, '-' }, { m, 2, '-' }, { d, 2, 'T' }, { rem / 3600, 2, ':' }, { rem / 60 % 60, 2, ':' },
+		{ rem % 60, 2, '.' }, { ts->tv_nsec, 9, 'Z' },
+	};
+	char *p = buf;
+	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+		int64_t v = parts[i].v;
+		for (int k = parts[i].width - 1; k >= 0; k--, v /= 10)
+			p[k] = (char)('0' + v % 10);
+		p += parts[i].width;
+		*p++ = parts[i].after;
+	}
+	*p = 0;
 }
 
 uint64_t pidfd_ino(int pidfd)

@@ -100,6 +100,26 @@ static void test_state_roundtrip(const char *tmp)
 		free(json);
 		state_free(&rd);
 	}
+	/* Strings escaped as JSON wants them, negative numbers, no cgroup2. */
+	struct spec_kv odd[] = { { "q\"k\\", "nl\n tab\t ctl\001 del\177 slash/ back\\ \xc3\xa9" } };
+	st.annotations = odd;
+	st.n_annotations = 1;
+	st.cg.v2 = -1;
+	st.pid = -7;
+	CHECK_INT(state_write(dirfd, &st, &e), 0);
+	char *raw = NULL;
+	if (CHECK_INT(read_file_at(dirfd, "state.json", &raw, NULL), 0)) {
+		CHECK(strstr(raw, "\"annotations\":{\"q\\\"k\\\\\":\"nl\\n tab\\t ctl\\u0001 del\177 slash/ back\\\\ \xc3\xa9\"}") != NULL);
+		CHECK(strstr(raw, "\"pid\":-7,") != NULL);
+		CHECK(strstr(raw, "\"cgroupV2\":-1,") != NULL);
+		free(raw);
+	}
+	if (CHECK_INT(state_read(dirfd, "c1", &rd, &e), 0)) {
+		CHECK_STR(rd.annotations[0].key, odd[0].key);
+		CHECK_STR(rd.annotations[0].value, odd[0].value);
+		CHECK_INT(rd.cg.v2, -1);
+		state_free(&rd);
+	}
 	/* A corrupt document is refused, not half read. */
 	CHECK_INT(write_file_atomic(dirfd, "state.json", "{\"id\":", 6, 0600), 0);
 	CHECK_INT(state_read(dirfd, "c1", &rd, &e), -EINVAL);
