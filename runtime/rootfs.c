@@ -243,7 +243,9 @@ static const struct { const char *name; uint64_t set, clr; } mrattrs[] = {
 
 static int parse_mopts(const char **opts, size_t n, struct mopts *m)
 {
-	memset(m, 0, sizeof *m);
+	/* (Not the whole data buffer: only what is written of it is read.) */
+	memset(m, 0, offsetof(struct mopts, data));
+	m->data[0] = 0;
 	size_t dl = 0;
 	for (size_t i = 0; i < n; i++) {
 		const char *o = opts[i];

@@ -168,10 +168,12 @@ static void jw_str(struct jw *w, const char *s)
 {
 	jw_sep(w);
 	jw_raw(w, "\"", 1);
+	/* Runs of bytes that need no escape are copied whole. */
+	static const char plain_not[] = "\"\\\001\002\003\004\005\006\007\010\011\012\013\014\015\016\017"
+					"\020\021\022\023\024\025\026\027\030\031\032\033\034\035\036\037";
 	for (const char *run = s;; s++) {
+		s += strcspn(s, plain_not);
 		unsigned char c = (unsigned char)*s;
-		if (c && c != '"' && c != '\\' && c >= 0x20)
-			continue;
 		jw_raw(w, run, (size_t)(s - run));
 		if (!c)
 			break;
@@ -215,7 +217,9 @@ static void jw_open(struct jw *w, char c)
 
 int state_write(int dirfd, const struct cstate *st, struct hull_err *e)
 {
-	struct jw w = { 0 };
+	struct jw w = { .buf = malloc(4096), .cap = 4096 };
+	if (!w.buf)
+		w.oom = true;
 	jw_open(&w, '{');
 	jw_key(&w, "ociVersion"); jw_str(&w, SPEC_OCI_VERSION);
 	jw_key(&w, "id"); jw_str(&w, st->id);

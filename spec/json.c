@@ -19,6 +19,7 @@ struct jp {
 	yajl_val *vals;
 	const char **keys;
 	size_t n, cap;
+	unsigned depth, max_depth;
 };
 
 static void ws(struct jp *p)
@@ -150,6 +151,8 @@ static yajl_val container(struct jp *p, bool object)
 {
 	char close = object ? '}' : ']';
 	size_t base = p->n;
+	if (++p->depth > p->max_depth)
+		return NULL;
 	ws(p);
 	if (*p->s != close) {
 		for (;;) {
@@ -180,6 +183,7 @@ static yajl_val container(struct jp *p, bool object)
 		}
 	}
 	p->s++;
+	p->depth--;
 	size_t n = p->n - base;
 	yajl_val v = p->alloc(p->ctx, sizeof *v);
 	yajl_val *vals = n ? p->alloc(p->ctx, n * sizeof *vals) : NULL;
@@ -244,9 +248,9 @@ static yajl_val value(struct jp *p)
 	}
 }
 
-yajl_val json_parse(const char *text, void *(*alloc)(void *ctx, size_t size), void *ctx)
+yajl_val json_parse(const char *text, unsigned max_depth, void *(*alloc)(void *ctx, size_t size), void *ctx)
 {
-	struct jp p = { .s = text, .alloc = alloc, .ctx = ctx };
+	struct jp p = { .s = text, .alloc = alloc, .ctx = ctx, .max_depth = max_depth };
 	yajl_val v = value(&p);
 	if (v) {
 		ws(&p);

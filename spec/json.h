@@ -7,8 +7,9 @@
 #include <stddef.h>
 #include <yajl/yajl_tree.h>
 
-/* text: NUL-terminated.  alloc returns zeroed memory that lives as long as
- * the tree (nothing in it is freed on its own). */
-yajl_val json_parse(const char *text, void *(*alloc)(void *ctx, size_t size), void *ctx);
+/* text: NUL-terminated; arrays and objects nested deeper than max_depth are
+ * left to the caller (NULL).  alloc returns zeroed memory that lives as
+ * long as the tree (nothing in it is freed on its own). */
+yajl_val json_parse(const char *text, unsigned max_depth, void *(*alloc)(void *ctx, size_t size), void *ctx);
 
 #endif

@@ -624,8 +624,6 @@ int sp_parse_document(const char *text, size_t len, const char *display,
 	*memp = NULL;
 	if (memchr(text, 0, len))
 		return sp_fail(&w, "invalid JSON: NUL byte in document");
-	if (!nesting_ok(text))
-		return sp_fail(&w, "invalid JSON: nested too deeply");
 	w.mem = calloc(1, sizeof(*w.mem));
 	if (!w.mem)
 		return nomem(&w);
@@ -634,8 +632,12 @@ int sp_parse_document(const char *text, size_t len, const char *display,
 	w.mem->first_chunk = len < 1600 ? 16 * 1024 : len * 10;   /* (at most 64 KiB a chunk) */
 	/* The tree in the arena, in one pass; yajl for what json_parse leaves
 	 * to it (and for every error message). */
-	yajl_val tree = w.mem->arena_tree = json_parse(text, arena_alloc_cb, w.mem);
+	yajl_val tree = w.mem->arena_tree = json_parse(text, MAX_NESTING, arena_alloc_cb, w.mem);
 	if (!tree) {
+		if (!nesting_ok(text)) {
+			sp_mem_free(w.mem);
+			return sp_fail(&w, "invalid JSON: nested too deeply");
+		}
 		tree = w.mem->tree = yajl_tree_parse(text, yajl_msg, sizeof(yajl_msg));
 		if (!tree) {
 			set_json_error(&w, yajl_msg);

@@ -1358,7 +1358,7 @@ static void check_json(const char *doc, bool want_fast)
 {
 	void *blocks = NULL;
 	char err[256];
-	yajl_val fast = json_parse(doc, test_alloc, &blocks);
+	yajl_val fast = json_parse(doc, 8, test_alloc, &blocks);
 	yajl_val slow = yajl_tree_parse(doc, err, sizeof err);
 	if (want_fast) {
 		if (!CHECK(fast != NULL) || !CHECK(same_tree(fast, slow)))
@@ -1378,7 +1378,7 @@ static void test_json_fast(void)
 		"9223372036854775807", "9223372036854775808", "-9223372036854775809", "1e400",
 		"\"\"", "\"a b\"", "\"esc \\\" \\\\ \\/ \\b \\f \\n \\r \\t\"", "true", "false", "null",
 		"{\"a\":1,\"b\":[true,false,null],\"c\":{\"d\":\"e\"}}",
-		"{\"dup\":1,\"dup\":2}", "{\"\":\"\"}", "[[[[]]],[{}],{\"x\":[]}]",
+		"{\"dup\":1,\"dup\":2}", "{\"\":\"\"}", "[[[[]]],[{}],{\"x\":[]}]", "[[[[[[[[1]]]]]]]]",
 		"[1, 2.0, -3e2, 0.5E-1, \"s\", {\"k\": \"v\"}]",
 		"{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"sh\",\"-c\",\"echo hi\"],\"env\":[\"PATH=/bin\"],"
 		"\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0}},\"root\":{\"path\":\"rootfs\",\"readonly\":true},"
@@ -1392,6 +1392,7 @@ static void test_json_fast(void)
 		"[1e]", "[+1]", "{} {}", "{}x", "tru", "nul", "[True]", "\"open", "\"bad \\x escape\"",
 		"\"\\u0041\"", "\"caf\xc3\xa9\"", "\"tab\there\"", "{\"a\":1} // comment", "/* c */ {}",
 		"[\"\xff\"]", "{\"a\":1}\v", "[1 2]", "[\"a\" \"b\"]", "{\"a\":{\"b\":[1,{\"c\":}]}}",
+		"[[[[[[[[[1]]]]]]]]]", "{\"a\":[[[[[[[{}]]]]]]]}",   /* deeper than 8 */
 	};
 	for (size_t i = 0; i < sizeof left / sizeof *left; i++)
 		check_json(left[i], false);
