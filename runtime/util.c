@@ -66,7 +66,8 @@ int write_file(const char *path, const char *s)
 
 int read_fd(int fd, size_t size, char **out, size_t *len)
 {
-	size_t cap = size ? size + 1 : 4096, n = 0;
+	/* Unknown size (proc and cgroup files): most are short. */
+	size_t cap = size ? size + 1 : 1024, n = 0;
 	char *buf = malloc(cap);
 	if (!buf)
 		return -ENOMEM;
