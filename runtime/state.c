@@ -169,10 +169,9 @@ static void jw_str(struct jw *w, const char *s)
 	jw_sep(w);
 	jw_raw(w, "\"", 1);
 	/* Runs of bytes that need no escape are copied whole. */
-	static const char plain_not[] = "\"\\\001\002\003\004\005\006\007\010\011\012\013\014\015\016\017"
-					"\020\021\022\023\024\025\026\027\030\031\032\033\034\035\036\037";
 	for (const char *run = s;; s++) {
-		s += strcspn(s, plain_not);
+		while ((unsigned char)*s >= 0x20 && *s != '"' && *s != '\\')
+			s++;
 		unsigned char c = (unsigned char)*s;
 		jw_raw(w, run, (size_t)(s - run));
 		if (!c)

@@ -113,8 +113,21 @@ int read_file(const char *path, char **out, size_t *len)
 
 int write_file_atomic(int dirfd, const char *name, const char *data, size_t len, unsigned mode)
 {
-	char tmp[256];
-	snprintf(tmp, sizeof tmp, ".%s.%d.tmp", name, (int)getpid());
+	/* ".NAME.PID.tmp", built by hand (this runs twice per create) */
+	char tmp[256], digits[16];
+	size_t nl = strlen(name), nd = 0;
+	if (nl > sizeof tmp - sizeof digits - 8)
+		return -ENAMETOOLONG;
+	for (unsigned pid = (unsigned)getpid(); pid || !nd; pid /= 10)
+		digits[nd++] = (char)('0' + pid % 10);
+	char *p = tmp;
+	*p++ = '.';
+	memcpy(p, name, nl);
+	p += nl;
+	*p++ = '.';
+	while (nd)
+		*p++ = digits[--nd];
+	memcpy(p, ".tmp", 5);
 	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return -errno;

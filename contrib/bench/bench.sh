@@ -4,7 +4,8 @@
 # Same busybox bundle, same cgroupsPath style (an absolute path below the
 # cgroup this script runs in, one per container), each runtime with its own
 # --root.  Every measured operation is done by the three runtimes in turn,
-# round after round (default 15 rounds), so load changes hit all three alike.
+# round after round (default 15 rounds), so load changes hit all three alike;
+# the order turns each round (see rotated).
 # Prints the median wall and cpu time per operation (cpu = user + system of
 # the command and of every process it waited for: `run` counts the
 # container's own /bin/true too) and hull's ratios to crun and runc; then
@@ -135,10 +136,20 @@ wait_stopped() {
 	done
 }
 
+# rotated ROUND: the runtimes in this round's order.  The first one starts
+# while the kernel still tears down what the last one of the round before
+# left (network namespaces, cgroups being freed: runc's delete is the
+# heaviest), so the order turns each round and every runtime gets each
+# place as often.
+rotated() {
+	local k=$(($1 % ${#RTS[@]}))
+	echo "${RTS[@]:k}" "${RTS[@]:0:k}"
+}
+
 echo "hull-bench: $ROUNDS rounds; hull $("$HULL" --version | head -1 | awk '{ print $NF }'), $(crun --version | head -1), $(runc --version | head -1)" >&2
 for round in $(seq 1 "$ROUNDS"); do
 	printf '\rround %d/%d' "$round" "$ROUNDS" >&2
-	for rt in "${RTS[@]}"; do
+	for rt in $(rotated "$round"); do
 		id=$rt-$round
 		# run of /bin/true
 		b=$(bundle "run-$id" /bin/true)
@@ -168,7 +179,7 @@ for rt in "${RTS[@]}"; do
 	done
 done
 for round in $(seq 1 "$ROUNDS"); do
-	for rt in "${RTS[@]}"; do m list "$rt" list; done
+	for rt in $(rotated "$round"); do m list "$rt" list; done
 done
 for rt in "${RTS[@]}"; do
 	for i in $(seq 1 100); do rt_cmd "$rt" delete -f "l$i-$rt" > /dev/null 2>&1 || true; done
@@ -176,7 +187,7 @@ done
 
 # 100 containers started concurrently (run -d), then deleted concurrently
 for round in 1 2 3; do
-	for rt in "${RTS[@]}"; do
+	for rt in $(rotated "$round"); do
 		for i in $(seq 1 100); do bundle "p$i-$rt" sleep 1000 > /dev/null; done
 		ns=()
 		[ "$rt" = crun ] && ns=(-m "$CRUN_NS")
