@@ -1,5 +1,4 @@
 #include "runtime/state.h"
-#include "spec/json.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -448,102 +447,6 @@ static int read_regular(int dirfd, const char *path, char **out, size_t *len, ui
 	return read_fd(fd, sb.st_size > 0 ? (size_t)sb.st_size : 0, out, len);
 }
 
-/* ---- the usual reader: json_parse's tree in one block, then its fields.
- * What it leaves (non-ASCII text, \\u escapes) goes to the event parser
- * above. */
-struct bump {
-	char *p;
-	size_t used, cap;
-};
-
-static void *bump_alloc(void *ctx, size_t n)
-{
-	struct bump *b = ctx;
-	n = (n + 15) & ~(size_t)15;
-	if (n > b->cap - b->used)
-		return NULL;
-	void *r = b->p + b->used;
-	b->used += n;
-	return memset(r, 0, n);
-}
-
-static yajl_val member(yajl_val o, const char *key)
-{
-	for (size_t i = 0; o && YAJL_IS_OBJECT(o) && i < o->u.object.len; i++)
-		if (!strcmp(o->u.object.keys[i], key))
-			return o->u.object.values[i];
-	return NULL;
-}
-
-static char *str_of(yajl_val v)
-{
-	return v && YAJL_IS_STRING(v) ? v->u.string : NULL;
-}
-
-static long long num_of(yajl_val v)
-{
-	return v && YAJL_IS_NUMBER(v) ? strtoll(v->u.number.r, NULL, 10) : 0;
-}
-
-/* 1: read; 0: not plain enough for json_parse (use the event parser);
- * -1: out of memory or not a hull state. */
-static int read_tree(const char *buf, size_t len, struct cstate *st, bool light)
-{
-	struct bump b = { .cap = 4 * len + 2048 };
-	if (!(b.p = malloc(b.cap)))
-		return -1;
-	yajl_val t = json_parse(buf, 8, bump_alloc, &b);
-	if (!t || !YAJL_IS_OBJECT(t)) {
-		free(b.p);
-		return t ? -1 : 0;
-	}
-	st->mem_ = b.p;
-	st->id = str_of(member(t, "id"));
-	st->bundle = str_of(member(t, "bundle"));
-	st->rootfs = str_of(member(t, "rootfs"));
-	st->created = str_of(member(t, "created"));
-	st->owner = str_of(member(t, "owner"));
-	const char *status = str_of(member(t, "status"));
-	st->creating = status && !strcmp(status, "creating");
-	st->pid = (pid_t)num_of(member(t, "pid"));
-	yajl_val ann = member(t, "annotations");
-	if (ann && YAJL_IS_OBJECT(ann) && ann->u.object.len) {
-		if (!(st->annotations = calloc(ann->u.object.len, sizeof *st->annotations)))
-			return -1;
-		for (size_t i = 0; i < ann->u.object.len; i++)
-			if (str_of(ann->u.object.values[i]))   /* (keys without a string value dropped) */
-				st->annotations[st->n_annotations++] =
-					(struct spec_kv){ ann->u.object.keys[i], str_of(ann->u.object.values[i]) };
-	}
-	yajl_val h = member(t, "hull");
-	st->start_time = (uint64_t)num_of(member(h, "startTime"));
-	st->pid_ino = (uint64_t)num_of(member(h, "pidIno"));
-	st->creator = (pid_t)num_of(member(h, "creator"));
-	st->hooks = (unsigned)num_of(member(h, "hooks"));
-	st->unit = str_of(member(h, "systemdUnit"));
-	if (member(h, "cgroupV2"))
-		st->cg.v2 = (int)num_of(member(h, "cgroupV2"));
-	yajl_val cgs = member(h, "cgroups");
-	st->cg_unread = light && cgs;
-	for (size_t i = 0; !light && cgs && YAJL_IS_ARRAY(cgs) && i < cgs->u.array.len && st->cg.n < CG_MAX_DIRS; i++) {
-		yajl_val c = cgs->u.array.values[i];
-		const char *dir = str_of(member(c, "dir")), *base = str_of(member(c, "base")),
-			   *ctrls = str_of(member(c, "controllers"));
-		if (!dir || !base || !ctrls)
-			continue;
-		struct cgroup_set *cg = &st->cg;
-		cg->dirs[cg->n] = strdup(dir);
-		cg->bases[cg->n] = strdup(base);
-		cg->ctrls[cg->n] = strdup(ctrls);
-		if (!cg->dirs[cg->n] || !cg->bases[cg->n] || !cg->ctrls[cg->n]) {
-			cg->n++;
-			return -1;
-		}
-		cg->n++;
-	}
-	return 1;
-}
-
 /* path: the state.json to read, relative to dirfd. */
 static int read_state(int dirfd, const char *path, const char *id, struct cstate *st, bool light, struct hull_err *e)
 {
@@ -556,14 +459,6 @@ static int read_state(int dirfd, const char *path, const char *id, struct cstate
 		return hull_errf(e, ENOENT, "container \"%s\" does not exist", id);
 	if (r < 0)
 		return hull_syserr(e, -r, "reading state of \"%s\"", id);
-	if ((r = read_tree(buf, len, st, light)) != 0) {
-		free(buf);
-		if (r < 0 || !st->id || !st->bundle || !st->rootfs || !st->created) {
-			state_free(st);
-			return hull_errf(e, EINVAL, "state of \"%s\" is corrupt", id);
-		}
-		return 0;
-	}
 	struct sread sr = { .st = st, .cap = len + 1, .light = light };
 	st->mem_ = sr.mem = malloc(sr.cap);
 	yajl_handle h = sr.mem ? yajl_alloc(&sr_callbacks, NULL, &sr) : NULL;
