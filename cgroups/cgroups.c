@@ -17,6 +17,7 @@ struct hier {
 	const char *root;  /* the mount's root inside the hierarchy (non-"/" in nested setups) */
 	const char *own;   /* our cgroup path in that hierarchy */
 	char ctrls[96];    /* "" for cgroup2 */
+	uint64_t uid;      /* the mount's unique id when the cache noted it (0: from mountinfo) */
 };
 
 /* v1 mount super options name the controllers; keep only those. */
@@ -136,10 +137,12 @@ static bool match_own(struct hier *h, size_t nh, const struct pcline *l, size_t 
  * hull takes from it - where each hierarchy is mounted and the mount's
  * root - is kept in <root>/.cgroup-mounts with the unique id (statx
  * STATX_MNT_ID_UNIQUE, never reused, kernel 6.8+) of each mount, and used
- * while every one of those mounts is still the one at its path, the
- * standard places a cgroup2 mount would appear at hold the same mounts,
- * and /proc/self/cgroup shows no hierarchy the cache lacks.  Otherwise (or
- * without unique ids) mountinfo is read and the cache written again. */
+ * while the standard places a cgroup2 mount would appear at hold the same
+ * mounts and /proc/self/cgroup shows no hierarchy the cache lacks; that
+ * each hierarchy is still the mount at its path is checked by cgroup_create
+ * on the directory it opens there anyway (no second walk down the path),
+ * and a changed one makes create read mountinfo again (cgroup_create's
+ * -ESTALE).  Without unique ids nothing is cached. */
 #define CG_CACHE ".cgroup-mounts"
 #ifndef STATX_MNT_ID_UNIQUE
 #define STATX_MNT_ID_UNIQUE 0x00004000U
@@ -189,9 +192,8 @@ static bool cache_load(const char *dir, struct hier *h, size_t *nh, char **buf)
 			sentinels++;
 		} else if (k == 5 && !strcmp(f[0], "H") && want && *nh < CG_MAX_DIRS &&
 			   strlen(f[2]) < sizeof h->ctrls) {
-			if (mount_uid(f[3], &at_root) != want || !at_root)
-				return false;
 			struct hier *x = &h[(*nh)++];
+			x->uid = want;
 			snprintf(x->ctrls, sizeof x->ctrls, "%s", strcmp(f[2], "-") ? f[2] : "");
 			x->mnt = f[3];
 			x->root = f[4];
@@ -200,6 +202,13 @@ static bool cache_load(const char *dir, struct hier *h, size_t *nh, char **buf)
 		}
 	}
 	return sentinels == N(cg_sentinels) && *nh > 0;
+}
+
+void cgroup_forget_mounts(const char *cache_dir)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/" CG_CACHE, cache_dir);
+	unlink(path);
 }
 
 static void cache_store(const char *dir, const struct hier *h, size_t nh)
@@ -275,6 +284,7 @@ static int load_hiers(struct hier *h, size_t *nh, char *bufs[3], const char *cac
 			continue;
 		x->mnt = mnt;
 		x->root = root;
+		x->uid = 0;
 		(*nh)++;
 	}
 	bool all = match_own(h, *nh, l, nl);
@@ -366,6 +376,7 @@ static int plan_dirs(struct cgroup_set *cg, const struct hier *h, size_t nh, con
 		cg->dirs[cg->n] = strdup(dir);
 		cg->bases[cg->n] = strdup(base);
 		cg->ctrls[cg->n] = strdup(h[i].ctrls);
+		cg->mnt_uid[cg->n] = h[i].uid;
 		if (!cg->dirs[cg->n] || !cg->bases[cg->n] || !cg->ctrls[cg->n]) {
 			cg->n++;
 			cgroup_set_free(cg);
@@ -695,13 +706,29 @@ static int remove_dirs(const struct cgroup_set *cg, size_t n)
 
 /* mkdir_cpuset, and an O_PATH fd of dir in *dfd.  The usual case (base is
  * dir's parent) is done relative to the parent: one walk down the path. */
-static int mkdir_fd(const char *dir, char *base, bool is_cpuset, bool *moved, int *dfd)
+/* Whether the directory fd is on the mount with unique id uid (0: anything). */
+static bool on_mount(int fd, uint64_t uid)
+{
+	struct statx sx;
+	return !uid || (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_MNT_ID_UNIQUE, &sx) == 0 &&
+			(sx.stx_mask & STATX_MNT_ID_UNIQUE) && sx.stx_mnt_id == uid);
+}
+
+/* *stale: not on the mount uid (the cgroup mounts changed since noted);
+ * checked before anything is made where the parent exists, else after. */
+static int mkdir_fd(const char *dir, char *base, bool is_cpuset, uint64_t uid, bool *moved, int *dfd, bool *stale)
 {
 	size_t bl = strlen(base);
 	*dfd = -1;
+	*stale = false;
 	if (strncmp(dir, base, bl) == 0 && dir[bl] == '/' && dir[bl + 1] && !strchr(dir + bl + 1, '/')) {
 		const char *leaf = dir + bl + 1;
 		int pfd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (pfd >= 0 && !on_mount(pfd, uid)) {
+			close(pfd);
+			*stale = true;
+			return 0;
+		}
 		if (pfd >= 0) {
 			int made = mkdirat(pfd, leaf, 0755) == 0 ? 1 : errno == EEXIST ? 0 : -errno;
 			if (made >= 0 && (*dfd = openat(pfd, leaf, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
@@ -718,6 +745,7 @@ static int mkdir_fd(const char *dir, char *base, bool is_cpuset, bool *moved, in
 	int r = mkdir_cpuset(dir, base, is_cpuset, moved);
 	if (r >= 0 && (*dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		r = -errno;
+	*stale = r >= 0 && !on_mount(*dfd, uid);
 	return r;
 }
 
@@ -732,14 +760,21 @@ int cgroup_create(struct cgroup_set *cg, const struct spec_linux *lx, bool adopt
 		/* A concurrent delete may remove a shared parent between our
 		 * mkdirs: retry a few times on ENOENT. */
 		int r = -ENOENT, fd = -1;
+		bool stale = false;
 		for (int tries = 0; tries < 20 && r == -ENOENT; tries++)
-			r = mkdir_fd(cg->dirs[i], cg->bases[i], cg_has_ctrl(cg->ctrls[i], "cpuset"), &moved, &fd);
+			r = mkdir_fd(cg->dirs[i], cg->bases[i], cg_has_ctrl(cg->ctrls[i], "cpuset"), cg->mnt_uid[i],
+				     &moved, &fd, &stale);
 		if (cg->fds && fd >= 0) {
 			if (cg->fds[i] >= 0)
 				close(cg->fds[i]);
 			cg->fds[i] = fd;
 		} else if (fd >= 0) {
 			close(fd);
+		}
+		if (stale) {
+			/* What this create made goes (dirs[i] only if made now). */
+			remove_dirs(cg, r == 1 ? i + 1 : i);
+			return hull_errf(e, ESTALE, "cgroup %s: the cgroup mounts changed", cg->dirs[i]);
 		}
 		if (r < 0) {
 			ret = hull_syserr(e, -r, "cgroup %s", cg->dirs[i]);

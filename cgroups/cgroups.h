@@ -22,6 +22,7 @@ struct cgroup_set {
 	char *bases[CG_MAX_DIRS];     /* deepest ancestor that existed before create */
 	char *ctrls[CG_MAX_DIRS];     /* controllers of the hierarchy ("cpu,cpuacct"), "" for v2 */
 	int *fds;                     /* cgroup_create: O_PATH fds of dirs[] (-1: none), else NULL */
+	uint64_t mnt_uid[CG_MAX_DIRS];/* the unique id the mount of dirs[] had when noted (0: unknown) */
 };
 
 /* Compute the container's directories from linux.cgroupsPath: absolute paths
@@ -30,6 +31,9 @@ struct cgroup_set {
  * or NULL) keeps what /proc/self/mountinfo said about the cgroup mounts. */
 int cgroup_plan(struct cgroup_set *cg, const char *cgroups_path, const char *id, const char *cache_dir,
 		struct hull_err *e);
+/* Drop what cache_dir noted about the cgroup mounts (cgroup_create found a
+ * mount changed: -ESTALE, nothing made). */
+void cgroup_forget_mounts(const char *cache_dir);
 /* mkdir every directory (refusing one that already holds processes, unless
  * adopt: systemd made it with the init inside) and apply the resources.
  * 1 when a base moved up (parents had to be made: record the set again),

@@ -354,7 +354,9 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 					      unit, sizeof unit, e)) < 0)
 			goto out;
 		systemd_cgroup_path(slice, unit, path, sizeof path);
-		if ((ret = cgroup_plan(&cg, path, o->id, o->root, e)) < 0)
+		/* (No cache of the mounts on this path: systemd makes the
+		 * scope's directories, before hull could check them.) */
+		if ((ret = cgroup_plan(&cg, path, o->id, NULL, e)) < 0)
 			goto out;
 		/* systemd owns the slices: delete removes the scope's directory only. */
 		for (size_t i = 0; i < cg.n; i++) {
@@ -396,7 +398,20 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 		goto out;
 
 	if (!o->systemd_cgroup) {
-		if ((ret = cgroup_create(&cg, s->linux_, false, e)) < 0)
+		ret = cgroup_create(&cg, s->linux_, false, e);
+		if (ret == -ESTALE) {
+			/* A cgroup mount changed since hull noted where they are:
+			 * planned again from mountinfo, recorded again, made. */
+			cgroup_forget_mounts(o->root);
+			cgroup_set_free(&cg);
+			if ((ret = cgroup_plan(&cg, s->linux_ ? s->linux_->cgroups_path : NULL, o->id, o->root, e)) < 0)
+				goto out;
+			st.cg = cg;
+			if ((ret = state_write(dirfd, &st, e)) < 0)
+				goto out;
+			ret = cgroup_create(&cg, s->linux_, false, e);
+		}
+		if (ret < 0)
 			goto out;
 		made_cg = true;
 		/* Parents made too: delete must know to remove them. */
