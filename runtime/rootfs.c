@@ -154,7 +154,9 @@ static void fd_path(int fd, char *buf, size_t cap)
 
 /* A new filesystem (or a remount) on the directory fd tfd: mounted on "."
  * with tfd as the working directory, which names exactly that directory.
- * The caller puts the working directory back when it is done. */
+ * The working directory stays there: rootfs_mount puts it back for the
+ * createContainer hooks; pivot_root and the init's chdir to process.cwd
+ * set their own. */
 static int mount_on(int tfd, const char *src, const char *type, unsigned long fl, const void *data)
 {
 	if (fchdir(tfd) == 0)
@@ -405,8 +407,9 @@ static int mount_cgroup(struct init_ctx *c, int rootfd, const struct spec_mount 
 		 * in the cgroup namespace shows too, without the v1 mount's
 		 * walk over every cgroup of the hierarchy. */
 		int fd = mkdirat(top, name, 0755) < 0 ? -1 : openat(top, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		/* (By path: the fds hull keeps of these name mounts of the
-		 * host's mount namespace, which open_tree refuses here.) */
+		/* (By path: the fds hull keeps of these directories are on
+		 * mounts of the host's namespace, which open_tree refuses
+		 * here.) */
 		int b = fd < 0 ? -1 : bind_onto(AT_FDCWD, cg->dirs[i], fd, true, NULL);
 		if (b < 0) {
 			r = hull_syserr(e, errno, "mount %s/%s", sm->destination, name);
