@@ -10,8 +10,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
-/* One mounted hierarchy and where this process sits in it.  Small on purpose: the strings point into the two files read (kept until
- * cgroup_plan is done), so the table spans a few hundred bytes, not pages. */
+/* One mounted hierarchy and where this process sits in it.  Small on
+ * purpose: the strings point into the files read (kept until cgroup_plan
+ * is done), so the table spans a few hundred bytes, not pages. */
 struct hier {
 	const char *mnt;
 	const char *root;  /* the mount's root inside the hierarchy (non-"/" in nested setups) */
@@ -40,16 +41,16 @@ static void v1_controllers(const char *superopts, char *out, size_t cap)
 	}
 }
 
-/* Whether controller list 'list' ("cpu,cpuacct") names 'c'. */
-/* Whether list names the controller of the n bytes at c. */
+/* Whether list names controller c (n = strlen(c)). */
 static bool has_ctrl_n(const char *list, const char *c, size_t n)
 {
 	for (const char *p = list; (p = strstr(p, c)); p++)
-		if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == 0) && !strncmp(p, c, n))
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == 0))
 			return true;
 	return false;
 }
 
+/* Whether controller list 'list' ("cpu,cpuacct") names 'c'. */
 bool cg_has_ctrl(const char *list, const char *c)
 {
 	return has_ctrl_n(list, c, strlen(c));
@@ -166,7 +167,8 @@ static uint64_t mount_uid(const char *path, bool *at_root)
 	return sx.stx_mnt_id;
 }
 
-/* The cached table, if every mount in it is still where it was. */
+/* The cached table, if the standard cgroup2 places still hold the mounts
+ * they held (each hierarchy's own mount is checked by cgroup_create). */
 static bool cache_load(const char *dir, struct hier *h, size_t *nh, char **buf)
 {
 	char path[PATH_MAX];
