@@ -538,18 +538,11 @@ static int write_dev_rule(const char *dir, int dfd, int fds[2], bool allow, cons
 /* The decimal digits of v at p, or "*" for a negative v (any); the end. */
 static char *put_num(char *p, long long v)
 {
-	char d[24];
-	int n = 0;
 	if (v < 0) {
 		*p++ = '*';
 		return p;
 	}
-	do
-		d[n++] = (char)('0' + v % 10);
-	while ((v /= 10));
-	while (n)
-		*p++ = d[--n];
-	return p;
+	return p + fmt_u64(p, (uint64_t)v);
 }
 
 /* Devices every container gets (the nodes hull creates in /dev, plus mknod

@@ -8,7 +8,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <yajl/yajl_gen.h>
 #include <yajl/yajl_parse.h>
 
 int state_validate_id(const char *id, struct hull_err *e)
@@ -92,52 +91,17 @@ int state_open_dir(int rootfd, const char *id, int lock, int *dirfd, struct hull
 	return 0;
 }
 
-#define GS(g, s) yajl_gen_string(g, (const unsigned char *)(s), strlen(s))
-
-static void gen_common(yajl_gen g, const struct cstate *st, const char *status)
-{
-	GS(g, "ociVersion"); GS(g, SPEC_OCI_VERSION);
-	GS(g, "id"); GS(g, st->id);
-	GS(g, "status"); GS(g, status);
-	GS(g, "pid"); yajl_gen_integer(g, st->pid);
-	GS(g, "bundle"); GS(g, st->bundle);
-	GS(g, "rootfs"); GS(g, st->rootfs);
-	GS(g, "created"); GS(g, st->created);
-	GS(g, "owner"); GS(g, st->owner ? st->owner : "");
-	/* Optional in the runtime-spec; left out when there are none, as runc does. */
-	if (!st->n_annotations)
-		return;
-	GS(g, "annotations");
-	yajl_gen_map_open(g);
-	for (size_t i = 0; i < st->n_annotations; i++) {
-		GS(g, st->annotations[i].key);
-		GS(g, st->annotations[i].value);
-	}
-	yajl_gen_map_close(g);
-}
-
-
-char *state_oci_json(const struct cstate *st, enum cstatus s, bool beautify)
-{
-	yajl_gen g = yajl_gen_alloc(NULL);
-	if (!g)
-		return NULL;
-	yajl_gen_config(g, yajl_gen_beautify, beautify ? 1 : 0);
-	yajl_gen_config(g, yajl_gen_indent_string, "  ");
-	yajl_gen_map_open(g);
-	gen_common(g, st, state_status_name(s));
-	yajl_gen_map_close(g);
-	return json_gen_take(g);
-}
-
-/* state.json is written on every create (twice) by hand, not with yajl_gen:
- * the same compact JSON (strings escaped as yajl escapes them), without a
- * generator and its buffers.  A comma goes before every key and value that
- * does not follow "{", "[" or ":". */
+/* The state as JSON, by hand rather than with yajl_gen (state.json is
+ * written twice on every create): compact for state.json, or laid out as
+ * yajl_gen's beautify lays it out (two spaces a level) for `hull state`;
+ * strings escaped as yajl escapes them. */
 struct jw {
 	char *buf;
 	size_t n, cap;
-	bool oom;
+	bool oom, pretty;
+	int depth;
+	bool first[8];      /* nothing written yet in the map or array open at that depth */
+	bool array[8];      /* the container open at that depth is an array */
 };
 
 static void jw_raw(struct jw *w, const char *s, size_t n)
@@ -158,15 +122,29 @@ static void jw_raw(struct jw *w, const char *s, size_t n)
 	w->n += n;
 }
 
-static void jw_sep(struct jw *w)
+/* Before a key, or a value in an array: the comma, the line and indent. */
+static void jw_item(struct jw *w)
 {
-	if (w->n && !w->oom && !strchr("{[:", w->buf[w->n - 1]))
+	if (!w->first[w->depth])
 		jw_raw(w, ",", 1);
+	w->first[w->depth] = false;
+	if (w->pretty) {
+		jw_raw(w, "\n", 1);
+		for (int i = 0; i < w->depth; i++)
+			jw_raw(w, "  ", 2);
+	}
+}
+
+/* Before a value: an item of its own only in an array (after a key, none). */
+static void jw_value(struct jw *w)
+{
+	if (w->depth && w->array[w->depth])
+		jw_item(w);
 }
 
 static void jw_str(struct jw *w, const char *s)
 {
-	jw_sep(w);
+	jw_value(w);
 	jw_raw(w, "\"", 1);
 	/* Runs of bytes that need no escape are copied whole. */
 	for (const char *run = s;; s++) {
@@ -189,54 +167,101 @@ static void jw_str(struct jw *w, const char *s)
 	jw_raw(w, "\"", 1);
 }
 
+/* A key of the open map (its value follows without a separator). */
 static void jw_key(struct jw *w, const char *k)
 {
+	jw_item(w);
 	jw_str(w, k);
-	jw_raw(w, ":", 1);
+	jw_raw(w, w->pretty ? ": " : ":", w->pretty ? 2 : 1);
 }
 
 static void jw_int(struct jw *w, long long v)
 {
-	char num[24], *p = num + sizeof num;
-	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-	do
-		*--p = (char)('0' + u % 10);
-	while ((u /= 10));
-	if (v < 0)
-		*--p = '-';
-	jw_sep(w);
-	jw_raw(w, p, (size_t)(num + sizeof num - p));
+	char num[24];
+	size_t n = v < 0 ? 1 : 0;
+	num[0] = '-';
+	n += fmt_u64(num + n, v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v);
+	jw_value(w);
+	jw_raw(w, num, n);
 }
 
 static void jw_open(struct jw *w, char c)
 {
-	jw_sep(w);
+	jw_value(w);
 	jw_raw(w, &c, 1);
+	if (w->depth + 1 >= (int)(sizeof w->first)) {
+		w->oom = true;
+		return;
+	}
+	w->depth++;
+	w->first[w->depth] = true;
+	w->array[w->depth] = c == '[';
+}
+
+static void jw_close(struct jw *w)
+{
+	bool empty = w->first[w->depth];
+	char c = w->array[w->depth] ? ']' : '}';
+	w->depth--;
+	if (w->pretty && !empty) {
+		jw_raw(w, "\n", 1);
+		for (int i = 0; i < w->depth; i++)
+			jw_raw(w, "  ", 2);
+	}
+	jw_raw(w, &c, 1);
+	if (w->pretty && !w->depth)
+		jw_raw(w, "\n", 1);
+}
+
+/* The OCI state's fields (the open map's first members). */
+static void jw_common(struct jw *w, const struct cstate *st, const char *status)
+{
+	jw_key(w, "ociVersion"); jw_str(w, SPEC_OCI_VERSION);
+	jw_key(w, "id"); jw_str(w, st->id);
+	jw_key(w, "status"); jw_str(w, status);
+	jw_key(w, "pid"); jw_int(w, st->pid);
+	jw_key(w, "bundle"); jw_str(w, st->bundle);
+	jw_key(w, "rootfs"); jw_str(w, st->rootfs);
+	jw_key(w, "created"); jw_str(w, st->created);
+	jw_key(w, "owner"); jw_str(w, st->owner ? st->owner : "");
+	/* Optional in the runtime-spec; left out when there are none, as runc does. */
+	if (!st->n_annotations)
+		return;
+	jw_key(w, "annotations");
+	jw_open(w, '{');
+	for (size_t i = 0; i < st->n_annotations; i++) {
+		jw_key(w, st->annotations[i].key);
+		jw_str(w, st->annotations[i].value);
+	}
+	jw_close(w);
+}
+
+static struct jw jw_start(bool pretty)
+{
+	struct jw w = { .buf = malloc(4096), .cap = 4096, .pretty = pretty, .first = { true } };
+	w.oom = !w.buf;
+	return w;
+}
+
+char *state_oci_json(const struct cstate *st, enum cstatus s, bool beautify)
+{
+	struct jw w = jw_start(beautify);
+	jw_open(&w, '{');
+	jw_common(&w, st, state_status_name(s));
+	jw_close(&w);
+	jw_raw(&w, "", 1);   /* the NUL */
+	if (w.oom) {
+		free(w.buf);
+		return NULL;
+	}
+	return w.buf;
 }
 
 int state_write(int dirfd, const struct cstate *st, struct hull_err *e)
 {
-	struct jw w = { .buf = malloc(4096), .cap = 4096 };
-	if (!w.buf)
-		w.oom = true;
+	struct jw w = jw_start(false);
 	jw_open(&w, '{');
-	jw_key(&w, "ociVersion"); jw_str(&w, SPEC_OCI_VERSION);
-	jw_key(&w, "id"); jw_str(&w, st->id);
-	jw_key(&w, "status"); jw_str(&w, st->creating ? "creating" : "created");
-	jw_key(&w, "pid"); jw_int(&w, st->pid);
-	jw_key(&w, "bundle"); jw_str(&w, st->bundle);
-	jw_key(&w, "rootfs"); jw_str(&w, st->rootfs);
-	jw_key(&w, "created"); jw_str(&w, st->created);
-	jw_key(&w, "owner"); jw_str(&w, st->owner ? st->owner : "");
-	if (st->n_annotations) {
-		jw_key(&w, "annotations");
-		jw_open(&w, '{');
-		for (size_t i = 0; i < st->n_annotations; i++) {
-			jw_key(&w, st->annotations[i].key);
-			jw_str(&w, st->annotations[i].value);
-		}
-		jw_raw(&w, "}", 1);
-	}
+	jw_common(&w, st, st->creating ? "creating" : "created");
 	/* hull's own fields, not part of the OCI state. */
 	jw_key(&w, "hull");
 	jw_open(&w, '{');
@@ -255,9 +280,11 @@ int state_write(int dirfd, const struct cstate *st, struct hull_err *e)
 		jw_key(&w, "dir"); jw_str(&w, st->cg.dirs[i]);
 		jw_key(&w, "base"); jw_str(&w, st->cg.bases[i]);
 		jw_key(&w, "controllers"); jw_str(&w, st->cg.ctrls[i]);
-		jw_raw(&w, "}", 1);
+		jw_close(&w);
 	}
-	jw_raw(&w, "]}}", 3);
+	jw_close(&w);
+	jw_close(&w);
+	jw_close(&w);
 	int r = w.oom ? -ENOMEM : write_file_atomic(dirfd, "state.json", w.buf, w.n, 0600);
 	free(w.buf);
 	if (r < 0)

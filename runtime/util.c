@@ -111,22 +111,31 @@ int read_file(const char *path, char **out, size_t *len)
 	return read_file_at(AT_FDCWD, path, out, len);
 }
 
+size_t fmt_u64(char *buf, uint64_t v)
+{
+	char d[20];
+	size_t n = 0;
+	do
+		d[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	for (size_t i = 0; i < n; i++)
+		buf[i] = d[n - 1 - i];
+	return n;
+}
+
 int write_file_atomic(int dirfd, const char *name, const char *data, size_t len, unsigned mode)
 {
 	/* ".NAME.PID.tmp", built by hand (this runs twice per create) */
-	char tmp[256], digits[16];
-	size_t nl = strlen(name), nd = 0;
-	if (nl > sizeof tmp - sizeof digits - 8)
+	char tmp[256];
+	size_t nl = strlen(name);
+	if (nl > sizeof tmp - 32)
 		return -ENAMETOOLONG;
-	for (unsigned pid = (unsigned)getpid(); pid || !nd; pid /= 10)
-		digits[nd++] = (char)('0' + pid % 10);
 	char *p = tmp;
 	*p++ = '.';
 	memcpy(p, name, nl);
 	p += nl;
 	*p++ = '.';
-	while (nd)
-		*p++ = digits[--nd];
+	p += fmt_u64(p, (uint64_t)getpid());
 	memcpy(p, ".tmp", 5);
 	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)

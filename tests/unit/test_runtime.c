@@ -98,6 +98,14 @@ static void test_state_roundtrip(const char *tmp)
 		CHECK(json && strstr(json, "\"status\":\"running\"") && strstr(json, "\"ociVersion\":\"1.3.0\""));
 		CHECK(json && !strstr(json, "hull"));
 		free(json);
+		/* `hull state`'s layout: yajl_gen's beautify, two spaces a level. */
+		rd.pid = 42;
+		json = state_oci_json(&rd, ST_STOPPED, true);
+		CHECK_STR(json, "{\n  \"ociVersion\": \"1.3.0\",\n  \"id\": \"c1\",\n  \"status\": \"stopped\",\n"
+				"  \"pid\": 42,\n  \"bundle\": \"/b\",\n  \"rootfs\": \"/b/rootfs\",\n"
+				"  \"created\": \"2026-01-01T00:00:00.000000000Z\",\n  \"owner\": \"\",\n"
+				"  \"annotations\": {\n    \"k\": \"v\",\n    \"x.y\": \"z \\\"q\\\"\"\n  }\n}\n");
+		free(json);
 		state_free(&rd);
 	}
 	/* Strings escaped as JSON wants them, negative numbers, no cgroup2. */
