@@ -96,9 +96,8 @@ int state_open_dir(int rootfd, const char *id, int lock, int *dirfd, struct hull
  * yajl_gen's beautify lays it out (two spaces a level) for `hull state`;
  * strings escaped as yajl escapes them. */
 struct jw {
-	char *buf;
-	size_t n, cap;
-	bool oom, pretty;
+	struct buf b;
+	bool pretty;
 	int depth;
 	bool first[8];      /* nothing written yet in the map or array open at that depth */
 	bool array[8];      /* the container open at that depth is an array */
@@ -106,20 +105,7 @@ struct jw {
 
 static void jw_raw(struct jw *w, const char *s, size_t n)
 {
-	if (w->oom)
-		return;
-	if (w->n + n + 1 > w->cap) {
-		size_t cap = (w->n + n + 1) * 2;
-		char *b = realloc(w->buf, cap);
-		if (!b) {
-			w->oom = true;
-			return;
-		}
-		w->buf = b;
-		w->cap = cap;
-	}
-	memcpy(w->buf + w->n, s, n);
-	w->n += n;
+	buf_put(&w->b, s, n);
 }
 
 /* Before a key, or a value in an array: the comma, the line and indent. */
@@ -190,7 +176,7 @@ static void jw_open(struct jw *w, char c)
 	jw_value(w);
 	jw_raw(w, &c, 1);
 	if (w->depth + 1 >= (int)(sizeof w->first)) {
-		w->oom = true;
+		w->b.oom = true;
 		return;
 	}
 	w->depth++;
@@ -238,9 +224,7 @@ static void jw_common(struct jw *w, const struct cstate *st, const char *status)
 
 static struct jw jw_start(bool pretty)
 {
-	struct jw w = { .buf = malloc(4096), .cap = 4096, .pretty = pretty, .first = { true } };
-	w.oom = !w.buf;
-	return w;
+	return (struct jw){ .pretty = pretty, .first = { true } };
 }
 
 char *state_oci_json(const struct cstate *st, enum cstatus s, bool beautify)
@@ -250,11 +234,11 @@ char *state_oci_json(const struct cstate *st, enum cstatus s, bool beautify)
 	jw_common(&w, st, state_status_name(s));
 	jw_close(&w);
 	jw_raw(&w, "", 1);   /* the NUL */
-	if (w.oom) {
-		free(w.buf);
+	if (w.b.oom) {
+		free(w.b.s);
 		return NULL;
 	}
-	return w.buf;
+	return w.b.s;
 }
 
 int state_write(int dirfd, const struct cstate *st, struct hull_err *e)
@@ -285,8 +269,8 @@ int state_write(int dirfd, const struct cstate *st, struct hull_err *e)
 	jw_close(&w);
 	jw_close(&w);
 	jw_close(&w);
-	int r = w.oom ? -ENOMEM : write_file_atomic(dirfd, "state.json", w.buf, w.n, 0600);
-	free(w.buf);
+	int r = w.b.oom ? -ENOMEM : write_file_atomic(dirfd, "state.json", w.b.s, w.b.len, 0600);
+	free(w.b.s);
 	if (r < 0)
 		return hull_syserr(e, -r, "writing state of \"%s\"", st->id);
 	return 0;

@@ -111,6 +111,26 @@ int read_file(const char *path, char **out, size_t *len)
 	return read_file_at(AT_FDCWD, path, out, len);
 }
 
+void buf_put(struct buf *b, const void *p, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 1024;
+		while (cap < b->len + n)
+			cap *= 2;
+		char *s = realloc(b->s, cap);
+		if (!s) {
+			b->oom = true;
+			return;
+		}
+		b->s = s;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, p, n);
+	b->len += n;
+}
+
 size_t fmt_u64(char *buf, uint64_t v)
 {
 	char d[20];

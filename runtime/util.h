@@ -45,6 +45,14 @@ int read_file_at(int dirfd, const char *path, char **out, size_t *len);
 int read_fd(int fd, size_t size, char **out, size_t *len);
 /* Create a file atomically: write into a temporary name in the same dir, fsync-free rename. */
 int write_file_atomic(int dirfd, const char *name, const char *data, size_t len, unsigned mode);
+/* A growable byte buffer: an append that runs out of memory sets oom, and
+ * every later one does nothing. */
+struct buf {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+void buf_put(struct buf *b, const void *p, size_t n);
 /* The decimal digits of v into buf (room for 20), not NUL-terminated; how many. */
 size_t fmt_u64(char *buf, uint64_t v);
 /* mkdir -p on a host path (not for container paths). */

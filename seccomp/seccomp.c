@@ -81,46 +81,20 @@ unsigned sc_supported_flags(void)
 
 /* ---- the cache key ---------------------------------------------------------- */
 
-struct buf {
-	char *s;
-	size_t len, cap;
-	bool oom;
-};
-
-static void put(struct buf *b, const void *p, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-		while (cap < b->len + n)
-			cap *= 2;
-		char *s = realloc(b->s, cap);
-		if (!s) {
-			b->oom = true;
-			return;
-		}
-		b->s = s;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, p, n);
-	b->len += n;
-}
-
 static void put_str(struct buf *b, const char *s)
 {
 	char n[24];
 	s = s ? s : "";
 	int k = snprintf(n, sizeof n, "%zu:", strlen(s));
-	put(b, n, (size_t)k);
-	put(b, s, strlen(s));
+	buf_put(b, n, (size_t)k);
+	buf_put(b, s, strlen(s));
 }
 
 static void put_num(struct buf *b, bool has, uint64_t v)
 {
 	char n[32];
 	int k = has ? snprintf(n, sizeof n, "#%llu;", (unsigned long long)v) : snprintf(n, sizeof n, "-;");
-	put(b, n, (size_t)k);
+	buf_put(b, n, (size_t)k);
 }
 
 char *sc_profile_key(const struct spec_seccomp *sc, const char *lib_id, size_t *len)
