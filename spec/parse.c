@@ -34,8 +34,7 @@ struct chunk {
 
 /* What priv_ (and spec_process_parse's *mem) points to. */
 struct spec_mem {
-	yajl_val tree;         /* yajl's own allocation, or NULL ... */
-	yajl_val arena_tree;   /* ... when json_parse built it in the arena */
+	yajl_val tree;         /* yajl's own allocation (NULL: json_parse's, in the arena) */
 	struct chunk *chunks;
 	size_t first_chunk;    /* size of the first chunk (0: 4 KiB) */
 };
@@ -632,7 +631,7 @@ int sp_parse_document(const char *text, size_t len, const char *display,
 	w.mem->first_chunk = len < 1600 ? 16 * 1024 : len * 10;   /* (at most 64 KiB a chunk) */
 	/* The tree in the arena, in one pass; yajl for what json_parse leaves
 	 * to it (and for every error message). */
-	yajl_val tree = w.mem->arena_tree = json_parse(text, MAX_NESTING, arena_alloc_cb, w.mem);
+	yajl_val tree = json_parse(text, MAX_NESTING, arena_alloc_cb, w.mem);
 	if (!tree) {
 		if (!nesting_ok(text)) {
 			sp_mem_free(w.mem);
