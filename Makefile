@@ -12,11 +12,11 @@ LDLIBS    := $(PKG_LIBS)
 SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 LIB_SRCS  := $(wildcard spec/*.c cgroups/*.c seccomp/*.c) $(filter-out runtime/main.c,$(wildcard runtime/*.c))
-LIB_OBJS  := $(LIB_SRCS:%.c=build/%.o) build/trampoline.o build/profile.o
+LIB_OBJS  := $(LIB_SRCS:%.c=build/%.o) build/trampoline.o build/profile.o build/clone_vm.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/unit/%)
 ASAN_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/%)
-ASAN_LIB_OBJS := $(LIB_SRCS:%.c=build/asan/%.o) build/trampoline.o build/profile.o
+ASAN_LIB_OBJS := $(LIB_SRCS:%.c=build/asan/%.o) build/trampoline.o build/profile.o build/clone_vm.o
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=build/tools/%)
 HDRS      := $(wildcard */*.h tests/unit/*.h)
@@ -48,6 +48,11 @@ build/trampoline: runtime/trampoline/trampoline.c
 
 build/trampoline.o: runtime/trampoline/blob.S build/trampoline
 	$(CC) -c -DTRAMPOLINE_BIN='"build/trampoline"' -o $@ $<
+
+# clone3 for `run`'s init when it shares hull's memory (runtime/spawn.c).
+build/clone_vm.o: runtime/clone_vm.S
+	@mkdir -p $(dir $@)
+	$(CC) -c -o $@ $<
 
 # The default seccomp profile, embedded for `hull spec --seccomp`.
 build/profile.o: runtime/profile.S contrib/seccomp/default.json

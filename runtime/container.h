@@ -48,6 +48,7 @@ struct init_ctx {
 	int sync_fd;                 /* child's end of the socketpair */
 	int console_fd;              /* connected --console-socket, -1 if none */
 	bool hooks_in_child;         /* createContainer/startContainer hooks (or prestart/createRuntime) exist */
+	bool share_vm;               /* the init shares hull's memory until its exec (spawn_req) */
 	const char *const *extra_env;  /* LISTEN_FDS, LISTEN_PID */
 	size_t n_extra_env;
 	int fifo_fd;                 /* O_PATH fd of exec.fifo; -1: start at once (told on sync_fd) */
@@ -104,8 +105,19 @@ struct spawn_req {
 	int parent_sock;             /* hull's end */
 	void (*child)(void *arg);
 	void *arg;
+	/* The child shares hull's memory until its exec (CLONE_VM) on a stack
+	 * of its own: no copy of hull's page tables at the clone, no copy-on-
+	 * write faults on either side, no teardown at its exec.  Only where
+	 * nothing of hull runs beside it (see create.c: share_vm_ok); hull
+	 * waits for its exec before touching memory the child reads, then
+	 * unmaps the stack (spawn_release).  No user namespace to join. */
+	bool share_vm;
+	void *stack;                 /* out: the child's stack (share_vm) */
+	size_t stack_size;
 };
 pid_t spawn(struct spawn_req *r, struct hull_err *e);
+/* Unmap a share_vm child's stack once the child has exec'd or exited. */
+void spawn_release(struct spawn_req *r);
 
 /* create: on success the container is in state "created" (o->start: it is
  * started, "running") and *pid is its init; with a foreground terminal

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -141,7 +142,45 @@ int write_pid_file(const char *path, pid_t pid, struct hull_err *e)
 
 static void init_entry(void *arg)
 {
-	container_init(arg);
+	/* A copy of its own: the init changes its context as it goes, and
+	 * may share hull's memory (spawn_req.share_vm). */
+	struct init_ctx c = *(const struct init_ctx *)arg;
+	container_init(&c);
+}
+
+/* Whether `run`'s init may share hull's memory until its exec (see
+ * spawn_req.share_vm).  Between the clone and that exec the two take turns
+ * on the socket: right after the clone the init touches only its own stack
+ * until hull's first word, and from then on one side waits while the other
+ * runs; hull's last wait ends at the init's exec.  Nothing the init does to
+ * its process may reach hull through the shared memory either.  So not for:
+ * - create: hull returns, frees and exits while the init waits for start;
+ * - hooks before the exec (hull runs prestart/createRuntime/poststart
+ *   while the init goes on; the init runs the others);
+ * - a seccomp listener (hull passes it on while the init loads the filter);
+ * - a user namespace (its helper), or a pid namespace to join (others in
+ *   it could reach the init before it execs);
+ * - a time namespace (the kernel lets only a process that shares its
+ *   memory with no other enter one: EUSERS);
+ * - systemd (its calls run beside the starting init);
+ * - oomScoreAdj (the kernel sets it on every process sharing the memory)
+ *   and memory limits (an OOM kill of the init in its cgroup would take
+ *   every process sharing its memory, hull too). */
+static bool share_vm_ok(const struct spec *s, const struct create_opts *o, const struct init_ctx *c)
+{
+	const struct spec_hooks *h = s->hooks;
+	const struct spec_linux *lx = s->linux_;
+	if (!o->start || o->systemd_cgroup)
+		return false;
+	if (c->ns_new[SPEC_NS_USER] || c->ns_fd[SPEC_NS_USER] >= 0 || !c->ns_new[SPEC_NS_PID] ||
+	    c->ns_fd[SPEC_NS_PID] >= 0 || c->ns_new[SPEC_NS_TIME] || c->ns_fd[SPEC_NS_TIME] >= 0)
+		return false;
+	if (h && (h->n_prestart || h->n_create_runtime || h->n_create_container || h->n_start_container ||
+		  h->n_poststart))
+		return false;
+	if ((c->seccomp && c->seccomp->notify) || s->process->has_oom_score_adj)
+		return false;
+	return !(lx && lx->resources && lx->resources->memory);
 }
 
 int report_process(const char *pid_file, const char *pidfd_socket, pid_t pid, struct hull_err *e)
@@ -300,6 +339,8 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 	struct cstate st = { 0 };
 	int rootfd = -1, dirfd = -1, socks[2] = { -1, -1 }, cgfd = -1, master = -1, listener = -1;
 	struct sc_filter scf = { 0 };
+	struct spawn_req req = { 0 };
+	int dumpable = -1;
 	pid_t pid = -1;
 	bool made_dir = false, made_cg = false;
 	char listen_fds[32], *extra_env[2];
@@ -434,9 +475,14 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 	/* With systemd the cgroup exists only once the scope holds the init. */
 	cgfd = o->systemd_cgroup ? -1 : cgroup_v2_open(&cg);
 
-	struct spawn_req req = { .cgroup_fd = cgfd, .pidns_fd = c.ns_fd[SPEC_NS_PID],
-				 .userns_fd = c.ns_fd[SPEC_NS_USER], .report_fd = socks[1],
-				 .parent_sock = socks[0], .child = init_entry, .arg = &c };
+	req = (struct spawn_req){ .cgroup_fd = cgfd, .pidns_fd = c.ns_fd[SPEC_NS_PID],
+				  .userns_fd = c.ns_fd[SPEC_NS_USER], .report_fd = socks[1],
+				  .parent_sock = socks[0], .child = init_entry, .arg = &c };
+	c.share_vm = req.share_vm = share_vm_ok(s, o, &c);
+	/* The init makes itself undumpable, which on shared memory is hull's
+	 * flag too: given back after the init's exec. */
+	if (req.share_vm)
+		dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
 	for (int t = 0; t < SPEC_NS__COUNT; t++)
 		/* cgroup and time namespaces are made by the child once it sits
 		 * in its cgroups / has its offsets written. */
@@ -498,6 +544,18 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 		ret = hull_syserr(e, errno, "container init");
 		goto out;
 	}
+	if (req.share_vm) {
+		/* It reads hull's memory until its exec, which closes its end
+		 * of the socket (or until it fails and exits): nothing here is
+		 * freed or reused before. */
+		char ch;
+		ssize_t n;
+		while ((n = recv(socks[0], &ch, 1, 0)) > 0 || (n < 0 && errno == EINTR))
+			;
+		spawn_release(&req);
+		if (dumpable > 0)
+			prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0);
+	}
 	*pidp = pid;
 	*masterp = take_fd(&master);
 	log_debug("created container %s, init pid %d", o->id, (int)pid);
@@ -513,6 +571,11 @@ out:
 		if (pid > 0) {
 			kill(pid, SIGKILL);
 			waitpid(pid, NULL, 0);
+		}
+		if (req.stack) {
+			spawn_release(&req);
+			if (dumpable > 0)
+				prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0);
 		}
 		if (made_cg) {
 			struct hull_err e2;

@@ -228,7 +228,10 @@ static void wait_for_start(struct init_ctx *c, const char *state)
 	}
 	if ((c->fifo_fd >= 0 || start_answered(h)) && write(fd, "0", 1) != 1)
 		_exit(127);
-	close(fd);
+	/* Sharing hull's memory, the socket stays open until the exec closes
+	 * it (close-on-exec): that is hull's sign the memory is its own again. */
+	if (!c->share_vm)
+		close(fd);
 }
 
 void container_init(struct init_ctx *c)

@@ -8,6 +8,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -73,8 +75,51 @@ static pid_t clone_in_userns(struct spawn_req *r, struct clone_args *args, int *
 	return pid;
 }
 
+long hull_clone3_vm(struct clone_args *args, size_t size, void (*fn)(void *), void *arg);
+
+/* The child's stack: as large as a main thread's (copy_tree recurses), only
+ * the pages it touches are ever backed; a guard page below it. */
+#define VM_STACK (8u << 20)
+
+static pid_t clone_shared(struct spawn_req *r, struct clone_args *args, int *err)
+{
+	void *stk = mmap(NULL, VM_STACK, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+	if (stk == MAP_FAILED || mprotect(stk, 4096, PROT_NONE) < 0) {
+		*err = errno;
+		if (stk != MAP_FAILED)
+			munmap(stk, VM_STACK);
+		return -1;
+	}
+	args->flags |= CLONE_VM;
+	args->stack = (uint64_t)(uintptr_t)stk;
+	args->stack_size = VM_STACK;
+	long pid = hull_clone3_vm(args, sizeof *args, r->child, r->arg);
+	if (pid == -EBUSY && (args->flags & CLONE_INTO_CGROUP)) {
+		/* As clone_retry: the parent moves it in. */
+		args->flags &= ~(uint64_t)CLONE_INTO_CGROUP;
+		pid = hull_clone3_vm(args, sizeof *args, r->child, r->arg);
+	}
+	if (pid < 0) {
+		*err = (int)-pid;
+		munmap(stk, VM_STACK);
+		return -1;
+	}
+	r->stack = stk;
+	r->stack_size = VM_STACK;
+	return (pid_t)pid;
+}
+
+void spawn_release(struct spawn_req *r)
+{
+	if (r->stack)
+		munmap(r->stack, r->stack_size);
+	r->stack = NULL;
+}
+
 pid_t spawn(struct spawn_req *r, struct hull_err *e)
 {
+	r->stack = NULL;
 	struct clone_args args = { .flags = r->flags, .exit_signal = SIGCHLD };
 	if (r->cgroup_fd >= 0) {
 		args.flags |= CLONE_INTO_CGROUP;
@@ -93,9 +138,11 @@ pid_t spawn(struct spawn_req *r, struct hull_err *e)
 		}
 	}
 	pid_t pid;
-	int err;
+	int err = 0;
 	if (r->userns_fd >= 0)
 		pid = clone_in_userns(r, &args, &err);
+	else if (r->share_vm)
+		pid = clone_shared(r, &args, &err);
 	else
 		pid = clone_retry(&args, &err);
 	if (pid == 0)

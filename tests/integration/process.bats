@@ -178,6 +178,20 @@ capline() { awk -v k="$1:" '$1 == k {print $2}' <<<"$output"; }
 	[ "$output" = 123 ]
 }
 
+@test "oomScoreAdj: hull run's own process keeps its score" {
+	# The init of a plain `run` shares hull's memory until its exec, and
+	# the kernel gives every process sharing it the score one of them sets.
+	set_cfg '.process.oomScoreAdj = 500'
+	set_sh 'cat /proc/self/oom_score_adj > /tmp/adj; sleep 100'
+	HULL_TEST_MARK="$HULL_TEST_DIR" "$HULL" --root "$HULL_ROOT" run -b "$BUNDLE" "$CID" >/dev/null 2>&1 3>&- &
+	local hp=$!
+	retry 100 0.05 test -s "$ROOTFS/tmp/adj"
+	[ "$(cat "$ROOTFS/tmp/adj")" = 500 ]
+	[ "$(cat /proc/$hp/oom_score_adj)" = "$(cat /proc/self/oom_score_adj)" ]
+	hull kill "$CID" KILL
+	wait "$hp" || true
+}
+
 @test "capabilities: the five sets (root, noNewPrivileges)" {
 	set_cfg '.process.noNewPrivileges = true | .process.user = {"uid": 0, "gid": 0}
 		| .process.capabilities = {
