@@ -109,14 +109,15 @@ struct spawn_req {
 	 * of its own: no copy of hull's page tables at the clone, no copy-on-
 	 * write faults on either side, no teardown at its exec.  Only where
 	 * nothing of hull runs beside it (see create.c: share_vm_ok); hull
-	 * waits for its exec before touching memory the child reads, then
-	 * unmaps the stack (spawn_release).  No user namespace to join. */
+	 * waits for its exec before touching memory the child reads.  The
+	 * stack is unmapped by spawn_release (a child that failed) or goes
+	 * when hull exits.  No user namespace to join. */
 	bool share_vm;
 	void *stack;                 /* out: the child's stack (share_vm) */
 	size_t stack_size;
 };
 pid_t spawn(struct spawn_req *r, struct hull_err *e);
-/* Unmap a share_vm child's stack once the child has exec'd or exited. */
+/* Unmap a share_vm child's stack once the child has exited. */
 void spawn_release(struct spawn_req *r);
 
 /* create: on success the container is in state "created" (o->start: it is

@@ -552,7 +552,10 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 		ssize_t n;
 		while ((n = recv(socks[0], &ch, 1, 0)) > 0 || (n < 0 && errno == EINTR))
 			;
-		spawn_release(&req);
+		/* Its stack stays mapped until hull exits: the few pages it
+		 * touched (~30 KiB) go with the rest of hull's memory then,
+		 * cheaper than an munmap of its own now (~0.1 ms here). */
+		req.stack = NULL;
 		if (dumpable > 0)
 			prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0);
 	}
