@@ -16,6 +16,16 @@
 
 struct sc_filter;
 
+/* What a foreground `run` keeps of the container it made, to delete it
+ * after the wait without reading state.json back: its state directory (open,
+ * unlocked) and its cgroups.  Filled by create only where nothing else is
+ * needed (no poststop hooks, no systemd scope); ok says it was. */
+struct run_keep {
+	bool ok;
+	int rootfd, dirfd;
+	struct cgroup_set cg;
+};
+
 struct create_opts {
 	const char *root;            /* --root */
 	const char *id;
@@ -29,6 +39,7 @@ struct create_opts {
 	bool systemd_cgroup;         /* --systemd-cgroup: a transient scope */
 	bool foreground;             /* run without --detach: a terminal is relayed by hull */
 	bool start;                  /* run: start at once (no exec fifo, no "created" state) */
+	struct run_keep *keep;       /* run without --detach/--keep: filled on success, or NULL */
 };
 
 /* `run` waits for the init's word that it started only when hooks hang on
@@ -159,6 +170,10 @@ int report_process(const char *pid_file, const char *pidfd_socket, pid_t pid, st
 int container_start(const char *root, const char *id, struct hull_err *e);
 /* delete: force also kills a running container. */
 int container_delete(const char *root, const char *id, bool force, struct hull_err *e);
+/* run's delete of the container it made and waited for, from what create
+ * kept (closes and frees k).  A directory removed meanwhile (a delete from
+ * elsewhere) is left alone. */
+int container_reap(struct run_keep *k, const char *id, struct hull_err *e);
 /* kill: signal the init (or, with all, every process of the container). */
 int container_kill(const char *root, const char *id, int sig, bool all, struct hull_err *e);
 struct exec_opts {

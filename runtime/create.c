@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -568,6 +569,22 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 		 * caller's delete (poststop hooks and all), not undone here. */
 		made_cg = made_dir = false;
 		pid = -1;
+	}
+	if (ret == 0 && o->keep && !o->systemd_cgroup && !(s->hooks && s->hooks->n_poststop) &&
+	    flock(dirfd, LOCK_UN) == 0) {
+		/* For run's delete (container_reap): the directory, unlocked
+		 * while the container runs, and the cgroups as recorded. */
+		struct run_keep *k = o->keep;
+		k->rootfd = take_fd(&rootfd);
+		k->dirfd = take_fd(&dirfd);
+		k->cg = cg;
+		for (size_t i = 0; cg.fds && i < cg.n; i++)
+			if (cg.fds[i] >= 0)
+				close(cg.fds[i]);
+		free(cg.fds);
+		k->cg.fds = NULL;
+		cg = (struct cgroup_set){ .v2 = -1 };
+		k->ok = true;
 	}
 out:
 	if (ret < 0) {

@@ -8,6 +8,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -149,6 +151,30 @@ int container_start(const char *root, const char *id, struct hull_err *e)
 	log_debug("started container %s", id);
 out:
 	state_free(&st);
+	return ret;
+}
+
+int container_reap(struct run_keep *k, const char *id, struct hull_err *e)
+{
+	/* Only create writes state.json, so what it kept is what the file
+	 * says; the lock and a directory still linked make it still ours (a
+	 * container of the same ID can exist only once this one is gone). */
+	int ret = 0, r;
+	struct stat sb;
+	while ((r = flock(k->dirfd, LOCK_EX)) < 0 && errno == EINTR)
+		;
+	if (r < 0 || fstat(k->dirfd, &sb) < 0) {
+		ret = hull_syserr(e, errno, "state of \"%s\"", id);
+	} else if (sb.st_nlink > 0) {
+		if ((ret = cgroup_destroy(&k->cg, e)) == 0 && state_remove_dir(k->rootfd, k->dirfd, id) < 0)
+			ret = hull_syserr(e, errno, "removing state of \"%s\"", id);
+		if (ret == 0)
+			log_debug("deleted container %s", id);
+	}
+	close(k->dirfd);
+	close(k->rootfd);
+	cgroup_set_free(&k->cg);
+	k->ok = false;
 	return ret;
 }
 

@@ -235,6 +235,9 @@ static int cmd_run(struct global *g, const struct parsed *p)
 	int master;
 	o.foreground = !p->set[F_DETACH];
 	o.start = true;
+	struct run_keep keep = { .rootfd = -1, .dirfd = -1 };
+	if (!p->set[F_DETACH] && !p->set[F_KEEP])
+		o.keep = &keep;
 	pid = -1;
 	if (container_create(&o, &pid, &master, &e) < 0) {
 		/* Created but not started (pid set): gone as after a failed start. */
@@ -255,7 +258,7 @@ static int cmd_run(struct global *g, const struct parsed *p)
 		hlog(LOG_ERROR, "run: waiting for container \"%s\": %s", o.id, strerror(-code));
 		code = 255;
 	}
-	if (!p->set[F_KEEP] && container_delete(g->root, o.id, true, &e) < 0)
+	if (!p->set[F_KEEP] && (keep.ok ? container_reap(&keep, o.id, &e) : container_delete(g->root, o.id, true, &e)) < 0)
 		fail(&e);
 	return code;
 }

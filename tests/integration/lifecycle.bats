@@ -335,6 +335,20 @@ RFC3339='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-
 	[ "$rc" -eq 137 ]
 }
 
+@test "run: a delete --force from elsewhere while it waits: 137, no error, nothing left" {
+	set_sh 'touch /tmp/ready; sleep 100'
+	hull_bg "$HULL_TEST_DIR/run.out" run -b "$BUNDLE" "$CID"
+	retry 100 0.05 test -e "$ROOTFS/tmp/ready"
+	run hull delete --force "$CID"
+	[ "$status" -eq 0 ]
+	rc=0
+	wait "$HULL_BG_PID" || rc=$?
+	[ "$rc" -eq 137 ]
+	# run found its container gone and left it at that.
+	[ ! -s "$HULL_TEST_DIR/run.out.err" ]
+	assert_nothing_left
+}
+
 @test "run removes the container afterwards" {
 	set_args true
 	run hull run -b "$BUNDLE" "$CID"
