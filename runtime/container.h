@@ -59,7 +59,11 @@ struct init_ctx {
 	int sync_fd;                 /* child's end of the socketpair */
 	int console_fd;              /* connected --console-socket, -1 if none */
 	bool hooks_in_child;         /* createContainer/startContainer hooks (or prestart/createRuntime) exist */
-	bool share_vm;               /* the init shares hull's memory until its exec (spawn_req) */
+	bool share_vm;               /* the init shares hull's memory until its exec (spawn_req);
+				      * it then moves itself into its cgroups, and hull has
+				      * no first word for it */
+	bool v2_join;                /* not born in its cgroup2 directory (none opened, or
+				      * CLONE_INTO_CGROUP refused): moved in by cgroup.procs */
 	const char *const *extra_env;  /* LISTEN_FDS, LISTEN_PID */
 	size_t n_extra_env;
 	int fifo_fd;                 /* O_PATH fd of exec.fifo; -1: start at once (told on sync_fd) */
@@ -116,6 +120,9 @@ struct spawn_req {
 	int parent_sock;             /* hull's end */
 	void (*child)(void *arg);
 	void *arg;
+	bool *v2_refused;            /* out (or NULL): CLONE_INTO_CGROUP was refused, the
+				      * child was born outside cgroup_fd's cgroup (set
+				      * before that child exists) */
 	/* The child shares hull's memory until its exec (CLONE_VM) on a stack
 	 * of its own: no copy of hull's page tables at the clone, no copy-on-
 	 * write faults on either side, no teardown at its exec.  Only where

@@ -149,12 +149,25 @@ static void init_entry(void *arg)
 	container_init(&c);
 }
 
+/* How state.json will tell st->pid's process from a later one of the
+ * same pid: its pidfd's inode, else its start time. */
+static void note_init(struct cstate *st)
+{
+	int pfd = (int)syscall(SYS_pidfd_open, st->pid, 0);
+	st->pid_ino = pfd >= 0 ? pidfd_ino(pfd) : 0;
+	if (pfd >= 0)
+		close(pfd);
+	if (!st->pid_ino)
+		st->start_time = proc_start_time(st->pid);
+}
+
 /* Whether `run`'s init may share hull's memory until its exec (see
  * spawn_req.share_vm).  Between the clone and that exec the two take turns
- * on the socket: right after the clone the init touches only its own stack
- * until hull's first word, and from then on one side waits while the other
- * runs; hull's last wait ends at the init's exec.  Nothing the init does to
- * its process may reach hull through the shared memory either.  So not for:
+ * on the socket: hull waits from the clone until the init is ready (the init
+ * moves itself into its cgroups; hull has no first word for it), the init
+ * waits while hull records it, and hull's last wait ends at the init's exec.
+ * Nothing the init does to its process may reach hull through the shared
+ * memory either.  So not for:
  * - create: hull returns, frees and exits while the init waits for start;
  * - hooks before the exec (hull runs prestart/createRuntime/poststart
  *   while the init goes on; the init runs the others);
@@ -478,7 +491,9 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 
 	req = (struct spawn_req){ .cgroup_fd = cgfd, .pidns_fd = c.ns_fd[SPEC_NS_PID],
 				  .userns_fd = c.ns_fd[SPEC_NS_USER], .report_fd = socks[1],
-				  .parent_sock = socks[0], .child = init_entry, .arg = &c };
+				  .parent_sock = socks[0], .child = init_entry, .arg = &c,
+				  .v2_refused = &c.v2_join };
+	c.v2_join = cgfd < 0;
 	c.share_vm = req.share_vm = share_vm_ok(s, o, &c);
 	/* The init makes itself undumpable, which on shared memory is hull's
 	 * flag too: given back after the init's exec. */
@@ -509,31 +524,29 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 		if ((ret = cgroup_create(&cg, s->linux_, true, e)) < 0)
 			goto out;
 	}
-	/* Moved in before it runs a line of its own (a no-op where it was born there). */
-	if ((ret = cgroup_enter(&cg, pid, cgfd >= 0, e)) < 0)
-		goto out;
-
 	/* Not written down yet: until hull's last word below, the init
 	 * exits by itself when hull dies (its end of the socket closes),
 	 * and what it may leave behind is in the cgroups the first record
 	 * names. */
 	st.pid = pid;
-	{
-		int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-		st.pid_ino = pfd >= 0 ? pidfd_ino(pfd) : 0;
-		if (pfd >= 0)
-			close(pfd);
-		if (!st.pid_ino)
-			st.start_time = proc_start_time(pid);
-	}
-
 	char go = 'G';
-	if (send(socks[0], &go, 1, MSG_NOSIGNAL) != 1) {
-		ret = hull_syserr(e, errno, "container init");
-		goto out;
+	if (!req.share_vm) {
+		/* Moved in before it runs a line of its own (a no-op where it
+		 * was born there), then told to go on. */
+		if ((ret = cgroup_enter(&cg, pid, !c.v2_join, e)) < 0)
+			goto out;
+		note_init(&st);
+		if (send(socks[0], &go, 1, MSG_NOSIGNAL) != 1) {
+			ret = hull_syserr(e, errno, "container init");
+			goto out;
+		}
 	}
+	/* (An init sharing hull's memory moved itself in and did not wait:
+	 * hull runs nothing beside it, and takes note of it once it is ready.) */
 	if ((ret = await_init(socks[0], s, &st, listener, &master, e)) < 0)
 		goto out;
+	if (req.share_vm)
+		note_init(&st);
 	st.creating = false;
 	st.creator = 0;
 	if ((ret = state_write(dirfd, &st, e)) < 0)

@@ -388,15 +388,17 @@ int container_exec(const struct exec_opts *o, const sigset_t *fwd, int *status, 
 		parse_id_list(proc.exec_cpu_affinity->initial, (unsigned long *)&set, CPU_SETSIZE);
 		sched_setaffinity(0, sizeof set, &set);
 	}
+	bool v2_refused = false;
 	struct spawn_req req = { .cgroup_fd = cgfd, .pidns_fd = x.ns_fd[SPEC_NS_PID], .userns_fd = x.ns_fd[SPEC_NS_USER],
-				 .report_fd = socks[1], .parent_sock = socks[0], .child = exec_child_main, .arg = &x };
+				 .report_fd = socks[1], .parent_sock = socks[0], .child = exec_child_main, .arg = &x,
+				 .v2_refused = &v2_refused };
 	pid = spawn(&req, e);
 	if (pid < 0) {
 		ret = pid;
 		goto out;
 	}
 	close(take_fd(&socks[1]));
-	if ((ret = cgroup_enter(&cg, pid, cgfd >= 0, e)) < 0)
+	if ((ret = cgroup_enter(&cg, pid, cgfd >= 0 && !v2_refused, e)) < 0)
 		goto out;
 	char go = 'G';
 	if (send(socks[0], &go, 1, MSG_NOSIGNAL) != 1) {

@@ -249,9 +249,14 @@ void container_init(struct init_ctx *c)
 	/* Until its exec this process is the hull binary: keep /proc/PID of it
 	 * out of reach of the container's processes. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (c->share_vm && cgroup_enter(c->cg, 0, !c->v2_join, &e) < 0) {
+		/* Sharing hull's memory, it has no first word from hull (which
+		 * runs nothing until it is ready): it moves itself in. */
+		init_fail(c, &e);
+	}
 	close_inherited_fds(c);
 
-	if (recv(c->sync_fd, &go, 1, 0) != 1)
+	if (!c->share_vm && recv(c->sync_fd, &go, 1, 0) != 1)
 		_exit(1);
 	/* The parent's death is seen on the socket from here on (the death
 	 * signal would not survive the switch to the container's user). */

@@ -13,13 +13,21 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-static pid_t clone_retry(struct clone_args *args, int *err)
+/* Not allowed into that v2 cgroup by CLONE_INTO_CGROUP (e.g. domain
+ * rules): the child is born outside it and moved in as on v1.  Said in
+ * *r->v2_refused before that child exists (a share_vm child reads it). */
+static void refuse_v2(struct spawn_req *r, struct clone_args *args)
+{
+	args->flags &= ~(uint64_t)CLONE_INTO_CGROUP;
+	if (r->v2_refused)
+		*r->v2_refused = true;
+}
+
+static pid_t clone_retry(struct spawn_req *r, struct clone_args *args, int *err)
 {
 	pid_t pid = (pid_t)syscall(SYS_clone3, args, sizeof *args);
 	if (pid < 0 && errno == EBUSY && (args->flags & CLONE_INTO_CGROUP)) {
-		/* Not allowed into that v2 cgroup (e.g. domain rules): the
-		 * parent moves it in before it runs, as on v1. */
-		args->flags &= ~(uint64_t)CLONE_INTO_CGROUP;
+		refuse_v2(r, args);
 		pid = (pid_t)syscall(SYS_clone3, args, sizeof *args);
 	}
 	*err = errno;
@@ -40,6 +48,7 @@ static pid_t clone_in_userns(struct spawn_req *r, struct clone_args *args, int *
 	}
 	if (helper == 0) {
 		int type = SYNC_PID, code;
+		const char *text = NULL;
 		if (setns(r->userns_fd, CLONE_NEWUSER) < 0) {
 			type = SYNC_ERROR;
 			code = errno;
@@ -48,14 +57,19 @@ static pid_t clone_in_userns(struct spawn_req *r, struct clone_args *args, int *
 			 * child gets this helper's, SIGCHLD. */
 			args->flags |= CLONE_PARENT;
 			args->exit_signal = 0;
-			pid_t pid = clone_retry(args, err);
+			bool refused = false;
+			r->v2_refused = &refused;
+			pid_t pid = clone_retry(r, args, err);
 			if (pid == 0)
 				r->child(r->arg);
 			code = pid < 0 ? *err : pid;
 			if (pid < 0)
 				type = SYNC_ERROR;
+			/* The helper's memory is its own: hull hears of it here. */
+			if (refused && pid > 0)
+				text = "v2-refused";
 		}
-		sync_send(r->report_fd, type, code, NULL, -1);
+		sync_send(r->report_fd, type, code, text, -1);
 		_exit(0);
 	}
 	int st;
@@ -71,6 +85,8 @@ static pid_t clone_in_userns(struct spawn_req *r, struct clone_args *args, int *
 		*err = m->type == SYNC_ERROR ? m->code : EPIPE;
 	else
 		pid = (pid_t)m->code;
+	if (pid > 0 && strcmp(m->text, "v2-refused") == 0 && r->v2_refused)
+		*r->v2_refused = true;
 	free(m);
 	return pid;
 }
@@ -96,8 +112,7 @@ static pid_t clone_shared(struct spawn_req *r, struct clone_args *args, int *err
 	args->stack_size = VM_STACK;
 	long pid = hull_clone3_vm(args, sizeof *args, r->child, r->arg);
 	if (pid == -EBUSY && (args->flags & CLONE_INTO_CGROUP)) {
-		/* As clone_retry: the parent moves it in. */
-		args->flags &= ~(uint64_t)CLONE_INTO_CGROUP;
+		refuse_v2(r, args);
 		pid = hull_clone3_vm(args, sizeof *args, r->child, r->arg);
 	}
 	if (pid < 0) {
@@ -144,7 +159,7 @@ pid_t spawn(struct spawn_req *r, struct hull_err *e)
 	else if (r->share_vm)
 		pid = clone_shared(r, &args, &err);
 	else
-		pid = clone_retry(&args, &err);
+		pid = clone_retry(r, &args, &err);
 	if (pid == 0)
 		r->child(r->arg);
 	if (own_pidns >= 0) {
