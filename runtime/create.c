@@ -590,12 +590,8 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 		struct run_keep *k = o->keep;
 		k->rootfd = take_fd(&rootfd);
 		k->dirfd = take_fd(&dirfd);
+		cgroup_close_fds(&cg);
 		k->cg = cg;
-		for (size_t i = 0; cg.fds && i < cg.n; i++)
-			if (cg.fds[i] >= 0)
-				close(cg.fds[i]);
-		free(cg.fds);
-		k->cg.fds = NULL;
 		cg = (struct cgroup_set){ .v2 = -1 };
 		k->ok = true;
 	}

@@ -68,6 +68,29 @@ static int bundle_hooks(const struct cstate *st, bool poststart, struct hull_err
 	return r;
 }
 
+/* The end of every delete: the cgroups (what is left in them killed), the
+ * systemd scope and the poststop hooks st names (st NULL: none), the state
+ * directory. */
+static int remove_container(int rootfd, int dirfd, const char *id, const struct cgroup_set *cg,
+			    const struct cstate *st, struct hull_err *e)
+{
+	int ret = cgroup_destroy(cg, e);
+	if (ret < 0)
+		return ret;
+	if (st && st->unit && (ret = systemd_stop_unit(st->unit, e)) < 0)
+		return ret;
+	if (st && (st->hooks & HOOK_POSTSTOP)) {
+		/* runtime-spec: poststop failures are logged, delete goes on. */
+		struct hull_err e2;
+		if (bundle_hooks(st, false, &e2) < 0)
+			log_warn("%s", e2.msg);
+	}
+	if (state_remove_dir(rootfd, dirfd, id) < 0)
+		return hull_syserr(e, errno, "removing state of \"%s\"", id);
+	log_debug("deleted container %s", id);
+	return 0;
+}
+
 int container_open(const char *root, const char *id, int lock, int *rootfd, int *dirfd,
 		   struct cstate *st, struct hull_err *e)
 {
@@ -166,10 +189,7 @@ int container_reap(struct run_keep *k, const char *id, struct hull_err *e)
 	if (r < 0 || fstat(k->dirfd, &sb) < 0) {
 		ret = hull_syserr(e, errno, "state of \"%s\"", id);
 	} else if (sb.st_nlink > 0) {
-		if ((ret = cgroup_destroy(&k->cg, e)) == 0 && state_remove_dir(k->rootfd, k->dirfd, id) < 0)
-			ret = hull_syserr(e, errno, "removing state of \"%s\"", id);
-		if (ret == 0)
-			log_debug("deleted container %s", id);
+		ret = remove_container(k->rootfd, k->dirfd, id, &k->cg, NULL, e);
 	}
 	close(k->dirfd);
 	close(k->rootfd);
@@ -235,19 +255,7 @@ int container_delete(const char *root, const char *id, bool force, struct hull_e
 		while (poll(&p, 1, 10000) < 0 && errno == EINTR)
 			;
 	}
-	if ((ret = cgroup_destroy(&st.cg, e)) < 0)
-		goto out;
-	if (st.unit && (ret = systemd_stop_unit(st.unit, e)) < 0)
-		goto out;
-	if (st.hooks & HOOK_POSTSTOP) {
-		/* runtime-spec: poststop failures are logged, delete goes on. */
-		struct hull_err e2;
-		if (bundle_hooks(&st, false, &e2) < 0)
-			log_warn("%s", e2.msg);
-	}
-	if (state_remove_dir(rootfd, dirfd, id) < 0)
-		ret = hull_syserr(e, errno, "removing state of \"%s\"", id);
-	log_debug("deleted container %s", id);
+	ret = remove_container(rootfd, dirfd, id, &st.cg, &st, e);
 out:
 	state_free(&st);
 	return ret;

@@ -153,6 +153,22 @@ inside_link() { awk -v t="$1" '$1 == t {print $2}' <<<"$output"; }
 	grep -q "$CID" <<<"$output"
 }
 
+@test "cgroup: run's init is in the container's cgroup of every hierarchy hull manages" {
+	# (a plain run's init moves itself in: it shares hull's memory)
+	del_ns cgroup
+	set_sh 'cat /proc/self/cgroup'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	n=0
+	while IFS=: read -r _ ctrls path; do
+		case "$ctrls" in name=*) continue ;; esac
+		[[ "$path" == */"$CID" ]]
+		n=$((n + 1))
+	done <<<"$output"
+	[ "$n" -gt 0 ]
+}
+
 @test "user: uid/gid mappings" {
 	add_ns user
 	set_cfg '.linux.uidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]
