@@ -127,16 +127,18 @@ struct spawn_req {
 	 * of its own: no copy of hull's page tables at the clone, no copy-on-
 	 * write faults on either side, no teardown at its exec.  Only where
 	 * nothing of hull runs beside it (see create.c: share_vm_ok); hull
-	 * waits for its exec before touching memory the child reads.  The
-	 * stack is unmapped by spawn_release (a child that failed) or goes
-	 * when hull exits.  No user namespace to join. */
+	 * waits for its exec (or exit), then calls spawn_release.  No user
+	 * namespace to join. */
 	bool share_vm;
 	void *stack;                 /* out: the child's stack (share_vm) */
 	size_t stack_size;
+	int dumpable;                /* out: hull's dumpable flag before (share_vm) */
 };
 pid_t spawn(struct spawn_req *r, struct hull_err *e);
-/* Unmap a share_vm child's stack once the child has exited. */
-void spawn_release(struct spawn_req *r);
+/* A share_vm child has exec'd or exited: hull's dumpable flag back, and its
+ * stack unmapped (unmap) or left to go when hull exits (its few touched
+ * pages cost less then than an munmap of their own). */
+void spawn_release(struct spawn_req *r, bool unmap);
 
 /* create: on success the container is in state "created" (o->start: it is
  * started, "running") and *pid is its init; with a foreground terminal

@@ -16,7 +16,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -354,7 +353,6 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 	int rootfd = -1, dirfd = -1, socks[2] = { -1, -1 }, cgfd = -1, master = -1, listener = -1;
 	struct sc_filter scf = { 0 };
 	struct spawn_req req = { 0 };
-	int dumpable = -1;
 	pid_t pid = -1;
 	bool made_dir = false, made_cg = false;
 	char listen_fds[32], *extra_env[2];
@@ -495,10 +493,6 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 				  .v2_refused = &c.v2_join };
 	c.v2_join = cgfd < 0;
 	c.share_vm = req.share_vm = share_vm_ok(s, o, &c);
-	/* The init makes itself undumpable, which on shared memory is hull's
-	 * flag too: given back after the init's exec. */
-	if (req.share_vm)
-		dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
 	for (int t = 0; t < SPEC_NS__COUNT; t++)
 		/* cgroup and time namespaces are made by the child once it sits
 		 * in its cgroups / has its offsets written. */
@@ -566,12 +560,7 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 		ssize_t n;
 		while ((n = recv(socks[0], &ch, 1, 0)) > 0 || (n < 0 && errno == EINTR))
 			;
-		/* Its stack stays mapped until hull exits: the few pages it
-		 * touched (~30 KiB) go with the rest of hull's memory then,
-		 * cheaper than an munmap of its own now (~0.1 ms here). */
-		req.stack = NULL;
-		if (dumpable > 0)
-			prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0);
+		spawn_release(&req, false);
 	}
 	*pidp = pid;
 	*masterp = take_fd(&master);
@@ -601,11 +590,7 @@ out:
 			kill(pid, SIGKILL);
 			waitpid(pid, NULL, 0);
 		}
-		if (req.stack) {
-			spawn_release(&req);
-			if (dumpable > 0)
-				prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0);
-		}
+		spawn_release(&req, true);
 		if (made_cg) {
 			struct hull_err e2;
 			if (cgroup_destroy(&cg, &e2) < 0)

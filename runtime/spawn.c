@@ -10,6 +10,7 @@
 #include <string.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -107,6 +108,9 @@ static pid_t clone_shared(struct spawn_req *r, struct clone_args *args, int *err
 			munmap(stk, VM_STACK);
 		return -1;
 	}
+	/* The child makes itself undumpable, which on shared memory is
+	 * hull's flag too: spawn_release gives it back. */
+	r->dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
 	args->flags |= CLONE_VM;
 	args->stack = (uint64_t)(uintptr_t)stk;
 	args->stack_size = VM_STACK;
@@ -125,11 +129,15 @@ static pid_t clone_shared(struct spawn_req *r, struct clone_args *args, int *err
 	return (pid_t)pid;
 }
 
-void spawn_release(struct spawn_req *r)
+void spawn_release(struct spawn_req *r, bool unmap)
 {
-	if (r->stack)
+	if (!r->stack)
+		return;
+	if (unmap)
 		munmap(r->stack, r->stack_size);
 	r->stack = NULL;
+	if (r->dumpable > 0)
+		prctl(PR_SET_DUMPABLE, r->dumpable, 0, 0, 0);
 }
 
 pid_t spawn(struct spawn_req *r, struct hull_err *e)
