@@ -664,15 +664,37 @@ int cgroup_devices(const struct cgroup_set *cg, const struct spec_device_rule *c
 	return r;
 }
 
-static bool procs_empty(const char *dir)
+static bool procs_empty(const struct cgroup_set *cg, size_t i)
 {
 	char path[1500], *s = NULL;
-	snprintf(path, sizeof path, "%s/cgroup.procs", dir);
-	if (read_file(path, &s, NULL) < 0)
+	int fd = cg_fd(cg, i), r;
+	if (fd >= 0) {
+		r = read_file_at(fd, "cgroup.procs", &s, NULL);
+	} else {
+		snprintf(path, sizeof path, "%s/cgroup.procs", cg->dirs[i]);
+		r = read_file(path, &s, NULL);
+	}
+	if (r < 0)
 		return true;
 	bool empty = s[0] == 0;
 	free(s);
 	return empty;
+}
+
+/* rmdir path, which is dirs[i] when own: then by its parent, reached from
+ * the fd kept of it (no walk down the whole path). */
+static int rmdir_own(const struct cgroup_set *cg, size_t i, bool own, const char *path)
+{
+	int fd = own ? cg_fd(cg, i) : -1;
+	if (fd < 0)
+		return rmdir(path);
+	int pfd = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (pfd < 0)
+		return rmdir(path);
+	int r = unlinkat(pfd, strrchr(path, '/') + 1, AT_REMOVEDIR), err = errno;
+	close(pfd);
+	errno = err;
+	return r;
 }
 
 /* Remove the first n directories and the parents create made; the index
@@ -693,7 +715,7 @@ static int remove_dirs(const struct cgroup_set *cg, size_t n)
 		 * the first one still in use (another container's sibling). */
 		bool own = true;
 		while (strlen(buf) > bl) {
-			if (rmdir(buf) < 0 && errno != ENOENT) {
+			if (rmdir_own(cg, i, own, buf) < 0 && errno != ENOENT) {
 				if (own)
 					left = (int)i;
 				break;
@@ -715,16 +737,59 @@ static bool on_mount(int fd, uint64_t uid)
 			(sx.stx_mask & STATX_MNT_ID_UNIQUE) && sx.stx_mnt_id == uid);
 }
 
+/* The deepest directory above every base (/sys/fs/cgroup, mostly), opened
+ * once: each hierarchy's walk starts there instead of at /. */
+struct cg_top {
+	int fd;
+	size_t len;
+	const char *path;
+};
+
+static void cg_top_open(const struct cgroup_set *cg, struct cg_top *t)
+{
+	t->fd = -1;
+	t->len = 0;
+	t->path = cg->n > 1 ? cg->bases[0] : NULL;
+	if (!t->path)
+		return;
+	size_t len = strlen(t->path);
+	for (size_t i = 1; i < cg->n; i++) {
+		size_t k = 0;
+		while (k < len && cg->bases[i][k] == t->path[k])
+			k++;
+		len = k;
+	}
+	/* Back to a whole directory name that every base continues below. */
+	while (len > 0) {
+		bool ok = true;
+		for (size_t i = 0; i < cg->n && ok; i++)
+			ok = cg->bases[i][len] == '/';
+		if (ok)
+			break;
+		len--;
+	}
+	char dir[1400];
+	if (len < 2 || len >= sizeof dir)
+		return;
+	memcpy(dir, t->path, len);
+	dir[len] = 0;
+	t->fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	t->len = len;
+}
+
 /* *stale: not on the mount uid (the cgroup mounts changed since noted);
  * checked before anything is made where the parent exists, else after. */
-static int mkdir_fd(const char *dir, char *base, bool is_cpuset, uint64_t uid, bool *moved, int *dfd, bool *stale)
+static int mkdir_fd(const char *dir, char *base, bool is_cpuset, uint64_t uid, const struct cg_top *top,
+		    bool *moved, int *dfd, bool *stale)
 {
 	size_t bl = strlen(base);
 	*dfd = -1;
 	*stale = false;
 	if (strncmp(dir, base, bl) == 0 && dir[bl] == '/' && dir[bl + 1] && !strchr(dir + bl + 1, '/')) {
 		const char *leaf = dir + bl + 1;
-		int pfd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		int pfd = top->fd >= 0 && strncmp(base, top->path, top->len) == 0 && base[top->len] == '/'
+				  ? openat(top->fd, base + top->len + 1, O_PATH | O_DIRECTORY | O_CLOEXEC)
+				  : open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (pfd >= 0 && !on_mount(pfd, uid)) {
 			close(pfd);
 			*stale = true;
@@ -757,6 +822,9 @@ int cgroup_create(struct cgroup_set *cg, const struct spec_linux *lx, bool adopt
 	if (!cg->fds && (cg->fds = malloc(CG_MAX_DIRS * sizeof *cg->fds)))
 		for (size_t i = 0; i < CG_MAX_DIRS; i++)
 			cg->fds[i] = -1;
+	struct cg_top top;
+	cg_top_open(cg, &top);
+	_cleanup_close_ int top_fd = top.fd;
 	for (size_t i = 0; i < cg->n; i++) {
 		/* A concurrent delete may remove a shared parent between our
 		 * mkdirs: retry a few times on ENOENT. */
@@ -764,7 +832,7 @@ int cgroup_create(struct cgroup_set *cg, const struct spec_linux *lx, bool adopt
 		bool stale = false;
 		for (int tries = 0; tries < 20 && r == -ENOENT; tries++)
 			r = mkdir_fd(cg->dirs[i], cg->bases[i], cg_has_ctrl(cg->ctrls[i], "cpuset"), cg->mnt_uid[i],
-				     &moved, &fd, &stale);
+				     &top, &moved, &fd, &stale);
 		if (cg->fds && fd >= 0) {
 			if (cg->fds[i] >= 0)
 				close(cg->fds[i]);
@@ -782,7 +850,7 @@ int cgroup_create(struct cgroup_set *cg, const struct spec_linux *lx, bool adopt
 			goto fail;
 		}
 		/* A directory made just now holds no process. */
-		if (!adopt && r == 0 && !procs_empty(cg->dirs[i])) {
+		if (!adopt && r == 0 && !procs_empty(cg, i)) {
 			/* Do not remove what we did not make: only the earlier ones. */
 			remove_dirs(cg, i);
 			return hull_errf(e, EEXIST, "cgroup %s already holds processes", cg->dirs[i]);
@@ -893,7 +961,7 @@ int cgroup_signal_all(const struct cgroup_set *cg, int sig, struct hull_err *e)
 bool cgroup_populated(const struct cgroup_set *cg)
 {
 	for (size_t i = 0; i < cg->n; i++)
-		if (!procs_empty(cg->dirs[i]))
+		if (!procs_empty(cg, i))
 			return true;
 	return false;
 }
@@ -943,7 +1011,7 @@ int cgroup_destroy(const struct cgroup_set *cg, struct hull_err *e)
 	 * sends us round again, through the kill. */
 	int d = procs_dir(cg), left = -1, err = 0;
 	for (int pass = 0; pass < 2; pass++) {
-		if ((pass || (d >= 0 && !procs_empty(cg->dirs[d]))) && cgroup_populated(cg)) {
+		if ((pass || (d >= 0 && !procs_empty(cg, (size_t)d))) && cgroup_populated(cg)) {
 			int r = cgroup_signal_all(cg, SIGKILL, e);
 			if (r < 0)
 				return r;

@@ -68,6 +68,8 @@ struct init_ctx {
 	size_t n_extra_env;
 	int fifo_fd;                 /* O_PATH fd of exec.fifo; -1: start at once (told on sync_fd) */
 	int rootfd;                  /* O_PATH fd of the rootfs between rootfs_mount and rootfs_pivot */
+	int cg_tree[CG_MAX_DIRS];    /* detached clones of cg's directories, made in hull's
+				      * mount namespace for the cgroup mount (rootfs_cgroup_trees); -1: none */
 	int ns_fd[SPEC_NS__COUNT];   /* namespaces to join, -1 for none */
 	bool ns_new[SPEC_NS__COUNT]; /* namespaces to create */
 	const struct sc_filter *seccomp; /* linux.seccomp compiled, NULL if none */
@@ -160,6 +162,12 @@ __attribute__((noreturn)) void container_init(struct init_ctx *c);
 /* Rootfs work of the init child: the mounts and /dev (rootfs_mount), then
  * pivot_root (rootfs_pivot); createContainer hooks run between the two. */
 int rootfs_mount(struct init_ctx *c, struct hull_err *e);
+/* For a config with a cgroup mount, in hull's own mount namespace: a
+ * detached clone of each cgroup directory into trees[] (-1 where none), with
+ * the propagation the container's tree gets, for the init to move into place
+ * (no walk down the host paths from inside its namespace).  Only where the
+ * init makes a mount namespace of its own and no user namespace. */
+void rootfs_cgroup_trees(const struct init_ctx *c, int *trees);
 int rootfs_pivot(struct init_ctx *c, struct hull_err *e);
 /* After pivot_root: sysctl, masked and read-only paths, read-only root. */
 int rootfs_finish(struct init_ctx *c, struct hull_err *e);

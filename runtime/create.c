@@ -358,18 +358,27 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 	char listen_fds[32], *extra_env[2];
 	for (int t = 0; t < SPEC_NS__COUNT; t++)
 		c.ns_fd[t] = -1;
+	for (int t = 0; t < CG_MAX_DIRS; t++)
+		c.cg_tree[t] = -1;
 
 	if ((ret = check_spec(s, o, cfg, e)) < 0)
 		goto out;
 	{
 		_cleanup_free_ char *tmp = s->root->path[0] == '/' ? xasprintf("%s", s->root->path)
 								   : xasprintf("%s/%s", bundle, s->root->path);
-		if (!tmp || !(rootfs = realpath(tmp, NULL))) {
+		/* The usual "rootfs": one name below the bundle's real path, a
+		 * real path too when it is a directory and no symlink (one lstat
+		 * instead of realpath's readlink of every level). */
+		const char *rp = s->root->path;
+		struct stat sb;
+		if (tmp && rp[0] && rp[0] != '/' && !strchr(rp, '/') && strcmp(bundle, "/") != 0 && strcmp(rp, ".") != 0 && strcmp(rp, "..") != 0 &&
+		    lstat(tmp, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			rootfs = tmp;
+			tmp = NULL;
+		} else if (!tmp || !(rootfs = realpath(tmp, NULL))) {
 			ret = tmp ? hull_syserr(e, errno, "%s: root.path: %s", cfg, tmp) : hull_errf(e, ENOMEM, "out of memory");
 			goto out;
-		}
-		struct stat sb;
-		if (stat(rootfs, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+		} else if (stat(rootfs, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
 			ret = hull_errf(e, ENOTDIR, "%s: root.path: %s is not a directory", cfg, rootfs);
 			goto out;
 		}
@@ -498,7 +507,15 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 		 * in its cgroups / has its offsets written. */
 		if (c.ns_new[t] && t != SPEC_NS_CGROUP && t != SPEC_NS_TIME)
 			req.flags |= (uint64_t)ns_clone_flag[t];
+	/* (Only the init needs these: hull closes its copies once it is born;
+	 * c stays as it is, the init may still be reading it.) */
+	int trees[CG_MAX_DIRS];
+	rootfs_cgroup_trees(&c, trees);
+	memcpy(c.cg_tree, trees, sizeof trees);
 	pid = spawn(&req, e);
+	for (int t = 0; t < CG_MAX_DIRS; t++)
+		if (trees[t] >= 0)
+			close(trees[t]);
 	if (pid < 0) {
 		ret = pid;
 		goto out;
@@ -575,11 +592,11 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 	if (ret == 0 && o->keep && !o->systemd_cgroup && !(s->hooks && s->hooks->n_poststop) &&
 	    flock(dirfd, LOCK_UN) == 0) {
 		/* For run's delete (container_reap): the directory, unlocked
-		 * while the container runs, and the cgroups as recorded. */
+		 * while the container runs, and the cgroups as recorded, with
+		 * the fds of their directories (no walks down their paths). */
 		struct run_keep *k = o->keep;
 		k->rootfd = take_fd(&rootfd);
 		k->dirfd = take_fd(&dirfd);
-		cgroup_close_fds(&cg);
 		k->cg = cg;
 		cg = (struct cgroup_set){ .v2 = -1 };
 		k->ok = true;

@@ -28,12 +28,14 @@ static __attribute__((noreturn)) void init_fail(struct init_ctx *c, const struct
  * ones and the few this child still needs (all of those are O_CLOEXEC). */
 static void close_inherited_fds(struct init_ctx *c)
 {
-	int keep[SPEC_NS__COUNT + 3], n = 0;
+	int keep[SPEC_NS__COUNT + CG_MAX_DIRS + 3], n = 0;
 	keep[n++] = c->sync_fd;
 	keep[n++] = c->fifo_fd;
 	keep[n++] = c->console_fd;
 	for (int t = 0; t < SPEC_NS__COUNT; t++)
 		keep[n++] = c->ns_fd[t];
+	for (int t = 0; t < CG_MAX_DIRS; t++)
+		keep[n++] = c->cg_tree[t];
 	close_fds_except(c->opts->preserve_fds, keep, n);
 }
 

@@ -367,6 +367,60 @@ out:
 	return r;
 }
 
+/* Attach the detached tree *tree onto tfd: the tree's fd (attached now, so
+ * closing it unmounts nothing), or -1 (none, or the kernel refused) with
+ * *tree closed either way. */
+static int move_tree(int *tree, int tfd)
+{
+	int t = *tree;
+	*tree = -1;
+	if (t < 0)
+		return -1;
+	if (syscall(SYS_move_mount, t, "", tfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+		close(t);
+		return -1;
+	}
+	return t;
+}
+
+static bool has_cgroup_mount(const struct spec *s)
+{
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (s->mounts[i].type && strcmp(s->mounts[i].type, "cgroup") == 0)
+			return true;
+	return false;
+}
+
+static unsigned long propagation_flag(const char *p);
+
+void rootfs_cgroup_trees(const struct init_ctx *c, int *trees)
+{
+	const struct cgroup_set *cg = c->cg;
+	for (size_t i = 0; i < CG_MAX_DIRS; i++)
+		trees[i] = -1;
+	if (!cg->fds || !c->ns_new[SPEC_NS_MOUNT] || c->ns_new[SPEC_NS_USER] || c->ns_fd[SPEC_NS_USER] >= 0 ||
+	    !has_cgroup_mount(c->spec) || (cg->n == 1 && cg->v2 == 0 && c->ns_new[SPEC_NS_CGROUP]))
+		return;
+	/* What the binds made in the init's namespace would be: slaves of
+	 * the host's mounts by default, as rootfsPropagation says otherwise
+	 * (shared: peers, as the clone is already). */
+	const struct spec_linux *lx = c->spec->linux_;
+	unsigned long prop = propagation_flag(lx ? lx->rootfs_propagation : NULL);
+	struct mount_attr a = { .propagation = prop & MS_PRIVATE ? MS_PRIVATE : MS_SLAVE };
+	bool set = !(prop & MS_SHARED);
+	for (size_t i = 0; i < cg->n; i++) {
+		if (cg->fds[i] < 0)
+			continue;
+		int t = (int)syscall(SYS_open_tree, cg->fds[i], "",
+				     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+		if (t >= 0 && set && syscall(SYS_mount_setattr, t, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) < 0) {
+			close(t);
+			t = -1;
+		}
+		trees[i] = t;
+	}
+}
+
 /* A cgroup mount: the host's hierarchies as the container sees them.  Pure
  * v2 hosts get cgroup2; hybrid and v1 hosts a tmpfs holding a bind of the
  * container's own directory of each hierarchy, read-only when asked. */
@@ -382,8 +436,10 @@ static int mount_cgroup(struct init_ctx *c, int rootfd, const struct spec_mount 
 		return hull_syserr(e, -r, "mount %s", sm->destination);
 	if (only_v2) {
 		int b = -1;
+		if (!new_ns)
+			b = move_tree(&c->cg_tree[0], tfd);
 		if (new_ns ? mount_on(tfd, "cgroup2", "cgroup2", fl, NULL) < 0
-			   : (b = bind_onto(AT_FDCWD, cg->dirs[0], tfd, true, NULL)) < 0)
+			   : b < 0 && (b = bind_onto(AT_FDCWD, cg->dirs[0], tfd, true, NULL)) < 0)
 			r = hull_syserr(e, errno, "mount %s (cgroup2)", sm->destination);
 		if (b >= 0)
 			close(b);
@@ -407,10 +463,12 @@ static int mount_cgroup(struct init_ctx *c, int rootfd, const struct spec_mount 
 		 * in the cgroup namespace shows too, without the v1 mount's
 		 * walk over every cgroup of the hierarchy. */
 		int fd = mkdirat(top, name, 0755) < 0 ? -1 : openat(top, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		/* (By path: the fds hull keeps of these directories are on
-		 * mounts of the host's namespace, which open_tree refuses
-		 * here.) */
-		int b = fd < 0 ? -1 : bind_onto(AT_FDCWD, cg->dirs[i], fd, true, NULL);
+		/* hull's clone of the directory, else by path (the fds hull
+		 * keeps of these directories are on mounts of the host's
+		 * namespace, which open_tree refuses here). */
+		int b = fd < 0 ? -1 : move_tree(&c->cg_tree[i], fd);
+		if (fd >= 0 && b < 0)
+			b = bind_onto(AT_FDCWD, cg->dirs[i], fd, true, NULL);
 		if (b < 0) {
 			r = hull_syserr(e, errno, "mount %s/%s", sm->destination, name);
 			if (fd >= 0)

@@ -302,6 +302,45 @@ propagation_run() {
 	grep -q ' shared:' <<<"${lines[0]}"
 }
 
+# hull clones the container's cgroup directories in its own mount namespace
+# (rootfs_cgroup_trees) and gives the clones the propagation the container's
+# tree has: slaves of the host's mounts.  Run where the pids hierarchy is a
+# shared mount (a mount namespace of the test's own, so the host's mounts are
+# left alone): a mount the "host" makes in the container's cgroup reaches
+# the container, one the container makes there stays inside.
+@test "cgroup mount: the container's cgroup binds receive host mounts and leak none out" {
+	m="$(cg_v1_mount pids)" || skip "no v1 pids hierarchy (the cgroup mount is then no bind)"
+	set_cfg '.process.capabilities |= with_entries(.value += ["CAP_SYS_ADMIN"])'
+	echo from-host >"$HULL_TEST_DIR/host-file"
+	echo from-ct >"$ROOTFS/ct-file"
+	set_sh 'while [ ! -e /tmp/go ]; do sleep 0.02; done; echo "in: $(cat /sys/fs/cgroup/pids/pids.max)"
+		mount -o bind /ct-file /sys/fs/cgroup/pids/notify_on_release && echo bound; touch /tmp/mounted; sleep 100'
+	cat >"$HULL_TEST_DIR/prop.sh" <<'EOF'
+set -e
+mount --make-shared "$M"
+h() { HULL_TEST_MARK="$HULL_TEST_DIR" "$HULL" --root "$HULL_ROOT" "$@" 3>&-; }
+h create -b "$BUNDLE" "$CID" >"$HULL_TEST_DIR/ct.out" 2>&1 </dev/null
+h start "$CID"
+pid="$(h state "$CID" | jq -r .pid)"
+dir="$M$(awk -F: '$2 ~ /(^|,)pids(,|$)/ {print $3}' "/proc/$pid/cgroup")"
+mount --bind "$HULL_TEST_DIR/host-file" "$dir/pids.max"
+touch "$ROOTFS/tmp/go"
+for i in $(seq 100); do [ -e "$ROOTFS/tmp/mounted" ] && break; sleep 0.05; done
+echo "out: $(cat "$dir/notify_on_release")"
+umount "$dir/pids.max"
+h delete -f "$CID"
+EOF
+	run env M="$m" HULL_TEST_DIR="$HULL_TEST_DIR" HULL_ROOT="$HULL_ROOT" BUNDLE="$BUNDLE" CID="$CID" ROOTFS="$ROOTFS" \
+		unshare -m --propagation unchanged bash "$HULL_TEST_DIR/prop.sh"
+	echo "$output"
+	cat "$HULL_TEST_DIR/ct.out"
+	[ "$status" -eq 0 ]
+	grep -qx "in: from-host" "$HULL_TEST_DIR/ct.out"
+	grep -qx bound "$HULL_TEST_DIR/ct.out"
+	grep -qx "out: [0-9]*" <<<"$output"
+	assert_nothing_left
+}
+
 @test "--no-pivot still runs the program in the rootfs" {
 	set_sh 'ls /; cat /etc/passwd | head -n 1; touch /tmp/np && echo wrote'
 	run hull run --no-pivot -b "$BUNDLE" "$CID"
