@@ -131,10 +131,10 @@ struct relay {
 	bool in_open;           /* still reading hull's stdin */
 	bool master_open;       /* the slave side still exists */
 	bool out_ok;            /* hull's stdout still takes data */
+	size_t ioff, ilen;      /* (all before the buffers: without a terminal */
+	size_t ooff, olen;      /* only the first page is touched) */
 	char ibuf[RELAY_BUF];   /* stdin -> master */
-	size_t ioff, ilen;
 	char obuf[RELAY_BUF];   /* master -> stdout */
-	size_t ooff, olen;
 };
 
 /* A write to a stdout whose reader left raises SIGPIPE at this thread; it is
