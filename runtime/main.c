@@ -840,6 +840,20 @@ static void main_help(void)
 	       "  -h, --help            show this help\n");
 }
 
+/* glibc's start of a static program asks the kernel where the program lives
+ * (readlink of /proc/self/exe, 30-50 us of procfs work here, on every hull
+ * command) for one thing: $ORIGIN in the main program's own RPATH, read
+ * when it dlopens a library.  hull has no RPATH, and the one library it may
+ * dlopen (libsystemd, for --systemd-cgroup) is found by its soname.  This
+ * definition takes the place of glibc's (static linking takes a library's
+ * object only for a symbol still undefined); (char *) -1 is glibc's own
+ * "origin unknown".  If a glibc ever stops calling it, this is merely unused. */
+const char *_dl_get_origin(void);
+const char *_dl_get_origin(void)
+{
+	return (const char *)-1;
+}
+
 int main(int argc, char **argv)
 {
 	struct global g = { .root = "/run/hull" };
