@@ -441,8 +441,57 @@ static const yajl_callbacks sr_callbacks = {
 	.yajl_end_array = sr_close_array,
 };
 
-/* A regular file whole (a symlink or anything else is refused), and its
- * owner in *uid. */
+/* The memory of one read_state: the file and yajl's own allocations come
+ * from here (`list` reads every container's state: no malloc and free per
+ * block), whatever does not fit from malloc.  Each block is preceded by its
+ * size, for realloc. */
+static struct {
+	size_t used;
+	_Alignas(16) char mem[16384];
+} sr_arena;
+
+static bool in_arena(const void *p)
+{
+	return (const char *)p >= sr_arena.mem && (const char *)p < sr_arena.mem + sizeof sr_arena.mem;
+}
+
+static void *arena_malloc(void *ctx, size_t n)
+{
+	(void)ctx;
+	size_t need = 16 + ((n + 15) & ~(size_t)15);
+	if (n < sizeof sr_arena.mem && sr_arena.used + need <= sizeof sr_arena.mem) {
+		char *b = sr_arena.mem + sr_arena.used;
+		sr_arena.used += need;
+		*(size_t *)b = n;
+		return b + 16;
+	}
+	return malloc(n);
+}
+
+static void arena_free(void *ctx, void *p)
+{
+	(void)ctx;
+	if (!in_arena(p))
+		free(p);
+}
+
+static void *arena_realloc(void *ctx, void *p, size_t n)
+{
+	if (!p)
+		return arena_malloc(ctx, n);
+	if (!in_arena(p))
+		return realloc(p, n);
+	size_t old = *(size_t *)((char *)p - 16);
+	void *q = arena_malloc(ctx, n);
+	if (q)
+		memcpy(q, p, old < n ? old : n);
+	return q;
+}
+
+static yajl_alloc_funcs sr_alloc = { arena_malloc, arena_realloc, arena_free, NULL };
+
+/* A regular file whole (a symlink or anything else is refused) into the
+ * arena (or the heap), and its owner in *uid. */
 static int read_regular(int dirfd, const char *path, char **out, size_t *len, uid_t *uid)
 {
 	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
@@ -455,7 +504,28 @@ static int read_regular(int dirfd, const char *path, char **out, size_t *len, ui
 		return -EINVAL;
 	*uid = sb.st_uid;
 	/* Never rewritten in place (renamed over): its size is the size. */
-	return read_fd(fd, sb.st_size > 0 ? (size_t)sb.st_size : 0, out, len);
+	size_t size = sb.st_size > 0 ? (size_t)sb.st_size : 0;
+	if (!size || size >= sizeof sr_arena.mem / 2)
+		return read_fd(fd, size, out, len);
+	char *buf = arena_malloc(NULL, size + 1);
+	size_t n = 0;
+	while (n < size) {
+		ssize_t r = read(fd, buf + n, size - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int err = -errno;
+			arena_free(NULL, buf);
+			return err;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = 0;
+	*out = buf;
+	*len = n;
+	return 0;
 }
 
 /* path: the state.json to read, relative to dirfd. */
@@ -465,6 +535,7 @@ static int read_state(int dirfd, const char *path, const char *id, struct cstate
 	st->cg.v2 = -1;
 	char *buf = NULL;
 	size_t len = 0;
+	sr_arena.used = 0;
 	int r = read_regular(dirfd, path, &buf, &len, &st->uid);
 	if (r == -ENOENT)
 		return hull_errf(e, ENOENT, "container \"%s\" does not exist", id);
@@ -472,7 +543,7 @@ static int read_state(int dirfd, const char *path, const char *id, struct cstate
 		return hull_syserr(e, -r, "reading state of \"%s\"", id);
 	struct sread sr = { .st = st, .cap = len + 1, .light = light };
 	st->mem_ = sr.mem = malloc(sr.cap);
-	yajl_handle h = sr.mem ? yajl_alloc(&sr_callbacks, NULL, &sr) : NULL;
+	yajl_handle h = sr.mem ? yajl_alloc(&sr_callbacks, &sr_alloc, &sr) : NULL;
 	/* hull wrote it: its strings came from JSON or the kernel already. */
 	if (h)
 		yajl_config(h, yajl_dont_validate_strings, 1);
@@ -482,7 +553,7 @@ static int read_state(int dirfd, const char *path, const char *id, struct cstate
 	st->cg_unread = sr.stopped;
 	if (h)
 		yajl_free(h);
-	free(buf);
+	arena_free(NULL, buf);
 	free(sr.cg[0]);
 	free(sr.cg[1]);
 	free(sr.cg[2]);

@@ -128,6 +128,35 @@ static void test_state_roundtrip(const char *tmp)
 		CHECK_INT(rd.cg.v2, -1);
 		state_free(&rd);
 	}
+	/* Larger than the reader's own memory (the file and yajl's blocks then
+	 * come from the heap, partly or whole): still read whole. */
+	static const size_t sizes[] = { 100, 300, 2000 };
+	for (size_t big = 0; big < 3; big++) {
+		size_t nb = sizes[big];
+		struct spec_kv *many = calloc(nb, sizeof *many);
+		char (*names)[24] = calloc(nb, sizeof *names);
+		for (size_t i = 0; many && names && i < nb; i++) {
+			snprintf(names[i], sizeof names[i], "k%zu", i);
+			many[i].key = names[i];
+			many[i].value = "a value of some length, to fill the file";
+		}
+		st.annotations = many;
+		st.n_annotations = many && names ? nb : 0;
+		CHECK_INT(state_write(dirfd, &st, &e), 0);
+		if (CHECK_INT(state_read(dirfd, "c1", &rd, &e), 0)) {
+			CHECK_INT(rd.n_annotations, nb);
+			if (rd.n_annotations == nb) {
+				CHECK_STR(rd.annotations[nb - 1].key, names[nb - 1]);
+				CHECK_STR(rd.annotations[nb - 1].value, many[nb - 1].value);
+			}
+			CHECK_STR(rd.id, "c1");
+			state_free(&rd);
+		}
+		free(many);
+		free(names);
+	}
+	st.annotations = odd;
+	st.n_annotations = 1;
 	/* A corrupt document is refused, not half read. */
 	CHECK_INT(write_file_atomic(dirfd, "state.json", "{\"id\":", 6, 0600), 0);
 	CHECK_INT(state_read(dirfd, "c1", &rd, &e), -EINVAL);
