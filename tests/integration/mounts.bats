@@ -305,9 +305,10 @@ propagation_run() {
 # hull clones the container's cgroup directories in its own mount namespace
 # (rootfs_cgroup_trees) and gives the clones the propagation the container's
 # tree has: slaves of the host's mounts.  Run where the pids hierarchy is a
-# shared mount (a mount namespace of the test's own, so the host's mounts are
-# left alone): a mount the "host" makes in the container's cgroup reaches
-# the container, one the container makes there stays inside.
+# shared mount (in a mount namespace of the test's own whose mounts are all
+# made private first, so nothing done there reaches the host's): a mount the
+# "host" makes in the container's cgroup reaches the container, one the
+# container makes there stays inside.
 @test "cgroup mount: the container's cgroup binds receive host mounts and leak none out" {
 	m="$(cg_v1_mount pids)" || skip "no v1 pids hierarchy (the cgroup mount is then no bind)"
 	set_cfg '.process.capabilities |= with_entries(.value += ["CAP_SYS_ADMIN"])'
@@ -331,7 +332,7 @@ umount "$dir/pids.max"
 h delete -f "$CID"
 EOF
 	run env M="$m" HULL_TEST_DIR="$HULL_TEST_DIR" HULL_ROOT="$HULL_ROOT" BUNDLE="$BUNDLE" CID="$CID" ROOTFS="$ROOTFS" \
-		unshare -m --propagation unchanged bash "$HULL_TEST_DIR/prop.sh"
+		unshare -m --propagation private bash "$HULL_TEST_DIR/prop.sh"
 	echo "$output"
 	cat "$HULL_TEST_DIR/ct.out"
 	[ "$status" -eq 0 ]
