@@ -507,15 +507,13 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 		 * in its cgroups / has its offsets written. */
 		if (c.ns_new[t] && t != SPEC_NS_CGROUP && t != SPEC_NS_TIME)
 			req.flags |= (uint64_t)ns_clone_flag[t];
-	/* (Only the init needs these: hull closes its copies once it is born;
-	 * c stays as it is, the init may still be reading it.) */
-	int trees[CG_MAX_DIRS];
-	rootfs_cgroup_trees(&c, trees);
-	memcpy(c.cg_tree, trees, sizeof trees);
+	rootfs_cgroup_trees(&c, c.cg_tree);
 	pid = spawn(&req, e);
+	/* Only the init needs these: hull's copies go once it is born (c is
+	 * only read here, the init may be copying it). */
 	for (int t = 0; t < CG_MAX_DIRS; t++)
-		if (trees[t] >= 0)
-			close(trees[t]);
+		if (c.cg_tree[t] >= 0)
+			close(c.cg_tree[t]);
 	if (pid < 0) {
 		ret = pid;
 		goto out;

@@ -166,6 +166,26 @@ static int mount_on(int tfd, const char *src, const char *type, unsigned long fl
 	return mount(src, p, type, fl, data);
 }
 
+/* Attach the detached tree *tree onto tfd: the tree's fd (attached now, so
+ * closing it unmounts nothing), or -1 with errno (none: EBADF, or the
+ * kernel refused) and *tree closed either way. */
+static int move_tree(int *tree, int tfd)
+{
+	int t = *tree;
+	*tree = -1;
+	if (t < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	if (syscall(SYS_move_mount, t, "", tfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+		int err = errno;
+		close(t);
+		errno = err;
+		return -1;
+	}
+	return t;
+}
+
 /* Bind sfd/src (src "" for sfd itself) onto the fd tfd (a directory or a
  * file): a copy of the tree by open_tree, attached by move_mount.  Returns
  * an fd of the new mount (what the caller sets attributes on), or -1 with
@@ -178,14 +198,13 @@ static int bind_onto(int sfd, const char *src, int tfd, bool rec, const struct m
 	if (t < 0)
 		return -1;
 	struct mount_attr a = setattr ? *setattr : (struct mount_attr){ 0 };
-	if ((setattr && syscall(SYS_mount_setattr, t, "", AT_EMPTY_PATH | (rec ? AT_RECURSIVE : 0), &a, sizeof a) < 0) ||
-	    syscall(SYS_move_mount, t, "", tfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+	if (setattr && syscall(SYS_mount_setattr, t, "", AT_EMPTY_PATH | (rec ? AT_RECURSIVE : 0), &a, sizeof a) < 0) {
 		int err = errno;
 		close(t);
 		errno = err;
 		return -1;
 	}
-	return t;
+	return move_tree(&t, tfd);
 }
 
 struct mopts {
@@ -365,22 +384,6 @@ static int finish_mount(int rootfd, const char *dest, const struct mopts *m, boo
 out:
 	close(fd);
 	return r;
-}
-
-/* Attach the detached tree *tree onto tfd: the tree's fd (attached now, so
- * closing it unmounts nothing), or -1 (none, or the kernel refused) with
- * *tree closed either way. */
-static int move_tree(int *tree, int tfd)
-{
-	int t = *tree;
-	*tree = -1;
-	if (t < 0)
-		return -1;
-	if (syscall(SYS_move_mount, t, "", tfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
-		close(t);
-		return -1;
-	}
-	return t;
 }
 
 static bool has_cgroup_mount(const struct spec *s)

@@ -508,23 +508,14 @@ static int read_regular(int dirfd, const char *path, char **out, size_t *len, ui
 	if (!size || size >= sizeof sr_arena.mem / 2)
 		return read_fd(fd, size, out, len);
 	char *buf = arena_malloc(NULL, size + 1);
-	size_t n = 0;
-	while (n < size) {
-		ssize_t r = read(fd, buf + n, size - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int err = -errno;
-			arena_free(NULL, buf);
-			return err;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
+	ssize_t n = read_full(fd, buf, size);
+	if (n < 0) {
+		arena_free(NULL, buf);
+		return (int)n;
 	}
 	buf[n] = 0;
 	*out = buf;
-	*len = n;
+	*len = (size_t)n;
 	return 0;
 }
 

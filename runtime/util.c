@@ -64,34 +64,62 @@ int write_file(const char *path, const char *s)
 	return write_file_at(AT_FDCWD, path, s);
 }
 
-int read_fd(int fd, size_t size, char **out, size_t *len)
+ssize_t read_full(int fd, char *buf, size_t n)
 {
-	/* Unknown size (proc and cgroup files): most are short. */
-	size_t cap = size ? size + 1 : 1024, n = 0;
-	char *buf = malloc(cap);
-	if (!buf)
-		return -ENOMEM;
-	/* A known size (a regular file's) is read in one go, no read for EOF. */
-	while (!size || n < size) {
-		if (n + 1 >= cap) {
-			char *nb = realloc(buf, cap *= 2);
-			if (!nb) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = nb;
-		}
-		ssize_t r = read(fd, buf + n, cap - n - 1);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			int err = -errno;
-			free(buf);
-			return err;
-		}
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = read(fd, buf + got, n - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
 		if (r == 0)
 			break;
-		n += (size_t)r;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+int read_fd(int fd, size_t size, char **out, size_t *len)
+{
+	size_t n = 0;
+	char *buf;
+	if (size) {
+		/* A known size (a regular file's) is read in one go, no read for EOF. */
+		if (!(buf = malloc(size + 1)))
+			return -ENOMEM;
+		ssize_t r = read_full(fd, buf, size);
+		if (r < 0) {
+			free(buf);
+			return (int)r;
+		}
+		n = (size_t)r;
+	} else {
+		/* Unknown size (proc and cgroup files): most are short. */
+		size_t cap = 1024;
+		if (!(buf = malloc(cap)))
+			return -ENOMEM;
+		for (;;) {
+			if (n + 1 >= cap) {
+				char *nb = realloc(buf, cap *= 2);
+				if (!nb) {
+					free(buf);
+					return -ENOMEM;
+				}
+				buf = nb;
+			}
+			ssize_t r = read(fd, buf + n, cap - n - 1);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0) {
+				int err = -errno;
+				free(buf);
+				return err;
+			}
+			if (r == 0)
+				break;
+			n += (size_t)r;
+		}
 	}
 	buf[n] = 0;
 	*out = buf;

@@ -43,6 +43,8 @@ int read_file_at(int dirfd, const char *path, char **out, size_t *len);
 /* All of fd (size bytes when known, else to EOF) into a malloc'd,
  * NUL-terminated buffer; len may be NULL. */
 int read_fd(int fd, size_t size, char **out, size_t *len);
+/* Up to n bytes into buf, short only at end of file: the count, or -errno. */
+ssize_t read_full(int fd, char *buf, size_t n);
 /* Create a file atomically: write into a temporary name in the same dir, fsync-free rename. */
 int write_file_atomic(int dirfd, const char *name, const char *data, size_t len, unsigned mode);
 /* A growable byte buffer: an append that runs out of memory sets oom, and

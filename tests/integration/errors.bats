@@ -107,6 +107,12 @@ expect_create_error() { expect_error create "$@"; }
 	expect_create_error no-such-rootfs
 }
 
+@test "root.path that is a file, not a directory" {
+	touch "$BUNDLE/afile"
+	set_cfg '.root.path = "afile"'
+	expect_create_error afile 'not a directory'
+}
+
 @test "nonexistent executable fails at create time" {
 	set_args nope
 	expect_create_error nope 'executable file not found'

@@ -73,6 +73,18 @@ RFC3339='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-
 	[ "$(jq -c .annotations <<<"$output")" = '{"org.example.key":"value-1","other":"x y"}' ]
 }
 
+# root.path "rootfs" is taken as it stands below the bundle's real path only
+# when it is a directory and no symlink; a symlink is resolved.
+@test "state: a root.path that is a symlink is reported as its real path" {
+	mv "$ROOTFS" "$BUNDLE/real-rootfs"
+	ln -s real-rootfs "$BUNDLE/rootfs"
+	create_ct
+	run hull state "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .rootfs <<<"$output")" = "$BUNDLE/real-rootfs" ]
+	[ "$(jq -r .status <<<"$output")" = created ]
+}
+
 @test "state: without annotations in the config, none in the state (as runc)" {
 	set_args sleep 100
 	create_ct
