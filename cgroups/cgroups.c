@@ -391,18 +391,13 @@ static int plan_dirs(struct cgroup_set *cg, const struct hier *h, size_t nh, con
 	return 0;
 }
 
-void cgroup_close_fds(struct cgroup_set *cg)
+void cgroup_set_free(struct cgroup_set *cg)
 {
 	for (size_t i = 0; cg->fds && i < cg->n; i++)
 		if (cg->fds[i] >= 0)
 			close(cg->fds[i]);
 	free(cg->fds);
 	cg->fds = NULL;
-}
-
-void cgroup_set_free(struct cgroup_set *cg)
-{
-	cgroup_close_fds(cg);
 	for (size_t i = 0; i < cg->n; i++) {
 		free(cg->dirs[i]);
 		free(cg->bases[i]);

@@ -72,8 +72,6 @@ bool cgroup_populated(const struct cgroup_set *cg);
 /* Kill what is left, wait for it to be gone, remove the directories and the
  * parents that create made. */
 int cgroup_destroy(const struct cgroup_set *cg, struct hull_err *e);
-/* Close the directory fds cgroup_create kept (paths serve from then on). */
-void cgroup_close_fds(struct cgroup_set *cg);
 void cgroup_set_free(struct cgroup_set *cg);
 
 /* The systemd driver (cgroups/systemd.c). */

@@ -148,6 +148,12 @@ static void init_entry(void *arg)
 	container_init(&c);
 }
 
+/* A single name that stays in its directory ("rootfs"; not "a/b", "." or ".."). */
+static bool one_name(const char *s)
+{
+	return s[0] && !strchr(s, '/') && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
+}
+
 /* How state.json will tell st->pid's process from a later one of the
  * same pid: its pidfd's inode, else its start time. */
 static void note_init(struct cstate *st)
@@ -371,8 +377,7 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 		 * instead of realpath's readlink of every level). */
 		const char *rp = s->root->path;
 		struct stat sb;
-		if (tmp && rp[0] && rp[0] != '/' && !strchr(rp, '/') && strcmp(bundle, "/") != 0 && strcmp(rp, ".") != 0 && strcmp(rp, "..") != 0 &&
-		    lstat(tmp, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		if (tmp && one_name(rp) && strcmp(bundle, "/") != 0 && lstat(tmp, &sb) == 0 && S_ISDIR(sb.st_mode)) {
 			rootfs = tmp;
 			tmp = NULL;
 		} else if (!tmp || !(rootfs = realpath(tmp, NULL))) {
