@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # hull — build, test, demo.  See README.md.
 PREFIX    ?= /usr/local
 CC        ?= cc

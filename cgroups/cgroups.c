@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "cgroups/devices_bpf.h"
 #include "cgroups/internal.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cgroups/: where a container's cgroups live and what is done to them.
  *
  * Hosts come in three shapes: pure cgroup v2, pure v1, and hybrid (v1

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cgroups/devices_bpf.c: device rules as a BPF_PROG_TYPE_CGROUP_DEVICE program.
  *
  * Semantics

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cgroups/devices_bpf.h: the cgroup v2 device controller.
  *
  * cgroup v2 has no devices controller: device access (open for read/write,

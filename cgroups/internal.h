@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared between the files of cgroups/ only. */
 #ifndef HULL_CGROUPS_INTERNAL_H
 #define HULL_CGROUPS_INTERNAL_H

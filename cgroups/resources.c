@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* linux.resources written into the container's cgroup files, on cgroup v1,
  * v2, and hybrid hosts (each controller where it is mounted).  Values given
  * in the OCI (v1-style) units are converted for v2 the way runc and crun do. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Statistics of a container's cgroups in runc's `events` format. */
 #include "cgroups/internal.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The systemd cgroup driver (--systemd-cgroup): the container's cgroup is a
  * transient scope that systemd creates with the init's pid in it (runc's
  * "slice:prefix:name" cgroupsPath), delegated so that hull writes the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Install the named Debian packages that are not installed yet (as root).
 missing=
 for p in "$@"; do

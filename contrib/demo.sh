@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # make demo: build a busybox-static bundle under ./demo and run a container
 # in it that prints its hostname and `ps`, where it is PID 1.
 set -eu

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Commands on a container's cgroups: update, pause, resume, events. */
 #include "runtime/container.h"
 #include "runtime/log.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* clone3 for a child that shares hull's address space (CLONE_VM) and starts
  * on a stack of its own: the child cannot return from the syscall into
  * hull's frames (they live on the parent's stack), so it calls fn(arg) on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The container lifecycle: create (parent side), the init path that runs
  * inside the new namespaces (child side), and the commands built on them. */
 #ifndef HULL_CONTAINER_H

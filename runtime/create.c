@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* create: the parent side of starting a container. */
 #include "runtime/container.h"
 #include "seccomp/seccomp.h"

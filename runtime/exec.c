@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* exec: start a process inside a running container, and ps. */
 #include "runtime/container.h"
 #include "seccomp/seccomp.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* OCI hooks (config.md "POSIX-platform Hooks").  Each hook is forked and
  * exec'd directly (no shell, no PATH search) with exactly its args and env.
  * The parent feeds the state JSON into the hook's stdin, relays its stdout

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* OCI hooks (config.md "POSIX-platform Hooks"): each hook is exec'd with its
  * path, args and env (no shell), gets the container state JSON on stdin, and
  * is killed when its timeout (seconds) passes. */

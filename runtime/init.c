@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The init child: runs inside the new namespaces, prepares the container and
  * execs the user's program.  Errors go to the parent over the sync socket
  * (the parent prints them); nothing here writes to the caller's stdio. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* start, kill, delete: commands on an existing container. */
 #include "runtime/container.h"
 #include "runtime/hooks.h"

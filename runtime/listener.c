@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Handing a seccomp listener fd to linux.seccomp.listenerPath.
  *
  * The container's process loads its filter and may be blocked, right after,

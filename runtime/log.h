@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Logging: `--log FILE --log-format text|json` like runc.  Without --log,
  * warnings and errors go to stderr.  json: one object per line with level,
  * msg and time. */

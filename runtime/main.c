@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The hull command line: runc's commands, flags and exit codes. */
 #include "seccomp/seccomp.h"
 #include "runtime/container.h"

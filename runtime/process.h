@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The last steps of every container process, the init's and exec'd ones:
  * the process attributes of the config, the user switch and capabilities,
  * then the exec of the program through the trampoline. */

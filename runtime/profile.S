@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* contrib/seccomp/default.json embedded in hull, for `hull spec --seccomp`. */
 	.section .rodata
 	.globl hull_default_seccomp

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The container's filesystem view, built by the init child: every mount of
  * the config, /dev, pivot_root, then sysctl, masked and read-only paths.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Starting a process into namespaces and a cgroup: shared by create (the
  * container's init) and exec (a process joining a running container). */
 #include "runtime/container.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The state store under --root: one directory per container holding
  * state.json (written atomically) and, between create and start, exec.fifo.
  * Mutating commands hold an flock on the directory; state and list read

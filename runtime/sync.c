@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Messages between hull and the processes it starts, over a SOCK_SEQPACKET
  * socketpair: one struct sync_msg per message, optionally carrying an fd. */
 #include "runtime/container.h"

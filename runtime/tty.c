@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Terminals: runc's console-socket protocol (the pty master travels as
  * SCM_RIGHTS over a unix socket) and the foreground relay of `run` and
  * `exec -t` (signals forwarded to the container, hull's stdio copied to and

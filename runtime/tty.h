@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Terminals: runc's console-socket protocol and the foreground relay. */
 #ifndef HULL_TTY_H
 #define HULL_TTY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Small shared helpers of runtime/ and cgroups/: the error record, cleanup
  * attributes, file helpers. */
 #ifndef HULL_UTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* linux.seccomp -> BPF.  See seccomp.h. */
 #include "seccomp/seccomp.h"
 

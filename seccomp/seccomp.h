@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* seccomp/: linux.seccomp turned into a BPF program, a cache of compiled
  * programs under the state root, and the load itself.
  *

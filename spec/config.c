@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* spec/config.c: config.json and process.json into the structs of spec.h.
  *
  * yajl's tree parser reads the document; one walk over that tree then fills

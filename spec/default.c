@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* spec/default.c: `hull spec` — the default config.json, as `runc spec` writes it. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* spec/features.c: `hull features` — the features.md document.
  *
  * It must claim only what `hull create` really does: a higher layer decides

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A strict JSON reader for the common case: it builds the same yajl_val tree
  * that yajl_tree_parse builds, in the caller's arena, in one pass and
  * without a malloc per value.  It takes plain RFC 8259 JSON whose strings

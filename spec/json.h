@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* json_parse: plain JSON into a yajl_val tree in the caller's memory (see
  * spec/json.c); NULL for anything it leaves to yajl_tree_parse. */
 #ifndef HULL_SPEC_JSON_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* spec/parse.c: the walker of spec/parse.h — arena, JSON paths and
  * messages, and the readers for each kind of field.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* spec/parse.h: the table-driven walker over a yajl tree that spec/config.c
  * describes the OCI documents with.  Private to the files of spec/; spec.h is the
  * interface for everyone else.

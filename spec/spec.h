@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* spec/: the OCI runtime-spec documents as typed C structs.
  *
  * spec_load() parses a config.json (runtime-spec 1.0 .. 1.3) with yajl into a

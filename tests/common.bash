@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/common.bash: the small helpers every bats suite here uses, sourced by
 # tests/integration/helpers.bash and tests/clients/helpers.bash.
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The single test runner (`make check` calls it from the repo root after
 # building hull and the unit tests).
 #

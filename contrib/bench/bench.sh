@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # contrib/bench/bench.sh [ROUNDS]: hull, crun and runc side by side (`make bench`).
 #
 # Same busybox bundle, same cgroupsPath style (an absolute path below the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* measure: run a command and print "wall_us cpu_us maxrss_kib exit" for it.
  *
  *   measure [-q] [-m MNTNS] COMMAND [ARGS...]

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # contrib/bench/seccomp-cache.sh [RUNS]: what the compiled-filter cache saves.
 #
 # `hull run` of /bin/true on a busybox bundle with hull's default seccomp

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The exec trampoline (trampoline.c), built static and embedded in hull. */
 	.section .rodata
 	.balign 16

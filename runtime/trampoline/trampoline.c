@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The image a container process runs for an instant before its program.
  *
  * hull never re-executes itself, so until the final execve a container's

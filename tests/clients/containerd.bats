@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # hull under real containerd (1.6): the runc shim v2 (containerd-shim-runc-v2)
 # with hull as its runc binary (`ctr run --runc-binary`), driven by ctr.  The
 # test starts its own containerd (private socket, root, state; CRI off) in a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shared helpers for the client tests: hull under real container engines
 # (podman.bats, containerd.bats).
 #

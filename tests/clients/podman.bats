@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # hull under real Podman (4.3 with conmon): the cgroupfs manager, the file
 # events backend, CNI networking, overlay storage, Podman's default seccomp
 # profile.  Everything Podman keeps (storage, state, CNI configuration and

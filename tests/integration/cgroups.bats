@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # linux.resources applied at create, checked in the container's cgroup files
 # (v1 or v2 names, whichever this host has: see cg_file in helpers.bash),
 # linux.cgroupsPath, and that every cgroup directory hull makes goes away.

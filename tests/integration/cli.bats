@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # The command line: global options, help, spec, features, list, logging.
 
 load helpers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # /dev inside the container, linux.devices and the devices cgroup.
 
 load helpers

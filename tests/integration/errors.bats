@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # Bad input: a non-zero exit, ONE line of error naming the culprit, and
 # nothing left behind (state dir, cgroups, mounts, processes).
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # hull events: statistics (--stats once, or every --interval) and OOM events.
 
 load helpers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # hull exec (a new process in a running container) and hull ps.
 
 load helpers

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shared helpers for hull's integration tests.  Every .bats file does
 #     load helpers
 # which gives it setup_file/setup/teardown (override them and call the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # config.json "hooks": prestart, createRuntime, createContainer,
 # startContainer, poststart, poststop.
 

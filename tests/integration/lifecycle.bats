@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # create / start / state / kill / delete / run: the container life cycle.
 
 load helpers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # mounts[], root.readonly, rootfsPropagation, --no-pivot and path safety.
 
 load helpers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # linux.namespaces: new ones, joined ones, and what the program sees.
 
 load helpers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # hull pause / resume: freezing every process of a container.
 
 load helpers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # The "process" object and the process-related parts of "linux".
 
 load helpers

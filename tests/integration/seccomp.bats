@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # linux.seccomp: actions, argument conditions, flags, the ENOSYS rule for
 # newer syscalls, SCMP_ACT_NOTIFY with a listener, the default profile
 # (contrib/seccomp/default.json), exec, the compiled-filter cache, features.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # Escapes that hit container runtimes before, each performed for real:
 #   CVE-2019-5736   overwriting the runtime binary through /proc/PID/exe
 #   CVE-2024-21626  a host fd or cwd reachable from the container

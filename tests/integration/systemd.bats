@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # --systemd-cgroup: the container's cgroup is a transient scope made by systemd.
 # Where systemd is not PID 1 (this machine) only the refusal can be tested;
 # `VM_INIT=systemd tests/vm/run.sh bats tests/integration/systemd.bats` boots

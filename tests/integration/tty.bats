@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # process.terminal: the console socket (run -d / create / exec -t -d) and
 # the foreground relay of run / exec -t.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # hull update: changing the resource limits of a running container.
 
 load helpers

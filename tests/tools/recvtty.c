@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* recvtty: the receiving end of the --console-socket protocol, for hull's
  * integration tests.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* seccomp-listener: the receiving end of linux.seccomp.listenerPath, for
  * hull's integration tests.
  *

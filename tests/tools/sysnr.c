@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* sysnr: make one raw system call and print its result, for hull's seccomp
  * integration tests.  Built static (the test rootfs has no libc) and copied
  * into a bundle's rootfs.

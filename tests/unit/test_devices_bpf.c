@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for cgroups/devices_bpf.c.
  *
  * 1. Without the kernel: programs are built for rule lists and run by a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for runtime/hooks.c: real hooks from the host (/bin/sh,
  * /bin/true, /bin/sleep, /usr/bin/env), exec'd the way hooks_run does. */
 #include "runtime/hooks.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for runtime/ logic that needs no namespaces: signal names,
  * container IDs, the state store, safe path creation inside a root. */
 #include "runtime/container.h"

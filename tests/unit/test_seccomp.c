@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* seccomp/: actions, the cache key, the ENOSYS stub, and compiled profiles
  * loaded for real into forked children (the kernel judges the program). */
 #include <errno.h>

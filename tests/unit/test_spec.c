@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for spec/: config.json parsing, process.json, the default
  * config writer and the features document. */
 #include <dirent.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for runtime/tty.c: the console-socket protocol over a
  * socketpair and a real listening socket, pty window sizes, and wait_relay
  * with forked children (status, signal forwarding, the pty relay). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests/unit/unit.h: a minimal TAP producer for hull's unit tests.
  *
  *     UNIT_GROUP("full config");

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/vm/run.sh [--] COMMAND...
 #
 # Boot Debian's kernel under QEMU with the host's / shared read-only (9p) under
