@@ -29,6 +29,36 @@ static const int ns_clone_flag[SPEC_NS__COUNT] = {
 	[SPEC_NS_CGROUP] = CLONE_NEWCGROUP, [SPEC_NS_TIME] = CLONE_NEWTIME,
 };
 
+/* Whether the container has a namespace of type t of its own: a new one, or
+ * one joined by path that is not hull's own (joining the host's namespace by
+ * path is allowed, but then it is the host's). */
+static bool ns_owned(const struct spec *s, enum spec_ns_type t)
+{
+	const struct spec_namespace *ns = spec_namespace_find(s, t);
+	if (!ns || !ns->path)
+		return ns != NULL;
+	char self[64];
+	struct stat a, b;
+	snprintf(self, sizeof self, "/proc/self/ns/%s", t == SPEC_NS_NETWORK ? "net" : spec_ns_name(t));
+	return stat(ns->path, &a) == 0 && stat(self, &b) == 0 && (a.st_ino != b.st_ino || a.st_dev != b.st_dev);
+}
+
+/* Every sysctl must be held by a namespace of the container's own, or the
+ * write would change the host (vm.swappiness, kernel.core_pattern...). */
+static int check_sysctls(const struct spec *s, const char *cfg, struct hull_err *e)
+{
+	for (size_t i = 0; s->linux_ && i < s->linux_->n_sysctl; i++) {
+		const char *k = s->linux_->sysctl[i].key;
+		int t = spec_sysctl_namespace(k);
+		if (t < 0)
+			return hull_errf(e, EINVAL, "%s: linux.sysctl: %s is not in a namespace of the container", cfg, k);
+		if (!ns_owned(s, (enum spec_ns_type)t))
+			return hull_errf(e, EINVAL, "%s: linux.sysctl: %s needs the container's own %s namespace", cfg, k,
+					 spec_ns_name((enum spec_ns_type)t));
+	}
+	return 0;
+}
+
 /* Check the parts of the config that create needs before anything exists. */
 static int check_spec(const struct spec *s, const struct create_opts *o, const char *cfg, struct hull_err *e)
 {
@@ -49,8 +79,11 @@ static int check_spec(const struct spec *s, const struct create_opts *o, const c
 		return hull_errf(e, ENOTSUP, "%s: vm: the microVM mode is not supported by this hull yet", cfg);
 	if (!spec_namespace_find(s, SPEC_NS_MOUNT))
 		return hull_errf(e, EINVAL, "%s: linux.namespaces: a mount namespace is required", cfg);
-	if ((s->hostname || s->domainname) && !spec_namespace_find(s, SPEC_NS_UTS))
-		return hull_errf(e, EINVAL, "%s: hostname: setting a hostname needs a uts namespace", cfg);
+	if ((s->hostname || s->domainname) && !ns_owned(s, SPEC_NS_UTS))
+		return hull_errf(e, EINVAL, "%s: %s: setting it needs a uts namespace of the container's own", cfg,
+				 s->hostname ? "hostname" : "domainname");
+	if ((r = check_sysctls(s, cfg, e)) < 0)
+		return r;
 	const struct spec_namespace *tns = spec_namespace_find(s, SPEC_NS_TIME);
 	if (s->linux_ && (s->linux_->time_monotonic.present || s->linux_->time_boottime.present) && (!tns || tns->path))
 		return hull_errf(e, EINVAL, "%s: linux.timeOffsets: needs a new time namespace", cfg);

@@ -179,6 +179,10 @@ static int build_process(const struct exec_opts *o, const struct spec_process *b
 		if (r < 0)
 			return hull_errf(e, -r, "%s", serr.msg);
 		*p = *fp;
+		/* runc's fallback: a document without "capabilities" gets the
+		 * container's (with the object, every set it leaves out is empty). */
+		if (!p->capabilities && base)
+			p->capabilities = base->capabilities;
 		return 0;
 	}
 	*p = *base;
@@ -199,6 +203,8 @@ static int build_process(const struct exec_opts *o, const struct spec_process *b
 		for (size_t i = 0; i < o->n_env; i++) {
 			const char *kv = o->env[i];
 			size_t kl = strcspn(kv, "=");
+			if (!kl || !kv[kl])
+				return hull_errf(e, EINVAL, "--env \"%s\": expected KEY=VALUE", kv);
 			size_t j = 0;
 			while (j < k && !(strncmp(env[j], kv, kl) == 0 && env[j][kl] == '='))
 				j++;

@@ -251,15 +251,15 @@ static int cap_list(const char **names, size_t n, cap_value_t *out, size_t *nout
 }
 
 /* Drop the bounding set to the configured one (needs CAP_SETPCAP, so it
- * happens before the user switch). */
+ * happens before the user switch).  As in runc, a set the config leaves out
+ * is empty, and so is every set when process.capabilities is absent: a
+ * bounding set left full would let a setuid program regain all of it. */
 static int apply_bounding(const struct spec_capabilities *caps, struct hull_err *e)
 {
 	cap_value_t keep[64];
 	size_t nkeep = 0;
 	int r;
-	if (!caps || !caps->has_bounding)
-		return 0;
-	if ((r = cap_list(caps->bounding, caps->n_bounding, keep, &nkeep, "bounding", e)) < 0)
+	if (caps && (r = cap_list(caps->bounding, caps->n_bounding, keep, &nkeep, "bounding", e)) < 0)
 		return r;
 	for (cap_value_t v = 0; v < (cap_value_t)cap_max_bits(); v++) {
 		bool kept = false;

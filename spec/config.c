@@ -159,6 +159,16 @@ static int check_process(struct walk *w, yajl_val v, void *obj)
 		return sp_fail_field(w, "args", "must not be empty", NULL);
 	if (p->has_oom_score_adj && (p->oom_score_adj < -1000 || p->oom_score_adj > 1000))
 		return sp_fail_field(w, "oomScoreAdj", "must be between -1000 and 1000", NULL);
+	/* Each entry is KEY=VALUE with a non-empty KEY (as runc): an entry
+	 * without '=' would reach execve as a string no getenv can find. */
+	for (size_t i = 0; i < p->n_env; i++) {
+		const char *eq = strchr(p->env[i], '=');
+		if (eq && eq != p->env[i])
+			continue;
+		sp_push_key(w, "env", false);
+		sp_push_index(w, i);
+		return sp_fail_val(w, eq ? "empty variable name in" : "expected KEY=VALUE, not", p->env[i], NULL);
+	}
 	return 0;
 }
 
@@ -853,4 +863,32 @@ const struct spec_namespace *spec_namespace_find(const struct spec *s, enum spec
 const char *spec_ns_name(enum spec_ns_type type)
 {
 	return (unsigned)type < SPEC_NS__COUNT ? ns_names[type] : "unknown";
+}
+
+/* The namespace that holds a sysctl (runc's list: the System V IPC and
+ * POSIX mqueue knobs are per IPC namespace, net.* per network namespace,
+ * the two names per UTS namespace).  '/' separates like '.', since both
+ * become '/' under /proc/sys.  -1: a host-wide knob. */
+int spec_sysctl_namespace(const char *key)
+{
+	char k[64];
+	size_t n = strlen(key);
+
+	if (n >= sizeof k)
+		n = sizeof k - 1;
+	for (size_t i = 0; i < n; i++)
+		k[i] = key[i] == '/' ? '.' : key[i];
+	k[n] = 0;
+	static const char *const ipc[] = {
+		"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.msg_next_id",
+		"kernel.sem", "kernel.sem_next_id", "kernel.shmall", "kernel.shmmax",
+		"kernel.shmmni", "kernel.shm_next_id", "kernel.shm_rmid_forced", NULL,
+	};
+	if (spec_name_index(ipc, k) >= 0 || (!strncmp(k, "fs.mqueue.", 10) && k[10]))
+		return SPEC_NS_IPC;
+	if (!strncmp(k, "net.", 4) && k[4])
+		return SPEC_NS_NETWORK;
+	if (!strcmp(k, "kernel.hostname") || !strcmp(k, "kernel.domainname"))
+		return SPEC_NS_UTS;
+	return -1;
 }

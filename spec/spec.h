@@ -391,6 +391,9 @@ int spec_resources_parse(const char *buf, size_t len, const char *display,
 /* The namespace entry of 'type' in s->linux_, or NULL. */
 const struct spec_namespace *spec_namespace_find(const struct spec *s, enum spec_ns_type type);
 const char *spec_ns_name(enum spec_ns_type type);   /* "pid", "network", ... */
+/* The namespace type whose instance holds sysctl KEY ("net.ipv4.ip_forward"
+ * or "net/ipv4/ip_forward"), or -1 for a knob no namespace holds. */
+int spec_sysctl_namespace(const char *key);
 
 /* Write the default config.json into dir/config.json like `runc spec`
  * (rootless: the rootless variant).  Refuses to overwrite an existing file. */

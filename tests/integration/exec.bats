@@ -328,6 +328,37 @@ EOF
 	[ "$output" = from-file ]
 }
 
+@test "exec --process: without capabilities the container's; with the object, a set left out is empty" {
+	start_sleeper
+	echo '{"user": {"uid": 0, "gid": 0}, "args": ["grep", "^Cap", "/proc/self/status"], "env": ["PATH=/bin"], "cwd": "/"}' >"$HULL_TEST_DIR/p.json"
+	hrun exec --process "$HULL_TEST_DIR/p.json" "$CID"
+	[ "$status" -eq 0 ]
+	for c in CapEff CapPrm CapBnd; do
+		[ "$(awk -v k="$c:" '$1 == k {print $2}' <<<"$output")" = "$(status_field "$INIT" $c)" ]
+	done
+	echo '{"user": {"uid": 0, "gid": 0}, "args": ["grep", "^Cap", "/proc/self/status"], "env": ["PATH=/bin"], "cwd": "/",
+	       "capabilities": {"effective": ["CAP_KILL"], "permitted": ["CAP_KILL"]}}' >"$HULL_TEST_DIR/p.json"
+	hrun exec --process "$HULL_TEST_DIR/p.json" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(awk '$1 == "CapBnd:" {print $2}' <<<"$output")" = 0000000000000000 ]
+	# root's permitted set after execve is bounding | inheritable: both empty
+	[ "$(awk '$1 == "CapEff:" {print $2}' <<<"$output")" = 0000000000000000 ]
+	[ "$(awk '$1 == "CapInh:" {print $2}' <<<"$output")" = 0000000000000000 ]
+}
+
+@test "exec: an env entry that is not KEY=VALUE is refused (--env and --process)" {
+	start_sleeper
+	hrun exec -e NOEQUALS "$CID" true
+	[ "$status" -ne 0 ]
+	assert_one_line_error NOEQUALS KEY=VALUE
+	echo '{"user": {"uid": 0, "gid": 0}, "args": ["true"], "env": ["PATH=/bin", "=x"], "cwd": "/"}' >"$HULL_TEST_DIR/p.json"
+	hrun exec --process "$HULL_TEST_DIR/p.json" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error 'env[1]' 'empty variable name'
+	[ "$(ct_status)" = running ]
+}
+
 @test "exec --process with a missing or invalid file fails" {
 	start_sleeper
 	hrun exec --process "$HULL_TEST_DIR/nosuch.json" "$CID"

@@ -262,6 +262,42 @@ capline() { awk -v k="$1:" '$1 == k {print $2}' <<<"$output"; }
 	grep -qx chown-denied <<<"$output"
 }
 
+@test "capabilities: without process.capabilities every set is empty, bounding too (as runc)" {
+	set_cfg 'del(.process.capabilities)'
+	set_sh 'grep ^Cap /proc/self/status'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	for s in CapInh CapPrm CapEff CapBnd CapAmb; do
+		[ "$(capline $s)" = 0000000000000000 ]
+	done
+}
+
+@test "capabilities: a set left out of process.capabilities is empty (Docker's --cap-drop ALL: {})" {
+	set_cfg '.process.capabilities = {}'
+	set_sh 'grep ^Cap /proc/self/status'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(capline CapBnd)" = 0000000000000000 ]
+	set_cfg '.process.capabilities = {"effective": ["CAP_KILL"], "permitted": ["CAP_KILL"]}'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# root's permitted set after execve is bounding | inheritable: both empty
+	for s in CapInh CapPrm CapEff CapBnd CapAmb; do
+		[ "$(capline $s)" = 0000000000000000 ]
+	done
+	set_cfg '.process.capabilities = {"bounding": ["CAP_KILL"], "effective": ["CAP_KILL"], "permitted": ["CAP_KILL"]}'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(capline CapBnd)" = "$(mask $CAP_KILL)" ]
+	[ "$(capline CapEff)" = "$(mask $CAP_KILL)" ]
+	[ "$(capline CapInh)" = 0000000000000000 ]
+	[ "$(capline CapAmb)" = 0000000000000000 ]
+}
+
 @test "capabilities: a granted capability works, a missing one does not" {
 	set_cfg '.process.capabilities = {
 		"bounding": ["CAP_CHOWN"], "permitted": ["CAP_CHOWN"], "effective": ["CAP_CHOWN"]}'
@@ -301,6 +337,93 @@ capline() { awk -v k="$1:" '$1 == k {print $2}' <<<"$output"; }
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(printf '4242\n1234')" ]
 	[ "$(cat /proc/sys/kernel/msgmax)" = "$host_v" ]
+}
+
+@test "sysctl: a knob no namespace of the container holds is refused, the host's untouched" {
+	# Each value is the host's own: a runtime without the check (runc 1.1
+	# refuses these too; hull before it did not) fails the test without
+	# changing the host.
+	before="$(cat /proc/sys/vm/swappiness)"
+	set_cfg '.linux.sysctl = {"vm.swappiness": $v}' --arg v "$before"
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "linux.sysctl: vm.swappiness is not in a namespace of the container"
+	[ "$(cat /proc/sys/vm/swappiness)" = "$before" ]
+	assert_nothing_left
+	for k in kernel.core_pattern kernel/panic fs.file-max net kernel.msgmax.x; do
+		v="$(cat "/proc/sys/${k//.//}" 2>/dev/null || echo 1)"
+		set_cfg '.linux.sysctl = {($k): $v}' --arg k "$k" --arg v "$v"
+		hrun run -b "$BUNDLE" "$CID"
+		[ "$status" -ne 0 ]
+		assert_one_line_error "linux.sysctl: $k is not in a namespace"
+	done
+}
+
+@test "sysctl: each namespaced knob needs its namespace, new or joined but not the host's" {
+	# Each value is the host's own, so that a runtime without the check fails
+	# the test without changing the host.
+	fwd="$(cat /proc/sys/net/ipv4/ip_forward)"
+	del_ns network
+	set_cfg '.linux.sysctl = {"net.ipv4.ip_forward": $v}' --arg v "$fwd"
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "linux.sysctl: net.ipv4.ip_forward needs the container's own network namespace"
+	# joined by path: the host's own namespace is refused too
+	add_ns network /proc/self/ns/net
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "linux.sysctl: net.ipv4.ip_forward needs the container's own network namespace"
+	add_ns network
+	del_ns ipc
+	set_cfg '.linux.sysctl = {"net.ipv4.ip_forward": "1", "kernel.shmmax": $v}' --arg v "$(cat /proc/sys/kernel/shmmax)"
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "linux.sysctl: kernel.shmmax needs the container's own ipc namespace"
+	set_cfg '.linux.sysctl = {"fs.mqueue.msg_max": $v}' --arg v "$(cat /proc/sys/fs/mqueue/msg_max)"
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "linux.sysctl: fs.mqueue.msg_max needs the container's own ipc namespace"
+	del_ns uts
+	set_cfg 'del(.hostname) | .linux.sysctl = {"kernel.domainname": $v}' --arg v "$(cat /proc/sys/kernel/domainname)"
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "linux.sysctl: kernel.domainname needs the container's own uts namespace"
+	assert_nothing_left
+}
+
+@test "sysctl: kernel.domainname and fs.mqueue in the container's own uts and ipc namespaces" {
+	set_cfg '.linux.sysctl = {"kernel.domainname": "ct.example", "fs.mqueue.msg_max": "17", "kernel/sem": "250 32000 32 129"}'
+	set_sh 'cat /proc/sys/kernel/domainname /proc/sys/fs/mqueue/msg_max; cat /proc/sys/kernel/sem'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = ct.example ]
+	[ "${lines[1]}" = 17 ]
+	[ "$(echo ${lines[2]})" = "250 32000 32 129" ]
+	[ "$(cat /proc/sys/kernel/domainname)" != ct.example ]
+}
+
+@test "hostname with the host's uts namespace joined by path is refused" {
+	# The hostname asked for is the host's own: a runtime without the check
+	# fails the test without renaming the host.
+	set_cfg '.hostname = $h | .linux.namespaces |= map(select(.type != "uts")) | .linux.namespaces += [{"type": "uts", "path": "/proc/self/ns/uts"}]' --arg h "$(hostname)"
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "hostname: setting it needs a uts namespace of the container's own"
+	assert_nothing_left
+}
+
+@test "env: an entry without '=' or with an empty name is refused, naming it" {
+	set_cfg '.process.env += ["NOEQUALS"]'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error 'process.env[' 'NOEQUALS'
+	assert_nothing_left
+	set_cfg '.process.env |= map(select(. != "NOEQUALS")) | .process.env += ["=value"]'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error 'process.env[' 'empty variable name' '=value'
+	assert_nothing_left
 }
 
 @test "maskedPaths: files read empty, directories look empty" {
