@@ -1417,6 +1417,26 @@ static void test_json_fast(void)
 	}
 }
 
+static void test_sysctl_namespace(void)
+{
+	UNIT_GROUP("sysctl namespaces");
+	CHECK_INT(spec_sysctl_namespace("net.ipv4.ip_forward"), SPEC_NS_NETWORK);
+	CHECK_INT(spec_sysctl_namespace("net/ipv4/conf/eth0/rp_filter"), SPEC_NS_NETWORK);
+	CHECK_INT(spec_sysctl_namespace("kernel.msgmax"), SPEC_NS_IPC);
+	CHECK_INT(spec_sysctl_namespace("kernel/sem"), SPEC_NS_IPC);
+	CHECK_INT(spec_sysctl_namespace("kernel.shm_rmid_forced"), SPEC_NS_IPC);
+	CHECK_INT(spec_sysctl_namespace("fs.mqueue.msg_max"), SPEC_NS_IPC);
+	CHECK_INT(spec_sysctl_namespace("kernel.hostname"), SPEC_NS_UTS);
+	CHECK_INT(spec_sysctl_namespace("kernel.domainname"), SPEC_NS_UTS);
+	CHECK_INT(spec_sysctl_namespace("vm.swappiness"), -1);
+	CHECK_INT(spec_sysctl_namespace("kernel.core_pattern"), -1);
+	CHECK_INT(spec_sysctl_namespace("kernel.semx"), -1);
+	CHECK_INT(spec_sysctl_namespace("net."), -1);
+	CHECK_INT(spec_sysctl_namespace("net"), -1);
+	CHECK_INT(spec_sysctl_namespace("fs.mqueue."), -1);
+	CHECK_INT(spec_sysctl_namespace(""), -1);
+}
+
 int main(void)
 {
 	test_full();
@@ -1439,5 +1459,6 @@ int main(void)
 	test_default_failures();
 	test_features();
 	test_json_fast();
+	test_sysctl_namespace();
 	return unit_done();
 }
