@@ -170,6 +170,19 @@ int rootfs_mount(struct init_ctx *c, struct hull_err *e);
  * init makes a mount namespace of its own and no user namespace. */
 void rootfs_cgroup_trees(const struct init_ctx *c, int *trees);
 int rootfs_pivot(struct init_ctx *c, struct hull_err *e);
+/* Whether the init makes or joins a mount namespace; without one it works in
+ * hull's own: the rootfs bound onto itself there, the config's mounts under
+ * that bind, chroot instead of pivot_root, and delete unmounts the bind. */
+static inline bool init_has_mount_ns(const struct init_ctx *c)
+{
+	return c->ns_new[SPEC_NS_MOUNT] || c->ns_fd[SPEC_NS_MOUNT] >= 0;
+}
+/* The id of the mount path is on (statx), 0 if none could be read. */
+uint64_t rootfs_mount_id(const char *path);
+/* Unmount (detached) whatever was stacked on path above the mount whose id
+ * is base: what a create without a mount namespace left in hull's.  0 or
+ * -errno. */
+int rootfs_unstack(const char *path, uint64_t base);
 /* After pivot_root: sysctl, masked and read-only paths, read-only root. */
 int rootfs_finish(struct init_ctx *c, struct hull_err *e);
 /* Create every missing directory of path below rootfd (never leaving the

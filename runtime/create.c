@@ -77,8 +77,19 @@ static int check_spec(const struct spec *s, const struct create_opts *o, const c
 		return r;
 	if (s->vm)
 		return hull_errf(e, ENOTSUP, "%s: vm: the microVM mode is not supported by this hull yet", cfg);
-	if (!spec_namespace_find(s, SPEC_NS_MOUNT))
-		return hull_errf(e, EINVAL, "%s: linux.namespaces: a mount namespace is required", cfg);
+	if (!spec_namespace_find(s, SPEC_NS_MOUNT)) {
+		/* The container shares hull's mount namespace (as runc allows):
+		 * what would change it for everyone is refused. */
+		const struct spec_linux *lx = s->linux_;
+		const char *field = !lx ? NULL : lx->n_masked_paths ? "linux.maskedPaths"
+				  : lx->n_readonly_paths ? "linux.readonlyPaths"
+				  : lx->rootfs_propagation ? "linux.rootfsPropagation" : NULL;
+		if (field)
+			return hull_errf(e, EINVAL, "%s: %s: needs a mount namespace of the container's own", cfg, field);
+		if (spec_namespace_find(s, SPEC_NS_USER))
+			return hull_errf(e, EINVAL, "%s: linux.namespaces: a user namespace needs a mount namespace too "
+					 "(the rootfs and mounts are made in it)", cfg);
+	}
 	if ((s->hostname || s->domainname) && !ns_owned(s, SPEC_NS_UTS))
 		return hull_errf(e, EINVAL, "%s: %s: setting it needs a uts namespace of the container's own", cfg,
 				 s->hostname ? "hostname" : "domainname");
@@ -493,6 +504,10 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 	st.annotations = s->annotations;
 	st.n_annotations = s->n_annotations;
 	st.cg = cg;
+	if (!init_has_mount_ns(&c) && !(st.rootfs_mnt = rootfs_mount_id(rootfs))) {
+		ret = hull_syserr(e, errno, "%s: root.path: the mount of %s", cfg, rootfs);
+		goto out;
+	}
 	if (s->hooks)
 		st.hooks = (s->hooks->n_poststart ? HOOK_POSTSTART : 0) | (s->hooks->n_poststop ? HOOK_POSTSTOP : 0);
 	if ((ret = state_write(dirfd, &st, e)) < 0)
@@ -626,7 +641,7 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 		made_cg = made_dir = false;
 		pid = -1;
 	}
-	if (ret == 0 && o->keep && !o->systemd_cgroup && !(s->hooks && s->hooks->n_poststop) &&
+	if (ret == 0 && o->keep && !o->systemd_cgroup && !(s->hooks && s->hooks->n_poststop) && !st.rootfs_mnt &&
 	    flock(dirfd, LOCK_UN) == 0) {
 		/* For run's delete (container_reap): the directory, unlocked
 		 * while the container runs, and the cgroups as recorded, with
@@ -645,6 +660,9 @@ out:
 			waitpid(pid, NULL, 0);
 		}
 		spawn_release(&req, true);
+		int ur = st.rootfs_mnt ? rootfs_unstack(rootfs, st.rootfs_mnt) : 0;
+		if (ur < 0)
+			log_warn("cleanup: unmounting the rootfs %s: %s", rootfs, strerror(-ur));
 		if (made_cg) {
 			struct hull_err e2;
 			if (cgroup_destroy(&cg, &e2) < 0)

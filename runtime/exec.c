@@ -32,6 +32,7 @@ struct exec_child {
 	int sync_fd;
 	int console_fd;
 	int ns_fd[SPEC_NS__COUNT];
+	int root_fd;     /* no mount namespace in the config: the init's root, to chroot to */
 	const struct sc_filter *seccomp;
 };
 
@@ -53,8 +54,9 @@ static void exec_child_main(void *arg)
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	/* Nothing of hull's but what this child needs (all O_CLOEXEC). */
-	int keep[SPEC_NS__COUNT + 2], n = 0;
+	int keep[SPEC_NS__COUNT + 3], n = 0;
 	keep[n++] = x->sync_fd;
+	keep[n++] = x->root_fd;
 	keep[n++] = x->console_fd;
 	for (int t = 0; t < SPEC_NS__COUNT; t++)
 		keep[n++] = x->ns_fd[t];
@@ -78,6 +80,11 @@ static void exec_child_main(void *arg)
 			hull_syserr(&e, errno, "joining the container's %s namespace", spec_ns_name(t));
 			exec_fail(x, &e);
 		}
+	}
+	/* A container in hull's mount namespace lives in a chroot. */
+	if (x->root_fd >= 0 && (fchdir(x->root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0)) {
+		hull_syserr(&e, errno, "entering the container's root");
+		exec_fail(x, &e);
 	}
 	if (p->terminal) {
 		int master, slave;
@@ -312,7 +319,7 @@ int container_exec(const struct exec_opts *o, const sigset_t *fwd, int *status, 
 		return ret;
 	struct spec *s = NULL;
 	struct exec_mem mem = { .n = 0 };
-	struct exec_child x = { .o = o, .sync_fd = -1, .console_fd = -1 };
+	struct exec_child x = { .o = o, .sync_fd = -1, .console_fd = -1, .root_fd = -1 };
 	struct spec_process proc;
 	struct spec_capabilities caps;
 	struct cgroup_set cg = { .n = 0 };
@@ -360,6 +367,14 @@ int container_exec(const struct exec_opts *o, const sigset_t *fwd, int *status, 
 		char path[64];
 		snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)st.pid, ns_proc_name[t]);
 		if ((x.ns_fd[t] = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+			ret = hull_syserr(e, errno, "container \"%s\": %s", o->id, path);
+			goto out;
+		}
+	}
+	if (!spec_namespace_find(s, SPEC_NS_MOUNT)) {
+		char path[64];
+		snprintf(path, sizeof path, "/proc/%d/root", (int)st.pid);
+		if ((x.root_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
 			ret = hull_syserr(e, errno, "container \"%s\": %s", o->id, path);
 			goto out;
 		}
@@ -472,6 +487,8 @@ out:
 	for (int t = 0; t < SPEC_NS__COUNT; t++)
 		if (x.ns_fd[t] >= 0)
 			close(x.ns_fd[t]);
+	if (x.root_fd >= 0)
+		close(x.root_fd);
 	if (socks[0] >= 0)
 		close(socks[0]);
 	if (socks[1] >= 0)

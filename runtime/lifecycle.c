@@ -78,6 +78,10 @@ static int remove_container(int rootfd, int dirfd, const char *id, const struct 
 	int ret = cgroup_destroy(cg, e);
 	if (ret < 0)
 		return ret;
+	/* Without a mount namespace of its own, the container's mounts are
+	 * in hull's, all under the bind of its rootfs. */
+	if (st && st->rootfs_mnt && st->rootfs && (ret = rootfs_unstack(st->rootfs, st->rootfs_mnt)) < 0)
+		return hull_syserr(e, -ret, "unmounting the rootfs %s of \"%s\"", st->rootfs, id);
 	if (st && st->unit && (ret = systemd_stop_unit(st->unit, e)) < 0)
 		return ret;
 	if (st && (st->hooks & HOOK_POSTSTOP)) {

@@ -826,6 +826,28 @@ static int make_parent_slave(const char *dir, struct hull_err *e)
 	return 0;
 }
 
+uint64_t rootfs_mount_id(const char *path)
+{
+	struct statx sx;
+	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_MNT_ID, &sx) < 0 ||
+	    !(sx.stx_mask & STATX_MNT_ID))
+		return 0;
+	return sx.stx_mnt_id;
+}
+
+int rootfs_unstack(const char *path, uint64_t base)
+{
+	/* Bounded: each round takes one mount off the top. */
+	for (int i = 0; i < 64; i++) {
+		uint64_t id = rootfs_mount_id(path);
+		if (!id || id == base)
+			return 0;
+		if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+			return errno == EINVAL ? 0 : -errno;
+	}
+	return -EBUSY;
+}
+
 int rootfs_mount(struct init_ctx *c, struct hull_err *e)
 {
 	const struct spec *s = c->spec;
@@ -834,6 +856,8 @@ int rootfs_mount(struct init_ctx *c, struct hull_err *e)
 	int r = 0;
 	if (prop && !propagation_flag(prop))
 		return hull_errf(e, EINVAL, "linux.rootfsPropagation: unknown value \"%s\"", prop);
+	if (!init_has_mount_ns(c))
+		goto bind;   /* hull's own namespace: its propagation is not ours to change */
 	/* By default nothing the container mounts reaches the host (rslave);
 	 * rootfsPropagation chooses otherwise.  "unbindable" is applied after
 	 * pivot_root, since an unbindable rootfs could not be bound first. */
@@ -845,6 +869,7 @@ int rootfs_mount(struct init_ctx *c, struct hull_err *e)
 	/* pivot_root refuses a new root whose parent mount is shared. */
 	if ((first & MS_SHARED) && (r = make_parent_slave(c->rootfs, e)) < 0)
 		return r;
+bind:;
 	/* The rootfs bound onto itself; the fd of that bind is the root every
 	 * path below is resolved in. */
 	int under = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -901,7 +926,14 @@ int rootfs_pivot(struct init_ctx *c, struct hull_err *e)
 		r = hull_syserr(e, errno, "chdir to the rootfs");
 		goto out;
 	}
-	if (c->opts->no_pivot) {
+	if (!init_has_mount_ns(c)) {
+		/* Sharing hull's mount namespace: its root is not ours to move. */
+		if (chroot(".") < 0) {
+			r = hull_syserr(e, errno, "chroot to the rootfs %s", c->rootfs);
+			goto out;
+		}
+		prop = NULL;
+	} else if (c->opts->no_pivot) {
 		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0) {
 			r = hull_syserr(e, errno, "moving the rootfs to / (--no-pivot)");
 			goto out;

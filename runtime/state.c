@@ -257,6 +257,9 @@ int state_write(int dirfd, const struct cstate *st, struct hull_err *e)
 	if (st->unit) {
 		jw_key(&w, "systemdUnit"); jw_str(&w, st->unit);
 	}
+	if (st->rootfs_mnt) {
+		jw_key(&w, "rootfsMount"); jw_int(&w, (long long)st->rootfs_mnt);
+	}
 	jw_key(&w, "cgroupV2"); jw_int(&w, st->cg.v2);
 	jw_key(&w, "cgroups");
 	jw_open(&w, '[');
@@ -368,6 +371,8 @@ static int sr_integer(void *ctx, long long v)
 			st->creator = (pid_t)v;
 		else if (!strcmp(r->k2, "hooks"))
 			st->hooks = (unsigned)v;
+		else if (!strcmp(r->k2, "rootfsMount"))
+			st->rootfs_mnt = (uint64_t)v;
 		else if (!strcmp(r->k2, "cgroupV2"))
 			st->cg.v2 = (int)v;
 	}

@@ -32,6 +32,9 @@ struct cstate {
 	bool creating;
 	unsigned hooks;         /* HOOK_* of the config, so start/delete parse it only when needed */
 	char *unit;             /* the systemd scope (--systemd-cgroup), or NULL */
+	uint64_t rootfs_mnt;    /* no mount namespace of its own: the id of the mount
+				 * rootfs was on before create (delete unmounts what
+				 * stacks above it); 0 otherwise */
 	struct spec_kv *annotations;
 	size_t n_annotations;
 	struct cgroup_set cg;

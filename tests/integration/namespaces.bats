@@ -273,3 +273,128 @@ inside_link() { awk -v t="$1" '$1 == t {print $2}' <<<"$output"; }
 	[ "$(inside_link net)" = "$(ns_of $$ net)" ]
 	[ "$(inside_link uts)" != "$(ns_of $$ uts)" ]
 }
+
+# ------------------------------------------------------ no mount namespace
+# These containers share hull's mount namespace: each test runs hull inside
+# a private mount namespace of its own (unshare -m), never in the host's.
+
+# no_mnt_config: the bundle without a mount namespace and without what needs one.
+no_mnt_config() {
+	del_ns mount
+	set_cfg 'del(.linux.maskedPaths, .linux.readonlyPaths, .linux.rootfsPropagation)'
+}
+
+# in_private_mnt SCRIPT: SCRIPT in bash in a private mount namespace, with
+# H (hull with this test's --root), CID, BUNDLE and ROOTFS set.
+in_private_mnt() {
+	H="$HULL --root $HULL_ROOT" CID="$CID" BUNDLE="$BUNDLE" ROOTFS="$ROOTFS" \
+		HULL_TEST_MARK="$HULL_TEST_DIR" run unshare -m --propagation private bash -c "set -e; $1" 3>&-
+	echo "$output"
+}
+
+@test "mount: without a mount namespace the container shares hull's; delete unmounts all it made" {
+	no_mnt_config
+	echo marker >"$ROOTFS/marker"
+	set_args sleep 100
+	in_private_mnt '
+		$H create -b "$BUNDLE" "$CID" </dev/null >/dev/null 2>&1
+		pid=$($H state "$CID" | jq -r .pid)
+		echo "ns $(readlink /proc/$pid/ns/mnt) $(readlink /proc/self/ns/mnt)"
+		# the config'"'"'s mounts are in this namespace, under the rootfs
+		echo "mounts $(grep -c " $ROOTFS[/ ]" /proc/self/mountinfo)"
+		grep -q " $ROOTFS/proc " /proc/self/mountinfo
+		grep -q " $ROOTFS/dev " /proc/self/mountinfo
+		# the program lives in the rootfs, exec too
+		echo "root $(readlink /proc/$pid/root)"
+		echo "exec $($H exec "$CID" cat /marker) $($H exec "$CID" sh -c "ls /proc/1/ >/dev/null && echo proc")"
+		$H start "$CID"
+		$H delete -f "$CID"
+		echo "left $(grep -c "$BUNDLE" /proc/self/mountinfo || true)"
+	'
+	[ "$status" -eq 0 ]
+	ns=($(grep '^ns ' <<<"$output"))
+	[ "${ns[1]}" = "${ns[2]}" ]
+	[ "$(awk '$1 == "mounts" {print $2}' <<<"$output")" -ge 4 ]
+	grep -qx "root $ROOTFS" <<<"$output"
+	grep -qx "exec marker proc" <<<"$output"
+	grep -qx "left 0" <<<"$output"
+	assert_nothing_left
+}
+
+@test "mount: without a mount namespace, a failed create and delete --force after a kill leave no mount" {
+	no_mnt_config
+	set_args /nonexistent
+	in_private_mnt '
+		! $H run -b "$BUNDLE" "$CID" </dev/null >/dev/null 2>&1
+		echo "failed $(grep -c "$BUNDLE" /proc/self/mountinfo || true)"
+		jq ".process.args = [\"sleep\", \"100\"]" "$BUNDLE/config.json" >"$BUNDLE/c" && mv "$BUNDLE/c" "$BUNDLE/config.json"
+		$H run -d -b "$BUNDLE" "$CID" </dev/null >/dev/null 2>&1
+		kill -9 $($H state "$CID" | jq -r .pid)
+		$H delete --force "$CID"
+		echo "killed $(grep -c "$BUNDLE" /proc/self/mountinfo || true)"
+	'
+	[ "$status" -eq 0 ]
+	grep -qx "failed 0" <<<"$output"
+	grep -qx "killed 0" <<<"$output"
+	assert_nothing_left
+}
+
+@test "mount: without a mount namespace an engine's own mount on the rootfs stays after delete" {
+	no_mnt_config
+	set_args true
+	in_private_mnt '
+		# what an engine does: the rootfs is a mount point of its own
+		mount -t tmpfs engine "$ROOTFS"
+		mkdir -p "$ROOTFS/bin" "$ROOTFS/proc" "$ROOTFS/dev" "$ROOTFS/sys" "$ROOTFS/tmp"
+		cp /bin/busybox "$ROOTFS/bin/busybox"; ln -s busybox "$ROOTFS/bin/true"
+		$H run -b "$BUNDLE" "$CID" </dev/null
+		echo "on-rootfs $(awk -v r="$ROOTFS" "\$5 == r {print \$9}" /proc/self/mountinfo | tr "\n" " ")"
+		echo "below $(grep -c " $ROOTFS/" /proc/self/mountinfo || true)"
+	'
+	[ "$status" -eq 0 ]
+	# the engine's tmpfs, once: hull's bind and its mounts are gone
+	grep -qx "on-rootfs engine " <<<"$output"
+	grep -qx "below 0" <<<"$output"
+}
+
+@test "mount: without a mount namespace, masks, read-only paths, propagation and a user namespace are refused" {
+	del_ns mount
+	set_cfg 'del(.linux.readonlyPaths, .linux.rootfsPropagation) | .linux.maskedPaths = ["/proc/kcore"]'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "linux.maskedPaths: needs a mount namespace of the container's own"
+	set_cfg 'del(.linux.maskedPaths) | .linux.readonlyPaths = ["/proc/sys"]'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "linux.readonlyPaths: needs a mount namespace of the container's own"
+	set_cfg 'del(.linux.readonlyPaths) | .linux.rootfsPropagation = "shared"'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "linux.rootfsPropagation: needs a mount namespace of the container's own"
+	set_cfg 'del(.linux.rootfsPropagation) | .linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "a user namespace needs a mount namespace too"
+	assert_nothing_left
+}
+
+@test "no namespaces at all: each one is hull's own (runtime-tools linux_ns_itype)" {
+	set_cfg '.linux.namespaces = [] | del(.hostname, .linux.maskedPaths, .linux.readonlyPaths)'
+	set_sh 'for t in pid net ipc uts mnt cgroup user time; do echo "$t $(readlink /proc/self/ns/$t)"; done'
+	in_private_mnt '
+		for t in pid net ipc uts mnt cgroup user time; do echo "hull $t $(readlink /proc/self/ns/$t)"; done
+		$H run -b "$BUNDLE" "$CID" </dev/null
+		echo "left $(grep -c "$BUNDLE" /proc/self/mountinfo || true)"
+	'
+	[ "$status" -eq 0 ]
+	for t in pid net ipc uts mnt cgroup user time; do
+		inside="$(awk -v t=$t '$1 == t {print $2}' <<<"$output")"
+		outside="$(awk -v t=$t '$1 == "hull" && $2 == t {print $3}' <<<"$output")"
+		echo "$t: $inside $outside"
+		[ -n "$inside" ]
+		[ "$inside" = "$outside" ]
+	done
+	grep -qx "left 0" <<<"$output"
+}
