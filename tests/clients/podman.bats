@@ -240,6 +240,16 @@ two"
 	[[ "$output" == *"cpu=25000 100000"* ]]
 }
 
+@test "podman run --cap-drop all: no capability in any set, the bounding set too" {
+	# Podman writes no set at all for this: each absent set is empty (runc's meaning)
+	run prun --cap-drop all "$IMG" grep Cap /proc/self/status
+	echo "$output"
+	[ "$status" -eq 0 ]
+	for s in CapInh CapPrm CapEff CapBnd CapAmb; do
+		grep -qx "$s:	0000000000000000" <<<"$output"
+	done
+}
+
 @test "podman run: capabilities, --privileged, --device, --hostname, --sysctl, --uidmap" {
 	run prun --cap-drop all --cap-add net_raw "$IMG" grep CapEff /proc/self/status
 	[ "$output" = "CapEff:	0000000000002000" ]
