@@ -146,7 +146,7 @@ _hull() {
 	fi
 
 	case "$cmd" in
-	list|spec|features|help) return 0 ;;
+	create|run|list|spec|features|help) return 0 ;;  # a new ID, or none
 	esac
 	if [ "$npos" -eq 0 ]; then
 		# A container ID: ask hull (the one being completed, if it runs).
