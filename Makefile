@@ -85,12 +85,19 @@ build/asan/%: tests/unit/%.c $(ASAN_LIB_OBJS) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) -O1 -o $@ $< $(ASAN_LIB_OBJS) $(LDLIBS)
 
+# The binary, the manual pages (man/*.8) and the bash, zsh and fish completions.
+MANPAGES  := $(wildcard man/*.8)
 install: hull
 	install -D -m 0755 hull $(DESTDIR)$(PREFIX)/bin/hull
+	install -d $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0644 $(MANPAGES) $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -D -m 0644 contrib/completions/hull.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/hull
+	install -D -m 0644 contrib/completions/_hull $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_hull
+	install -D -m 0644 contrib/completions/hull.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/hull.fish
 
 # Packages a fresh Debian 12 needs to build and test hull (installed only when missing).
 BUILD_DEPS := gcc make pkg-config libyajl-dev libseccomp-dev libcap-dev libmnl-dev libsystemd-dev busybox-static jq
-TEST_DEPS  := bats iproute2 procps util-linux
+TEST_DEPS  := bats iproute2 procps util-linux groff-base
 deps:
 	@sh contrib/apt-install.sh $(BUILD_DEPS)
 test-deps:

@@ -1,0 +1,192 @@
+# SPDX-License-Identifier: Apache-2.0
+# fish completion for hull(8): commands, global and per-command options, and
+# container IDs from `hull list -q` (with the --root given on the command
+# line, if any).  Installed as
+# $(PREFIX)/share/fish/vendor_completions.d/hull.fish.
+
+# The options of each command that take a value (their value is no argument).
+function __hull_value_opts -a cmd
+    switch $cmd
+        case create run
+            echo -- --bundle -b --pid-file --console-socket --preserve-fds --pidfd-socket
+        case exec
+            echo -- --process -p --pid-file --console-socket --cwd --env -e --user -u \
+                --additional-gids -g --cap -c --apparmor --process-label --preserve-fds --cgroup --pidfd-socket
+        case ps list
+            echo -- --format -f
+        case update
+            echo -- --resources -r --memory -m --memory-reservation --memory-swap --kernel-memory \
+                --kernel-memory-tcp --cpu-shares --cpu-share --cpu-quota --cpu-period --cpu-burst \
+                --cpu-rt-period --cpu-rt-runtime --cpu-idle --cpuset-cpus --cpuset-mems --pids-limit --blkio-weight
+        case events
+            echo -- --interval
+        case spec
+            echo -- --bundle -b
+    end
+end
+
+# Prints the command and then its positional arguments so far, one a line;
+# nothing (and status 1) while the command is still to come.
+function __hull_words
+    set -l tokens (commandline -opc)
+    set -e tokens[1]
+    set -l cmd
+    set -l skip 0
+    for t in $tokens
+        if test $skip = 1
+            set skip 0
+            continue
+        end
+        if test -z "$cmd"
+            switch $t
+                case --root -root --log -log --log-format -log-format
+                    set skip 1
+                case '-*'
+                case '*'
+                    set cmd $t
+                    echo $t
+            end
+        else
+            switch $t
+                case '-*=*'
+                case '-*'
+                    contains -- $t (string split ' ' -- (__hull_value_opts $cmd)); and set skip 1
+                case '*'
+                    echo $t
+            end
+        end
+    end
+    test -n "$cmd"
+end
+
+function __hull_needs_command
+    not __hull_words >/dev/null
+end
+
+# __hull_using CMD...: the command is one of CMD.
+function __hull_using
+    set -l w (__hull_words); or return 1
+    contains -- $w[1] $argv
+end
+
+# __hull_arg N CMD...: the command is one of CMD and the word being
+# completed is its Nth positional argument.
+function __hull_arg -a n
+    set -l w (__hull_words); or return 1
+    contains -- $w[1] $argv[2..-1]; and test (count $w) -eq $n
+end
+
+function __hull_containers
+    set -l tokens (commandline -opc)
+    set -l hull $tokens[1]
+    command -q $hull; or set hull hull
+    set -l root
+    for i in (seq 2 (count $tokens))
+        switch $tokens[$i]
+            case --root -root
+                set -l j (math $i + 1)
+                test $j -le (count $tokens); and set root --root $tokens[$j]
+            case '--root=*' '-root=*'
+                set root --root (string replace -r '^--?root=' '' -- $tokens[$i])
+        end
+    end
+    command $hull $root list -q 2>/dev/null
+end
+
+complete -c hull -f
+
+# global options
+complete -c hull -n __hull_needs_command -l root -r -F -d 'state directory (default /run/hull)'
+complete -c hull -n __hull_needs_command -l log -r -F -d 'log file (default: stderr)'
+complete -c hull -n __hull_needs_command -l log-format -x -a 'text json' -d 'log format'
+complete -c hull -n __hull_needs_command -l debug -d 'log debug messages'
+complete -c hull -n __hull_needs_command -l systemd-cgroup -d 'use the systemd cgroup driver'
+complete -c hull -n __hull_needs_command -l rootless -d 'accepted for runc compatibility'
+complete -c hull -n __hull_needs_command -s v -l version -d 'print the version'
+complete -c hull -s h -l help -d 'show the help'
+
+# commands
+complete -c hull -n __hull_needs_command -a create -d 'create a container from a bundle'
+complete -c hull -n __hull_needs_command -a start -d 'run the program of a created container'
+complete -c hull -n __hull_needs_command -a run -d 'create and start a container and wait for it'
+complete -c hull -n __hull_needs_command -a state -d 'print the state of a container'
+complete -c hull -n __hull_needs_command -a exec -d 'run a process in a running container'
+complete -c hull -n __hull_needs_command -a ps -d 'list the processes of a container'
+complete -c hull -n __hull_needs_command -a update -d 'change the resource limits of a container'
+complete -c hull -n __hull_needs_command -a pause -d 'freeze every process of a container'
+complete -c hull -n __hull_needs_command -a resume -d 'thaw a paused container'
+complete -c hull -n __hull_needs_command -a events -d 'print statistics and OOM events of a container'
+complete -c hull -n __hull_needs_command -a kill -d 'send a signal to a container'
+complete -c hull -n __hull_needs_command -a delete -d 'delete a container'
+complete -c hull -n __hull_needs_command -a list -d 'list containers'
+complete -c hull -n __hull_needs_command -a spec -d 'write a default config.json'
+complete -c hull -n __hull_needs_command -a features -d 'print the features this hull supports'
+complete -c hull -n __hull_needs_command -a help -d 'show the help'
+
+# create, run
+complete -c hull -n '__hull_using create run' -s b -l bundle -r -F -d 'path to the bundle'
+complete -c hull -n '__hull_using create run' -l pid-file -r -F -d 'write the init pid to this file'
+complete -c hull -n '__hull_using create run' -l console-socket -r -F -d 'unix socket that receives the pty master'
+complete -c hull -n '__hull_using create run' -l no-pivot -d 'move the rootfs with MS_MOVE instead of pivot_root'
+complete -c hull -n '__hull_using create run' -l no-new-keyring -d "keep the caller's session keyring"
+complete -c hull -n '__hull_using create run' -l preserve-fds -x -d 'pass N extra fds to the container'
+complete -c hull -n '__hull_using create run' -l pidfd-socket -r -F -d 'unix socket that receives a pidfd of the init'
+complete -c hull -n '__hull_using run' -s d -l detach -d 'do not wait for the container'
+complete -c hull -n '__hull_using run' -l keep -d 'keep the container after it exits'
+
+# exec
+complete -c hull -n '__hull_using exec' -s p -l process -r -F -d 'process.json to run'
+complete -c hull -n '__hull_using exec' -s d -l detach -d 'do not wait for the process'
+complete -c hull -n '__hull_using exec' -l pid-file -r -F -d 'write the pid to this file'
+complete -c hull -n '__hull_using exec' -l console-socket -r -F -d 'unix socket that receives the pty master'
+complete -c hull -n '__hull_using exec' -s t -l tty -d 'allocate a pseudo terminal'
+complete -c hull -n '__hull_using exec' -l cwd -x -d 'working directory in the container'
+complete -c hull -n '__hull_using exec' -s e -l env -x -d 'set an environment variable (KEY=VALUE)'
+complete -c hull -n '__hull_using exec' -s u -l user -x -d 'UID[:GID] to run as'
+complete -c hull -n '__hull_using exec' -s g -l additional-gids -x -d 'additional group ID'
+complete -c hull -n '__hull_using exec' -s c -l cap -x -d 'add a capability (CAP_...)'
+complete -c hull -n '__hull_using exec' -l no-new-privs -d 'set no_new_privs'
+complete -c hull -n '__hull_using exec' -l apparmor -x -d 'AppArmor profile'
+complete -c hull -n '__hull_using exec' -l process-label -x -d 'SELinux label'
+complete -c hull -n '__hull_using exec' -l preserve-fds -x -d 'pass N extra fds to the process'
+complete -c hull -n '__hull_using exec' -l ignore-paused -d 'exec even if the container is paused'
+complete -c hull -n '__hull_using exec' -l cgroup -x -d 'sub-cgroup of the container'
+complete -c hull -n '__hull_using exec' -l pidfd-socket -r -F -d 'unix socket that receives a pidfd of the process'
+complete -c hull -n '__hull_arg 2 exec' -a '(__fish_complete_command)'
+
+# ps, list
+complete -c hull -n '__hull_using ps list' -s f -l format -x -a 'table json' -d 'output format'
+complete -c hull -n '__hull_using list' -s q -l quiet -d 'print only the container IDs'
+
+# update
+complete -c hull -n '__hull_using update' -s r -l resources -r -F -d 'linux.resources JSON file (- for stdin)'
+complete -c hull -n '__hull_using update' -s m -l memory -x -d 'memory limit'
+complete -c hull -n '__hull_using update' -l memory-reservation -x -d 'memory soft limit'
+complete -c hull -n '__hull_using update' -l memory-swap -x -d 'memory+swap limit'
+complete -c hull -n '__hull_using update' -l kernel-memory -x -d 'accepted for runc compatibility'
+complete -c hull -n '__hull_using update' -l kernel-memory-tcp -x -d 'accepted for runc compatibility'
+complete -c hull -n '__hull_using update' -l cpu-shares -x -d 'CPU shares'
+complete -c hull -n '__hull_using update' -l cpu-share -x -d 'same as --cpu-shares'
+complete -c hull -n '__hull_using update' -l cpu-quota -x -d 'CFS quota in microseconds'
+complete -c hull -n '__hull_using update' -l cpu-period -x -d 'CFS period in microseconds'
+complete -c hull -n '__hull_using update' -l cpu-burst -x -d 'CFS burst in microseconds'
+complete -c hull -n '__hull_using update' -l cpu-rt-period -x -d 'realtime period'
+complete -c hull -n '__hull_using update' -l cpu-rt-runtime -x -d 'realtime runtime'
+complete -c hull -n '__hull_using update' -l cpu-idle -x -a '0 1' -d 'SCHED_IDLE for the cgroup'
+complete -c hull -n '__hull_using update' -l cpuset-cpus -x -d 'CPUs'
+complete -c hull -n '__hull_using update' -l cpuset-mems -x -d 'memory nodes'
+complete -c hull -n '__hull_using update' -l pids-limit -x -d 'maximum number of processes'
+complete -c hull -n '__hull_using update' -l blkio-weight -x -d 'block I/O weight (10-1000)'
+
+# events, kill, delete, spec
+complete -c hull -n '__hull_using events' -l stats -d 'print the statistics once and exit'
+complete -c hull -n '__hull_using events' -l interval -x -d 'time between statistics (e.g. 5s)'
+complete -c hull -n '__hull_using kill' -s a -l all -d 'signal every process of the container'
+complete -c hull -n '__hull_arg 2 kill' -a 'TERM KILL HUP INT QUIT USR1 USR2 STOP CONT'
+complete -c hull -n '__hull_using delete' -s f -l force -d 'kill the container first if it is running'
+complete -c hull -n '__hull_using spec' -s b -l bundle -r -F -d 'directory to write config.json into'
+complete -c hull -n '__hull_using spec' -l rootless -d 'a config for a rootless container'
+complete -c hull -n '__hull_using spec' -l seccomp -d "include hull's default seccomp profile"
+
+# container IDs
+complete -c hull -n '__hull_arg 1 start state exec ps update pause resume events kill delete' -a '(__hull_containers)' -d container

@@ -1,0 +1,275 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+# The documentation against the code: manual pages, README.md, `make
+# install` and the shell completions.  The commands and flags come from
+# `hull --help` and `hull CMD --help`, so a flag added to the code without
+# its documentation (or documented but gone from the code) fails here.
+
+load helpers
+
+MAN_DIR="$HULL_REPO_DIR/man"
+COMP_DIR="$HULL_REPO_DIR/contrib/completions"
+README="$HULL_REPO_DIR/README.md"
+
+setup() {
+	common_setup
+	DEST=""
+}
+
+teardown() {
+	[ -z "$DEST" ] || rm -rf "$DEST"
+	common_teardown
+}
+
+# The commands `hull --help` lists.
+commands() {
+	"$HULL" --help | sed -n '/^Commands:/,/^$/{s/^  \([a-z]\{1,\}\) .*/\1/p}'
+}
+
+# flags_of CMD: the flags `hull CMD --help` prints (`hull --help`'s global
+# options when CMD is empty), one a line: "-s --long" or "--long".
+flags_of() {
+	if [ -z "$1" ]; then
+		"$HULL" --help | sed -n '/^Global options:/,$p'
+	else
+		"$HULL" "$1" --help
+	fi | sed -n 's/^ \{1,\}\(-\([a-zA-Z]\), \)\{0,1\}\(--[a-z][a-z-]*\).*/\2 \3/p' | sed 's/^\([a-zA-Z]\) /-\1 /; s/^ //'
+}
+
+# completable_flags CMD: flags_of CMD without those CMD only shares with
+# run (create's table has run's --detach and --keep, which create refuses).
+completable_flags() {
+	local skip=""
+	[ "$1" = run ] || skip="$("$HULL" ${1:+"$1"} --help | sed -n 's/^ .*--\([a-z-]*\) .* run: .*/--\1/p')"
+	flags_of "$1" | while read -r a b; do
+		[ -n "$skip" ] && grep -qx -- "${b:-$a}" <<<"$skip" && continue
+		echo $a $b
+	done
+}
+
+# man_text FILE: the page as plain text, one long line per paragraph (no
+# hyphenation, no line breaks inside option lists).
+man_text() {
+	groff -man -Tascii -P-cbou -rLL=250n -rHY=0 "$1" 2>/dev/null
+}
+
+# has_flag TEXT-FILE FLAG: FLAG appears as a whole word (--cpu-share is not
+# found in --cpu-shares).
+has_flag() {
+	grep -qE -- "(^|[^a-zA-Z0-9-])$2([^a-zA-Z0-9-]|\$)" "$1"
+}
+
+@test "docs: hull --help lists the commands (sanity of the parsing below)" {
+	run commands
+	echo "$output"
+	[ "${#lines[@]}" -ge 15 ]
+	for c in create start run state exec ps update pause resume events kill delete list spec features; do
+		[[ " ${lines[*]} " == *" $c "* ]]
+	done
+	run flags_of exec
+	[[ "$output" == *"-e --env"* ]]
+	[[ "$output" == *"--no-new-privs"* ]]
+	run flags_of ""
+	[[ "$output" == *"--root"* ]]
+	[[ "$output" == *"-v --version"* ]]
+}
+
+@test "docs: every command has a man page, and hull(8) exists; none renders with a warning" {
+	command -v groff >/dev/null || { echo "groff is missing (make test-deps installs groff-base)"; return 1; }
+	local c f err name
+	for f in "$MAN_DIR/hull.8" $(commands | sed "s|^|$MAN_DIR/hull-|; s|\$|.8|"); do
+		echo "checking $f"
+		[ -f "$f" ]
+		head -n 1 "$f" | grep -q 'SPDX-License-Identifier: Apache-2.0'
+		err="$(groff -man -Tutf8 -ww -z "$f" 2>&1)"
+		[ -z "$err" ] || { echo "$err"; return 1; }
+		# the sections every page has
+		for s in NAME SYNOPSIS DESCRIPTION OPTIONS "EXIT STATUS" "SEE ALSO"; do
+			grep -q "^\.SH \"\{0,1\}$s\"\{0,1\}\$" "$f" || { echo "$f: no $s section"; return 1; }
+		done
+		# hull(8) points to every command's page
+		name="$(basename "$f" .8)"
+		[ "$name" = hull ] || grep -qF ".BR ${name/-/\\-} (8)" "$MAN_DIR/hull.8" ||
+			{ echo "hull.8 does not refer to $name"; return 1; }
+	done
+	# and no page for a command hull does not have
+	for f in "$MAN_DIR"/hull-*.8; do
+		c="$(basename "$f" .8)"
+		c="${c#hull-}"
+		commands | grep -qx "$c" || { echo "$f: hull has no command $c"; return 1; }
+	done
+}
+
+@test "docs: every flag of hull --help and hull CMD --help is in the man page" {
+	local c page txt="$HULL_TEST_DIR/man.txt" short long
+	for c in "" $(commands); do
+		page="$MAN_DIR/hull${c:+-$c}.8"
+		man_text "$page" >"$txt"
+		[ -s "$txt" ]
+		while read -r short long; do
+			if [ -z "$long" ]; then
+				long="$short"
+				short=""
+			fi
+			if [ -n "$short" ]; then
+				# as an option list's tag: "-b, --bundle"
+				grep -qE -- "(^|[^a-zA-Z0-9-])$short, $long([^a-zA-Z0-9-]|\$)" "$txt" ||
+					{ echo "$page: no \"$short, $long\""; return 1; }
+			else
+				has_flag "$txt" "$long" || { echo "$page: no $long"; return 1; }
+			fi
+		done < <(flags_of "$c")
+	done
+}
+
+@test "docs: a command's man page lists no option the command does not have" {
+	local c page txt="$HULL_TEST_DIR/man.txt" f known
+	for c in $(commands); do
+		page="$MAN_DIR/hull-$c.8"
+		known="$(flags_of "$c" | tr ' ' '\n')"
+		# the tags of the OPTIONS section's list
+		man_text "$page" | sed -n '/^OPTIONS/,/^[A-Z]/p' | grep -E '^ {7}-' >"$txt" || true
+		[ -s "$txt" ] || { echo "$page: no option list"; return 1; }
+		for f in $(grep -oE -- '(^|[ ,])--?[a-z][a-z-]*' "$txt" | tr -d ' ,'); do
+			grep -qx -- "$f" <<<"$known" || [ "$f" = --help ] || [ "$f" = -h ] ||
+				{ echo "$page lists $f, which \`hull $c --help\` does not"; return 1; }
+		done
+	done
+}
+
+@test "docs: every flag of hull --help and hull CMD --help is in README.md" {
+	local c short long
+	for c in "" $(commands); do
+		while read -r short long; do
+			[ -n "$long" ] || long="$short"
+			[ "$long" = --help ] && continue
+			has_flag "$README" "$long" || { echo "README.md: no ${c:-global} flag $long"; return 1; }
+		done < <(flags_of "$c")
+	done
+	# and every command has its entry in the command list
+	for c in $(commands); do
+		grep -q "\*\*\`$c[ \`]" "$README" ||
+			{ echo "README.md: no entry for $c"; return 1; }
+	done
+}
+
+@test "docs: make install DESTDIR=... installs the binary, the man pages and the completions" {
+	DEST="$(mktemp -d "${HULL_TEST_TMP:-/tmp}/hull-install.XXXXXX")"
+	run make -C "$HULL_REPO_DIR" -s install DESTDIR="$DEST" PREFIX=/usr
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -x "$DEST/usr/bin/hull" ]
+	"$DEST/usr/bin/hull" --version
+	local f c
+	for f in "$MAN_DIR"/*.8; do
+		cmp "$f" "$DEST/usr/share/man/man8/$(basename "$f")"
+	done
+	for c in $(commands); do
+		[ -f "$DEST/usr/share/man/man8/hull-$c.8" ]
+	done
+	cmp "$COMP_DIR/hull.bash" "$DEST/usr/share/bash-completion/completions/hull"
+	cmp "$COMP_DIR/_hull" "$DEST/usr/share/zsh/vendor-completions/_hull"
+	cmp "$COMP_DIR/hull.fish" "$DEST/usr/share/fish/vendor_completions.d/hull.fish"
+	# nothing outside DESTDIR/PREFIX
+	[ -z "$(find "$DEST" -mindepth 1 -maxdepth 1 ! -name usr)" ]
+	# PREFIX moves all of it
+	run make -C "$HULL_REPO_DIR" -s install DESTDIR="$DEST" PREFIX=/opt/hull
+	[ "$status" -eq 0 ]
+	[ -x "$DEST/opt/hull/bin/hull" ]
+	[ -f "$DEST/opt/hull/share/man/man8/hull.8" ]
+	[ -f "$DEST/opt/hull/share/bash-completion/completions/hull" ]
+}
+
+# bash_complete WORD...: what the bash completion offers for the command line
+# WORD... (the last word is the one being completed), one a line, sorted.
+bash_complete() {
+	bash --norc --noprofile -c '
+		source "$1"
+		shift
+		COMP_WORDS=("$@")
+		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		_hull
+		printf "%s\n" "${COMPREPLY[@]}"' _ "$COMP_DIR/hull.bash" "$@" | sort
+}
+
+@test "docs: bash completion: commands, flags, option values" {
+	run bash_complete hull cr
+	[ "$output" = create ]
+	run bash_complete hull run --b
+	[ "$output" = --bundle ]
+	run bash_complete hull --log-format ""
+	[ "$output" = "$(printf 'json\ntext')" ]
+	run bash_complete hull list --format ""
+	[ "$output" = "$(printf 'json\ntable')" ]
+	# every command, and every flag each command has
+	run bash_complete hull ""
+	local c f
+	for c in $(commands); do
+		grep -qx "$c" <<<"$output" || { echo "no command $c"; return 1; }
+	done
+	for c in "" $(commands); do
+		if [ -z "$c" ]; then
+			run bash_complete hull -
+		else
+			run bash_complete hull "$c" -
+		fi
+		for f in $(completable_flags "$c"); do
+			grep -qx -- "$f" <<<"$output" || { echo "hull $c: no $f in: $output"; return 1; }
+		done
+	done
+}
+
+@test "docs: bash completion: container IDs from hull list -q, in the --root given" {
+	create_ct
+	run bash_complete "$HULL" --root "$HULL_ROOT" kill ""
+	echo "$output"
+	grep -qx "$CID" <<<"$output"
+	run bash_complete "$HULL" --root "$HULL_ROOT" delete -f ""
+	grep -qx "$CID" <<<"$output"
+	# bash splits --root=DIR at the "="
+	run bash_complete "$HULL" --root = "$HULL_ROOT" state "${CID:0:3}"
+	grep -qx "$CID" <<<"$output"
+	# an ID only where one goes
+	run bash_complete "$HULL" --root "$HULL_ROOT" kill "$CID" ""
+	refute grep -qx "$CID" <<<"$output"
+	run bash_complete "$HULL" --root "$HULL_ROOT" create ""
+	[ -z "$output" ]
+	# another root, other containers
+	run bash_complete "$HULL" --root "$HULL_TEST_DIR/elsewhere" kill ""
+	refute grep -qx "$CID" <<<"$output"
+}
+
+@test "docs: zsh completion parses" {
+	command -v zsh >/dev/null || skip "zsh is not installed (apt-get install zsh)"
+	head -n 1 "$COMP_DIR/_hull" | grep -qx '#compdef hull'
+	run zsh -n "$COMP_DIR/_hull"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "docs: fish completion parses and completes commands, flags and container IDs" {
+	command -v fish >/dev/null || skip "fish is not installed (apt-get install fish)"
+	run fish -n "$COMP_DIR/hull.fish"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	fish_complete() {
+		fish --no-config -c 'source $argv[1]; complete -C $argv[2]' "$COMP_DIR/hull.fish" "$1" | cut -f1 | sort
+	}
+	run fish_complete "hull cr"
+	[ "$output" = create ]
+	run fish_complete "hull run --b"
+	[ "$output" = --bundle ]
+	local c f
+	for c in $(commands); do
+		run fish_complete "hull $c --"
+		for f in $(completable_flags "$c" | grep -o -- '--[a-z-]*'); do
+			grep -qx -- "$f" <<<"$output" || { echo "hull $c: no $f in: $output"; return 1; }
+		done
+	done
+	create_ct
+	run fish_complete "$HULL --root $HULL_ROOT kill "
+	echo "$output"
+	grep -qx "$CID" <<<"$output"
+	run fish_complete "$HULL --root $HULL_TEST_DIR/elsewhere kill "
+	refute grep -qx "$CID" <<<"$output"
+}
