@@ -502,7 +502,7 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 	/* With systemd the cgroup exists only once the scope holds the init. */
 	cgfd = o->systemd_cgroup ? -1 : cgroup_v2_open(&cg);
 
-	req = (struct spawn_req){ .cgroup_fd = cgfd, .pidns_fd = c.ns_fd[SPEC_NS_PID],
+	req = (struct spawn_req){ .cgroup_fd = cgfd, .cgroup_dir = cgfd >= 0 ? cg.dirs[cg.v2] : NULL, .pidns_fd = c.ns_fd[SPEC_NS_PID],
 				  .userns_fd = c.ns_fd[SPEC_NS_USER], .report_fd = socks[1],
 				  .parent_sock = socks[0], .child = init_entry, .arg = &c,
 				  .v2_refused = &c.v2_join };

@@ -175,7 +175,31 @@ pid_t spawn(struct spawn_req *r, struct hull_err *e)
 		setns(own_pidns, CLONE_NEWPID);
 		close(own_pidns);
 	}
-	if (pid < 0)
-		return hull_syserr(e, err, r->userns_fd >= 0 ? "clone3 in the joined user namespace" : "clone3");
+	if (pid < 0) {
+		char what[1200];
+		spawn_what(what, sizeof what, args.flags, r->cgroup_dir, r->userns_fd >= 0);
+		return hull_syserr(e, err, "%s", what);
+	}
 	return pid;
+}
+
+void spawn_what(char *buf, size_t cap, uint64_t flags, const char *cgroup, bool in_userns)
+{
+	static const struct {
+		uint64_t flag;
+		const char *name;
+	} ns[] = { { CLONE_NEWUSER, "user" }, { CLONE_NEWPID, "pid" }, { CLONE_NEWNET, "network" },
+		   { CLONE_NEWIPC, "ipc" }, { CLONE_NEWUTS, "uts" }, { CLONE_NEWNS, "mount" },
+		   { CLONE_NEWCGROUP, "cgroup" }, { CLONE_NEWTIME, "time" } };
+	size_t n = (size_t)snprintf(buf, cap, "clone3");
+	if ((flags & CLONE_INTO_CGROUP) && cgroup && n < cap)
+		n += (size_t)snprintf(buf + n, cap - n, " into cgroup %s", cgroup);
+	int k = 0;
+	for (size_t i = 0; i < sizeof ns / sizeof *ns && n < cap; i++)
+		if (flags & ns[i].flag)
+			n += (size_t)snprintf(buf + n, cap - n, "%s%s", k++ ? "," : " with new ", ns[i].name);
+	if (k && n < cap)
+		n += (size_t)snprintf(buf + n, cap - n, " namespace%s", k > 1 ? "s" : "");
+	if (in_userns && n < cap)
+		snprintf(buf + n, cap - n, " in the joined user namespace");
 }

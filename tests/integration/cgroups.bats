@@ -650,6 +650,27 @@ need_hybrid_unified() {
 	assert_nothing_left
 }
 
+@test "cgroupsPath: clone3 into a cgroup2 directory no process may join fails with one line naming it, nothing left" {
+	root="$(cg_v2_root)" || skip "no cgroup2 hierarchy on this host"
+	own="$(own_cg_path 0)"
+	thr="$root${own%/}/thr-$CID"
+	mkdir "$thr"
+	CG_CLEANUP+=("$thr")
+	# the children of a threaded cgroup are made "domain invalid": clone3
+	# (CLONE_INTO_CGROUP) into one fails with EOPNOTSUPP
+	echo threaded >"$thr/cgroup.type" 2>/dev/null || skip "cannot make a threaded cgroup here"
+	set_cfg '.linux.cgroupsPath = $p' --arg p "thr-$CID/c"
+	for cmd in run create; do
+		hrun "$cmd" -b "$BUNDLE" "$CID"
+		[ "$status" -ne 0 ]
+		assert_one_line_error "clone3 into cgroup $thr/c " "Operation not supported"
+		assert_nothing_left
+		# what hull made is gone (thr-$CID/c, and thr-$CID in the v1
+		# hierarchies); the directory the test made is still there
+		[ "$(find /sys/fs/cgroup -maxdepth 6 -path "*thr-$CID*" -type d)" = "$thr" ]
+	done
+}
+
 @test "cgroupsPath: a cgroup that already holds processes is refused, and left alone" {
 	sleep 100 3>&- &
 	sleeper=$!
