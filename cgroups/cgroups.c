@@ -685,7 +685,7 @@ int cgroup_devices(const struct cgroup_set *cg, const struct spec_device_rule *c
 		if (fd >= 0)
 			close(fd);
 		if (r < 0)
-			hull_errf(e, -r, "linux.resources.devices: %s", fd < 0 ? strerror(-r) : msg);
+			hull_errf(e, -r, "linux.resources.devices: cgroup %s: %s", cg->dirs[cg->v2], fd < 0 ? strerror(-r) : msg);
 	} else {
 		r = hull_errf(e, ENOTSUP, "linux.resources.devices: no devices cgroup on this host");
 	}
@@ -875,7 +875,7 @@ int cgroup_create(struct cgroup_set *cg, const struct spec_linux *lx, bool adopt
 			return hull_errf(e, ESTALE, "cgroup %s: the cgroup mounts changed", cg->dirs[i]);
 		}
 		if (r < 0) {
-			ret = hull_syserr(e, -r, "cgroup %s", cg->dirs[i]);
+			ret = hull_syserr(e, -r, "making cgroup %s", cg->dirs[i]);
 			goto fail;
 		}
 		/* A directory made just now holds no process. */

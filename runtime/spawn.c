@@ -154,11 +154,17 @@ pid_t spawn(struct spawn_req *r, struct hull_err *e)
 	int own_pidns = -1;
 	if (r->pidns_fd >= 0) {
 		own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-		if (own_pidns < 0 || setns(r->pidns_fd, CLONE_NEWPID) < 0) {
+		if (own_pidns < 0)
+			return hull_syserr(e, errno, "/proc/self/ns/pid");
+		if (setns(r->pidns_fd, CLONE_NEWPID) < 0) {
 			int err = errno;
-			if (own_pidns >= 0)
-				close(own_pidns);
-			return hull_syserr(e, err, "joining pid namespace");
+			close(own_pidns);
+			/* Named as the kernel names it: "pid:[4026532281]". */
+			char link[40], name[64];
+			snprintf(link, sizeof link, "/proc/self/fd/%d", r->pidns_fd);
+			ssize_t n = readlink(link, name, sizeof name - 1);
+			name[n > 0 ? n : 0] = 0;
+			return hull_syserr(e, err, "joining the pid namespace %s", n > 0 ? name : "to be born in");
 		}
 	}
 	pid_t pid;

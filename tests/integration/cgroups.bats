@@ -225,7 +225,8 @@ expect_refused() {
 	need_ctrl cpu
 	# the kernel refuses quotas below 1ms (EINVAL)
 	set_cfg '.linux.resources.cpu = {"quota": 1, "period": 1000}'
-	expect_refused quota
+	# the file is named with the container's cgroup directory
+	expect_refused quota "/hull/$CID/cpu."
 }
 
 # -------------------------------------------------------------------- pids
