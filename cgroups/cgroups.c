@@ -71,6 +71,24 @@ static char *field(char *line, int i)
 	return line;
 }
 
+/* A mountinfo path field in place: the kernel writes space, tab, newline
+ * and backslash as octal escapes ("\040"). */
+static char *unescape(char *s)
+{
+	char *w = s;
+	for (const char *r = s; *r; ) {
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' &&
+		    r[3] <= '7') {
+			*w++ = (char)((r[1] - '0') << 6 | (r[2] - '0') << 3 | (r[3] - '0'));
+			r += 4;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = 0;
+	return s;
+}
+
 /* The lines of /proc/self/cgroup: "id:controllers:path". */
 struct pcline {
 	const char *id, *ctrls, *path;
@@ -317,8 +335,9 @@ static int load_hiers(struct hier *h, size_t *nh, char *bufs[3], const char *cac
 		bool dup = false;
 		for (size_t i = 0; i < *nh; i++)
 			dup |= strcmp(h[i].ctrls, x->ctrls) == 0;
-		if (dup || !mount_reachable(mnt, id, dev, &x->uid))
+		if (dup || !mount_reachable(unescape(mnt), id, dev, &x->uid))
 			continue;
+		unescape(root);
 		x->mnt = mnt;
 		x->root = root;
 		(*nh)++;

@@ -615,6 +615,17 @@ need_hybrid_unified() {
 	assert_nothing_left
 }
 
+@test "cgroup mounts: a hierarchy whose mount point has a space in it (mountinfo's \\040) is used" {
+	mnt="$(cg_v1_mount pids)" || skip "no cgroup v1 pids hierarchy on this host"
+	moved="$HULL_TEST_DIR/a dir"
+	mkdir -p "$moved"
+	in_private_ns "mount --bind $mnt \"$moved\" && umount $mnt"
+	HIDDEN_MNTS=("$mnt")
+	ns_cgroups_ok '^NONE$'
+	grep -qxF "dir $moved/hull/$CID" <<<"$output"
+	assert_nothing_left
+}
+
 @test "cgroupsPath: relative, below hull's own cgroup; its parents made by hull are removed" {
 	set_cfg '.linux.cgroupsPath = $p' --arg p "$CID-a/$CID-b"
 	create_ok
