@@ -41,7 +41,7 @@ static pid_t clone_retry(struct spawn_req *r, struct clone_args *args, int *err)
  * would lose its rights over the host).  A short-lived helper joins it and
  * clones the child with CLONE_PARENT, so the child is still hull's; the
  * helper reports the pid (in hull's pid namespace) over the sync socket. */
-static pid_t clone_in_userns(struct spawn_req *r, struct clone_args *args, int *err)
+static pid_t clone_in_userns(struct spawn_req *r, struct clone_args *args, int *err, bool *setns_failed)
 {
 	pid_t helper = fork();
 	if (helper < 0) {
@@ -54,6 +54,7 @@ static pid_t clone_in_userns(struct spawn_req *r, struct clone_args *args, int *
 		if (setns(r->userns_fd, CLONE_NEWUSER) < 0) {
 			type = SYNC_ERROR;
 			code = errno;
+			text = "setns";
 		} else {
 			/* clone3 takes no exit signal with CLONE_PARENT: the
 			 * child gets this helper's, SIGCHLD. */
@@ -83,9 +84,11 @@ static pid_t clone_in_userns(struct spawn_req *r, struct clone_args *args, int *
 		return -1;
 	}
 	pid_t pid = -1;
-	if (sync_recv(r->parent_sock, m, NULL) < 0 || m->type != SYNC_PID)
-		*err = m->type == SYNC_ERROR ? m->code : EPIPE;
-	else
+	bool got = sync_recv(r->parent_sock, m, NULL) >= 0;
+	if (!got || m->type != SYNC_PID) {
+		*err = got && m->type == SYNC_ERROR ? m->code : EPIPE;
+		*setns_failed = got && m->type == SYNC_ERROR && strcmp(m->text, "setns") == 0;
+	} else
 		pid = (pid_t)m->code;
 	if (pid > 0 && strcmp(m->text, "v2-refused") == 0 && r->v2_refused)
 		*r->v2_refused = true;
@@ -141,6 +144,19 @@ void spawn_release(struct spawn_req *r, bool unmap)
 		prctl(PR_SET_DUMPABLE, r->dumpable, 0, 0, 0);
 }
 
+/* A namespace fd named as the kernel names it ("pid:[4026532281]"). */
+static const char *ns_name(int fd, char *buf, size_t cap)
+{
+	char link[40];
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, buf, cap - 1);
+	if (n <= 0)
+		snprintf(buf, cap, "(fd %d)", fd);
+	else
+		buf[n] = 0;
+	return buf;
+}
+
 pid_t spawn(struct spawn_req *r, struct hull_err *e)
 {
 	r->stack = NULL;
@@ -159,18 +175,15 @@ pid_t spawn(struct spawn_req *r, struct hull_err *e)
 		if (setns(r->pidns_fd, CLONE_NEWPID) < 0) {
 			int err = errno;
 			close(own_pidns);
-			/* Named as the kernel names it: "pid:[4026532281]". */
-			char link[40], name[64];
-			snprintf(link, sizeof link, "/proc/self/fd/%d", r->pidns_fd);
-			ssize_t n = readlink(link, name, sizeof name - 1);
-			name[n > 0 ? n : 0] = 0;
-			return hull_syserr(e, err, "joining the pid namespace %s", n > 0 ? name : "to be born in");
+			char name[64];
+			return hull_syserr(e, err, "joining the pid namespace %s", ns_name(r->pidns_fd, name, sizeof name));
 		}
 	}
 	pid_t pid;
 	int err = 0;
+	bool setns_failed = false;
 	if (r->userns_fd >= 0)
-		pid = clone_in_userns(r, &args, &err);
+		pid = clone_in_userns(r, &args, &err, &setns_failed);
 	else if (r->share_vm)
 		pid = clone_shared(r, &args, &err);
 	else
@@ -180,6 +193,10 @@ pid_t spawn(struct spawn_req *r, struct hull_err *e)
 	if (own_pidns >= 0) {
 		setns(own_pidns, CLONE_NEWPID);
 		close(own_pidns);
+	}
+	if (pid < 0 && setns_failed) {
+		char name[64];
+		return hull_syserr(e, err, "joining the user namespace %s", ns_name(r->userns_fd, name, sizeof name));
 	}
 	if (pid < 0) {
 		char what[1200];
