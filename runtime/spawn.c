@@ -40,8 +40,12 @@ static pid_t clone_retry(struct spawn_req *r, struct clone_args *args, int *err)
  * or joined (they are owned by it), and hull itself must not enter it (it
  * would lose its rights over the host).  A short-lived helper joins it and
  * clones the child with CLONE_PARENT, so the child is still hull's; the
- * helper reports the pid (in hull's pid namespace) over the sync socket. */
-static pid_t clone_in_userns(struct spawn_req *r, struct clone_args *args, int *err, bool *setns_failed)
+ * helper reports the pid over the sync socket.  clone3 returns the pid as
+ * the helper's own pid namespace numbers it: so the helper is born in
+ * hull's, and joins a pid namespace to be born in (pid_for_children) only
+ * itself, first (as host root, before the user namespace takes its rights).
+ * *setns_failed: 'p' the pid namespace, 'u' the user namespace. */
+static pid_t clone_in_userns(struct spawn_req *r, struct clone_args *args, int *err, char *setns_failed)
 {
 	pid_t helper = fork();
 	if (helper < 0) {
@@ -51,10 +55,14 @@ static pid_t clone_in_userns(struct spawn_req *r, struct clone_args *args, int *
 	if (helper == 0) {
 		int type = SYNC_PID, code;
 		const char *text = NULL;
-		if (setns(r->userns_fd, CLONE_NEWUSER) < 0) {
+		if (r->pidns_fd >= 0 && setns(r->pidns_fd, CLONE_NEWPID) < 0) {
 			type = SYNC_ERROR;
 			code = errno;
-			text = "setns";
+			text = "setns p";
+		} else if (setns(r->userns_fd, CLONE_NEWUSER) < 0) {
+			type = SYNC_ERROR;
+			code = errno;
+			text = "setns u";
 		} else {
 			/* clone3 takes no exit signal with CLONE_PARENT: the
 			 * child gets this helper's, SIGCHLD. */
@@ -87,7 +95,8 @@ static pid_t clone_in_userns(struct spawn_req *r, struct clone_args *args, int *
 	bool got = sync_recv(r->parent_sock, m, NULL) >= 0;
 	if (!got || m->type != SYNC_PID) {
 		*err = got && m->type == SYNC_ERROR ? m->code : EPIPE;
-		*setns_failed = got && m->type == SYNC_ERROR && strcmp(m->text, "setns") == 0;
+		if (got && m->type == SYNC_ERROR && strncmp(m->text, "setns ", 6) == 0)
+			*setns_failed = m->text[6];
 	} else
 		pid = (pid_t)m->code;
 	if (pid > 0 && strcmp(m->text, "v2-refused") == 0 && r->v2_refused)
@@ -166,9 +175,9 @@ pid_t spawn(struct spawn_req *r, struct hull_err *e)
 		args.cgroup = (uint64_t)r->cgroup_fd;
 	}
 	/* A pid namespace is joined through pid_for_children of this process,
-	 * restored right after. */
+	 * restored right after (with a user namespace: by the helper). */
 	int own_pidns = -1;
-	if (r->pidns_fd >= 0) {
+	if (r->pidns_fd >= 0 && r->userns_fd < 0) {
 		own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 		if (own_pidns < 0)
 			return hull_syserr(e, errno, "/proc/self/ns/pid");
@@ -181,7 +190,7 @@ pid_t spawn(struct spawn_req *r, struct hull_err *e)
 	}
 	pid_t pid;
 	int err = 0;
-	bool setns_failed = false;
+	char setns_failed = 0;
 	if (r->userns_fd >= 0)
 		pid = clone_in_userns(r, &args, &err, &setns_failed);
 	else if (r->share_vm)
@@ -196,7 +205,9 @@ pid_t spawn(struct spawn_req *r, struct hull_err *e)
 	}
 	if (pid < 0 && setns_failed) {
 		char name[64];
-		return hull_syserr(e, err, "joining the user namespace %s", ns_name(r->userns_fd, name, sizeof name));
+		bool p = setns_failed == 'p';
+		return hull_syserr(e, err, "joining the %s namespace %s", p ? "pid" : "user",
+				   ns_name(p ? r->pidns_fd : r->userns_fd, name, sizeof name));
 	}
 	if (pid < 0) {
 		char what[1200];
