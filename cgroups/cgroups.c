@@ -19,7 +19,7 @@ struct hier {
 	const char *root;  /* the mount's root inside the hierarchy (non-"/" in nested setups) */
 	const char *own;   /* our cgroup path in that hierarchy */
 	char ctrls[96];    /* "" for cgroup2 */
-	uint64_t uid;      /* the mount's unique id when the cache noted it (0: from mountinfo) */
+	uint64_t uid;      /* the mount's unique id (0: not known), checked by cgroup_create */
 };
 
 /* v1 mount super options name the controllers; keep only those. */
@@ -69,6 +69,24 @@ static char *field(char *line, int i)
 	}
 	line[strcspn(line, " \n")] = 0;
 	return line;
+}
+
+/* A mountinfo path field in place: the kernel writes space, tab, newline
+ * and backslash as octal escapes ("\040"). */
+static char *unescape(char *s)
+{
+	char *w = s;
+	for (const char *r = s; *r; ) {
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' &&
+		    r[3] <= '7') {
+			*w++ = (char)((r[1] - '0') << 6 | (r[2] - '0') << 3 | (r[3] - '0'));
+			r += 4;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = 0;
+	return s;
 }
 
 /* The lines of /proc/self/cgroup: "id:controllers:path". */
@@ -144,10 +162,20 @@ static bool match_own(struct hier *h, size_t nh, const struct pcline *l, size_t 
  * each hierarchy is still the mount at its path is checked by cgroup_create
  * on the directory it opens there anyway (no second walk down the path),
  * and a changed one makes create read mountinfo again (cgroup_create's
- * -ESTALE).  Without unique ids nothing is cached. */
+ * -ESTALE).  Without unique ids nothing is cached.
+ *
+ * A mount mountinfo lists is used only if its path still reaches it: one
+ * covered by a later mount (on its path or above) is left out, as is
+ * cgroup v2 when no cgroup2 mount is there at all; the container then gets
+ * the hierarchies that can be reached (a v1-only plan: no clone3 into a
+ * cgroup2 directory).  The cache is per mount namespace in effect: another
+ * namespace's mounts have other unique ids, so its sentinels differ. */
 #define CG_CACHE ".cgroup-mounts"
 #ifndef STATX_MNT_ID_UNIQUE
 #define STATX_MNT_ID_UNIQUE 0x00004000U
+#endif
+#ifndef STATX_MNT_ID
+#define STATX_MNT_ID 0x00001000U
 #endif
 #ifndef STATX_ATTR_MOUNT_ROOT
 #define STATX_ATTR_MOUNT_ROOT 0x00002000
@@ -166,6 +194,30 @@ static uint64_t mount_uid(const char *path, bool *at_root)
 		return 0;
 	*at_root = (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
 	return sx.stx_mnt_id;
+}
+
+/* Whether the mount mountinfo lists as mount id `id` on device `dev`
+ * ("0:37") at mnt is the one found at mnt: not covered by a mount made
+ * later on mnt or on a directory above it (a tmpfs over
+ * /sys/fs/cgroup/unified: mountinfo still lists the cgroup2 mount, but
+ * its path now leads into the tmpfs).  Its unique id in *uid (0: not
+ * known).  One statx for the check (the mount id of what the path
+ * reaches, and its device for kernels without STATX_MNT_ID), one for the
+ * unique id, only when mountinfo is read. */
+static bool mount_reachable(const char *mnt, const char *id, const char *dev, uint64_t *uid)
+{
+	struct statx sx;
+	unsigned maj, min;
+	*uid = 0;
+	if (sscanf(dev, "%u:%u", &maj, &min) != 2 ||
+	    statx(AT_FDCWD, mnt, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) < 0 ||
+	    sx.stx_dev_major != maj || sx.stx_dev_minor != min ||
+	    ((sx.stx_mask & STATX_MNT_ID) && sx.stx_mnt_id != strtoull(id, NULL, 10)))
+		return false;
+	bool at_root;
+	uint64_t u = mount_uid(mnt, &at_root);
+	*uid = at_root ? u : 0;
+	return true;
 }
 
 /* The cached table, if the standard cgroup2 places still hold the mounts
@@ -223,10 +275,9 @@ static void cache_store(const char *dir, const struct hier *h, size_t nh)
 		n += (size_t)snprintf(out + n, sizeof out - n, "S %llu %s\n",
 				      (unsigned long long)mount_uid(cg_sentinels[i], &at_root), cg_sentinels[i]);
 	for (size_t i = 0; i < nh && n < sizeof out; i++) {
-		uint64_t uid = mount_uid(h[i].mnt, &at_root);
-		if (!uid || !at_root)
+		if (!h[i].uid)
 			return;   /* no unique ids here: nothing worth keeping */
-		n += (size_t)snprintf(out + n, sizeof out - n, "H %llu %s %s %s\n", (unsigned long long)uid,
+		n += (size_t)snprintf(out + n, sizeof out - n, "H %llu %s %s %s\n", (unsigned long long)h[i].uid,
 				      h[i].ctrls[0] ? h[i].ctrls : "-", h[i].mnt, h[i].root);
 	}
 	int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -266,8 +317,8 @@ static int load_hiers(struct hier *h, size_t *nh, char *bufs[3], const char *cac
 		/* Cut from the end of the line back, so every field is found
 		 * before a NUL is written after an earlier one. */
 		char *superopts = field(dash + 3, 2), *fstype = field(dash + 3, 0);
-		char *mnt = field(line, 4), *root = field(line, 3);
-		if (!superopts || !fstype || !mnt || !root)
+		char *mnt = field(line, 4), *root = field(line, 3), *dev = field(line, 2), *id = field(line, 0);
+		if (!superopts || !fstype || !mnt || !root || !dev || !id)
 			continue;
 		struct hier *x = &h[*nh];
 		if (strcmp(fstype, "cgroup2") == 0) {
@@ -279,15 +330,16 @@ static int load_hiers(struct hier *h, size_t *nh, char *bufs[3], const char *cac
 		} else {
 			continue;
 		}
-		/* One entry per hierarchy even when it is mounted twice. */
+		/* One entry per hierarchy even when it is mounted twice (the
+		 * first mount that can be reached). */
 		bool dup = false;
 		for (size_t i = 0; i < *nh; i++)
 			dup |= strcmp(h[i].ctrls, x->ctrls) == 0;
-		if (dup)
+		if (dup || !mount_reachable(unescape(mnt), id, dev, &x->uid))
 			continue;
+		unescape(root);
 		x->mnt = mnt;
 		x->root = root;
-		x->uid = 0;
 		(*nh)++;
 	}
 	bool all = match_own(h, *nh, l, nl);
@@ -652,7 +704,7 @@ int cgroup_devices(const struct cgroup_set *cg, const struct spec_device_rule *c
 		if (fd >= 0)
 			close(fd);
 		if (r < 0)
-			hull_errf(e, -r, "linux.resources.devices: %s", fd < 0 ? strerror(-r) : msg);
+			hull_errf(e, -r, "linux.resources.devices: cgroup %s: %s", cg->dirs[cg->v2], fd < 0 ? strerror(-r) : msg);
 	} else {
 		r = hull_errf(e, ENOTSUP, "linux.resources.devices: no devices cgroup on this host");
 	}
@@ -842,7 +894,7 @@ int cgroup_create(struct cgroup_set *cg, const struct spec_linux *lx, bool adopt
 			return hull_errf(e, ESTALE, "cgroup %s: the cgroup mounts changed", cg->dirs[i]);
 		}
 		if (r < 0) {
-			ret = hull_syserr(e, -r, "cgroup %s", cg->dirs[i]);
+			ret = hull_syserr(e, -r, "making cgroup %s", cg->dirs[i]);
 			goto fail;
 		}
 		/* A directory made just now holds no process. */

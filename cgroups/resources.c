@@ -161,7 +161,7 @@ static int put(const struct loc *l, const char *file, const char *field, struct 
 	journal_record(path);
 	int r = write_file(path, val);
 	if (r < 0)
-		return hull_syserr(e, -r, "linux.resources.%s: writing \"%s\" to %s", field, val, file);
+		return hull_syserr(e, -r, "linux.resources.%s: writing \"%s\" to %s", field, val, path);
 	return 0;
 }
 

@@ -117,6 +117,7 @@ int seccomp_handoff(int sock, pid_t pid, int fdnum, int listener, const struct s
 struct spawn_req {
 	uint64_t flags;              /* CLONE_NEW* to create */
 	int cgroup_fd;               /* v2 directory for CLONE_INTO_CGROUP, or -1 */
+	const char *cgroup_dir;      /* its path, for errors */
 	int pidns_fd;                /* pid namespace to be born in, or -1 */
 	int userns_fd;               /* user namespace to join first, or -1 */
 	int report_fd;               /* the child's end of the sync socket */
@@ -138,6 +139,10 @@ struct spawn_req {
 	int dumpable;                /* out: hull's dumpable flag before (share_vm) */
 };
 pid_t spawn(struct spawn_req *r, struct hull_err *e);
+/* What a clone3 with these flags acted on, for its error: "clone3 into
+ * cgroup DIR with new pid,mount namespaces in the joined user namespace"
+ * (cgroup: NULL or flags without CLONE_INTO_CGROUP: none named). */
+void spawn_what(char *buf, size_t cap, uint64_t flags, const char *cgroup, bool in_userns);
 /* A share_vm child has exec'd or exited: hull's dumpable flag back, and its
  * stack unmapped (unmap) or left to go when hull exits (its few touched
  * pages cost less then than an munmap of their own). */

@@ -148,15 +148,16 @@ static int write_idmap(pid_t pid, const char *file, const struct spec_idmap *m, 
 	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
-		return hull_syserr(e, errno, "%s", path);
+		return hull_syserr(e, errno, "linux.%s: opening %s", strcmp(file, "uid_map") == 0 ? "uidMappings" : "gidMappings",
+				   path);
 	/* The map must go in one write. */
 	ssize_t w = write(fd, buf, len);
 	int err = errno;
 	close(fd);
 	if (w != (ssize_t)len)
-		return hull_syserr(e, w < 0 ? err : EIO, "linux.%s: writing \"%.*s\"",
+		return hull_syserr(e, w < 0 ? err : EIO, "linux.%s: writing \"%.*s\" to %s",
 				   strcmp(file, "uid_map") == 0 ? "uidMappings" : "gidMappings",
-				   (int)strcspn(buf, "\n"), buf);
+				   (int)strcspn(buf, "\n"), buf, path);
 	return 0;
 }
 
@@ -328,7 +329,7 @@ static int await_init(int sock, const struct spec *s, const struct cstate *st, i
 			int r = json ? sync_send(sock, SYNC_STATE, 0, json, -1) : -ENOMEM;
 			free(json);
 			if (r < 0) {
-				ret = hull_syserr(e, -r, "handing the state to the container's hooks");
+				ret = hull_syserr(e, -r, "container init %d: handing it the state for its hooks", (int)st->pid);
 				break;
 			}
 			continue;
@@ -539,18 +540,18 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 	 * `run` starts at once: no fifo, hull's word comes on the socket. */
 	if (!o->start && (mkfifoat(dirfd, "exec.fifo", 0622) < 0 || fchmodat(dirfd, "exec.fifo", 0622, 0) < 0 ||
 			  (c.fifo_fd = openat(dirfd, "exec.fifo", O_PATH | O_CLOEXEC)) < 0)) {
-		ret = hull_syserr(e, errno, "exec fifo");
+		ret = hull_syserr(e, errno, "exec fifo %s/%s/exec.fifo", o->root, o->id);
 		goto out;
 	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks) < 0) {
-		ret = hull_syserr(e, errno, "socketpair");
+		ret = hull_syserr(e, errno, "socketpair for the sync socket of the container init");
 		goto out;
 	}
 	c.sync_fd = socks[1];
 	/* With systemd the cgroup exists only once the scope holds the init. */
 	cgfd = o->systemd_cgroup ? -1 : cgroup_v2_open(&cg);
 
-	req = (struct spawn_req){ .cgroup_fd = cgfd, .pidns_fd = c.ns_fd[SPEC_NS_PID],
+	req = (struct spawn_req){ .cgroup_fd = cgfd, .cgroup_dir = cgfd >= 0 ? cg.dirs[cg.v2] : NULL, .pidns_fd = c.ns_fd[SPEC_NS_PID],
 				  .userns_fd = c.ns_fd[SPEC_NS_USER], .report_fd = socks[1],
 				  .parent_sock = socks[0], .child = init_entry, .arg = &c,
 				  .v2_refused = &c.v2_join };
@@ -600,7 +601,7 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 			goto out;
 		note_init(&st);
 		if (send(socks[0], &go, 1, MSG_NOSIGNAL) != 1) {
-			ret = hull_syserr(e, errno, "container init");
+			ret = hull_syserr(e, errno, "container init %d: sending it on over its sync socket", (int)pid);
 			goto out;
 		}
 	}
@@ -618,7 +619,7 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 		goto out;
 	/* Recorded: the init may now outlive hull. */
 	if (send(socks[0], &go, 1, MSG_NOSIGNAL) != 1) {
-		ret = hull_syserr(e, errno, "container init");
+		ret = hull_syserr(e, errno, "container init %d: sending it on over its sync socket", (int)pid);
 		goto out;
 	}
 	if (req.share_vm) {

@@ -411,7 +411,7 @@ int container_exec(const struct exec_opts *o, const sigset_t *fwd, int *status, 
 		sched_setaffinity(0, sizeof set, &set);
 	}
 	bool v2_refused = false;
-	struct spawn_req req = { .cgroup_fd = cgfd, .pidns_fd = x.ns_fd[SPEC_NS_PID], .userns_fd = x.ns_fd[SPEC_NS_USER],
+	struct spawn_req req = { .cgroup_fd = cgfd, .cgroup_dir = cgfd >= 0 ? cg.dirs[cg.v2] : NULL, .pidns_fd = x.ns_fd[SPEC_NS_PID], .userns_fd = x.ns_fd[SPEC_NS_USER],
 				 .report_fd = socks[1], .parent_sock = socks[0], .child = exec_child_main, .arg = &x,
 				 .v2_refused = &v2_refused };
 	pid = spawn(&req, e);

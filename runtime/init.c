@@ -8,6 +8,7 @@
 #include "runtime/tty.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -48,8 +49,11 @@ static int join_namespaces(struct init_ctx *c, struct hull_err *e)
 		int t = order[i];
 		if (c->ns_fd[t] < 0)
 			continue;
-		if (setns(c->ns_fd[t], 0) < 0)
-			return hull_syserr(e, errno, "joining %s namespace", spec_ns_name(t));
+		if (setns(c->ns_fd[t], 0) < 0) {
+			const struct spec_namespace *ns = spec_namespace_find(c->spec, t);
+			return hull_syserr(e, errno, "linux.namespaces: joining the %s namespace %s", spec_ns_name(t),
+					   ns && ns->path ? ns->path : "");
+		}
 		close(c->ns_fd[t]);
 		c->ns_fd[t] = -1;
 	}
@@ -60,7 +64,7 @@ static int setup_time_ns(struct init_ctx *c, struct hull_err *e)
 {
 	const struct spec_linux *lx = c->spec->linux_;
 	if (unshare(CLONE_NEWTIME) < 0)
-		return hull_syserr(e, errno, "creating time namespace");
+		return hull_syserr(e, errno, "linux.namespaces: creating a time namespace (unshare)");
 	char buf[128];
 	int n = 0;
 	if (lx && lx->time_monotonic.present)
@@ -80,7 +84,7 @@ static int setup_time_ns(struct init_ctx *c, struct hull_err *e)
 		int err = errno;
 		if (fd >= 0)
 			close(fd);
-		return hull_syserr(e, err, "entering time namespace");
+		return hull_syserr(e, err, "linux.namespaces: entering the new time namespace (/proc/self/ns/time_for_children)");
 	}
 	close(fd);
 	return 0;
@@ -115,12 +119,12 @@ int container_pty(int *master, int *slave, char *name, size_t cap, struct hull_e
 int container_take_tty(int slave, struct hull_err *e)
 {
 	if (setsid() < 0 && errno != EPERM)
-		return hull_syserr(e, errno, "setsid");
+		return hull_syserr(e, errno, "process.terminal: setsid (a session for the pty)");
 	if (ioctl(slave, TIOCSCTTY, 0) < 0)
-		return hull_syserr(e, errno, "making the pty the controlling terminal");
+		return hull_syserr(e, errno, "process.terminal: making the pty the controlling terminal");
 	for (int fd = 0; fd < 3; fd++)
 		if (dup2(slave, fd) < 0)
-			return hull_syserr(e, errno, "dup2 of the pty");
+			return hull_syserr(e, errno, "process.terminal: dup2 of the pty onto fd %d", fd);
 	if (slave > 2)
 		close(slave);
 	return 0;
@@ -212,9 +216,10 @@ static void wait_for_start(struct init_ctx *c, const char *state)
 		snprintf(fifo, sizeof fifo, "/proc/self/fd/%d", c->fifo_fd);
 		fd = open(fifo, O_WRONLY | O_CLOEXEC);
 		if (fd < 0) {
-			char msg[128];
-			int n = snprintf(msg, sizeof msg, "hull: container init: exec fifo: %s\n", strerror(errno));
-			write_all(2, msg, (size_t)n);
+			char msg[PATH_MAX + 128];
+			int n = snprintf(msg, sizeof msg, "hull: container init: exec fifo %s/%s/exec.fifo: %s\n",
+					 c->opts->root, c->opts->id, strerror(errno));
+			write_all(2, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
 			_exit(127);
 		}
 		close(c->fifo_fd);
@@ -278,7 +283,7 @@ void container_init(struct init_ctx *c)
 	if (join_namespaces(c, &e) < 0)
 		init_fail(c, &e);
 	if (c->ns_new[SPEC_NS_CGROUP] && unshare(CLONE_NEWCGROUP) < 0) {
-		hull_syserr(&e, errno, "creating cgroup namespace");
+		hull_syserr(&e, errno, "linux.namespaces: creating a cgroup namespace (unshare)");
 		init_fail(c, &e);
 	}
 	if (c->ns_new[SPEC_NS_TIME] && setup_time_ns(c, &e) < 0)

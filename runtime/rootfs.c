@@ -444,7 +444,8 @@ static int mount_cgroup(struct init_ctx *c, int rootfd, const struct spec_mount 
 			b = move_tree(&c->cg_tree[0], tfd);
 		if (new_ns ? mount_on(tfd, "cgroup2", "cgroup2", fl, NULL) < 0
 			   : b < 0 && (b = bind_onto(AT_FDCWD, cg->dirs[0], tfd, true, NULL)) < 0)
-			r = hull_syserr(e, errno, "mount %s (cgroup2)", sm->destination);
+			r = new_ns ? hull_syserr(e, errno, "mount %s (cgroup2)", sm->destination)
+				   : hull_syserr(e, errno, "mount %s: binding cgroup %s", sm->destination, cg->dirs[0]);
 		if (b >= 0)
 			close(b);
 		close(tfd);
@@ -474,7 +475,7 @@ static int mount_cgroup(struct init_ctx *c, int rootfd, const struct spec_mount 
 		if (fd >= 0 && b < 0)
 			b = bind_onto(AT_FDCWD, cg->dirs[i], fd, true, NULL);
 		if (b < 0) {
-			r = hull_syserr(e, errno, "mount %s/%s", sm->destination, name);
+			r = hull_syserr(e, errno, "mount %s/%s: binding cgroup %s", sm->destination, name, cg->dirs[i]);
 			if (fd >= 0)
 				close(fd);
 			break;
@@ -751,7 +752,7 @@ static int setup_dev(struct init_ctx *c, int rootfd, bool dev_is_bind, struct hu
 	int r;
 	int dfd = root_mkdir_all(rootfd, "/dev", 0755);
 	if (dfd < 0)
-		return hull_syserr(e, -dfd, "/dev");
+		return hull_syserr(e, -dfd, "/dev in the rootfs %s", c->rootfs);
 	if (!dev_is_bind) {
 		for (size_t i = 0; i < N(default_devs); i++) {
 			if ((r = make_device(c, rootfd, dfd, default_devs[i].path, S_IFCHR, 0666,
@@ -769,7 +770,7 @@ static int setup_dev(struct init_ctx *c, int rootfd, bool dev_is_bind, struct hu
 			if (strcmp(links[i][1], "ptmx") == 0)
 				unlinkat(dfd, "ptmx", 0);
 			if (symlinkat(links[i][0], dfd, links[i][1]) < 0 && errno != EEXIST) {
-				r = hull_syserr(e, errno, "/dev/%s", links[i][1]);
+				r = hull_syserr(e, errno, "/dev/%s: symlink to %s", links[i][1], links[i][0]);
 				close(dfd);
 				return r;
 			}
@@ -911,7 +912,7 @@ fail:
 		close(rootfd);
 	if (oldcwd >= 0) {
 		if (fchdir(oldcwd) < 0 && r == 0)
-			r = hull_syserr(e, errno, "returning to the working directory");
+			r = hull_syserr(e, errno, "returning to hull's working directory (the hooks run there)");
 		close(oldcwd);
 	}
 	return r;
@@ -923,7 +924,7 @@ int rootfs_pivot(struct init_ctx *c, struct hull_err *e)
 	const char *prop = lx ? lx->rootfs_propagation : NULL;
 	int r = 0;
 	if (fchdir(c->rootfd) < 0) {
-		r = hull_syserr(e, errno, "chdir to the rootfs");
+		r = hull_syserr(e, errno, "chdir to the rootfs %s", c->rootfs);
 		goto out;
 	}
 	if (!init_has_mount_ns(c)) {
@@ -935,23 +936,23 @@ int rootfs_pivot(struct init_ctx *c, struct hull_err *e)
 		prop = NULL;
 	} else if (c->opts->no_pivot) {
 		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0) {
-			r = hull_syserr(e, errno, "moving the rootfs to / (--no-pivot)");
+			r = hull_syserr(e, errno, "moving the rootfs %s to / (--no-pivot)", c->rootfs);
 			goto out;
 		}
 	} else {
 		/* pivot_root(".", ".") stacks the old root under the new one;
 		 * unmounting "." then drops it. */
 		if (syscall(SYS_pivot_root, ".", ".") < 0) {
-			r = hull_syserr(e, errno, "pivot_root");
+			r = hull_syserr(e, errno, "pivot_root to the rootfs %s", c->rootfs);
 			goto out;
 		}
 		if (umount2(".", MNT_DETACH) < 0) {
-			r = hull_syserr(e, errno, "unmounting the old root");
+			r = hull_syserr(e, errno, "unmounting the old root, now below the rootfs %s", c->rootfs);
 			goto out;
 		}
 	}
 	if (chdir("/") < 0) {
-		r = hull_syserr(e, errno, "chdir /");
+		r = hull_syserr(e, errno, "chdir to / of the rootfs %s", c->rootfs);
 		goto out;
 	}
 	if (prop && mount(NULL, "/", NULL, propagation_flag(prop), NULL) < 0)

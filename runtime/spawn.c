@@ -40,8 +40,12 @@ static pid_t clone_retry(struct spawn_req *r, struct clone_args *args, int *err)
  * or joined (they are owned by it), and hull itself must not enter it (it
  * would lose its rights over the host).  A short-lived helper joins it and
  * clones the child with CLONE_PARENT, so the child is still hull's; the
- * helper reports the pid (in hull's pid namespace) over the sync socket. */
-static pid_t clone_in_userns(struct spawn_req *r, struct clone_args *args, int *err)
+ * helper reports the pid over the sync socket.  clone3 returns the pid as
+ * the helper's own pid namespace numbers it: so the helper is born in
+ * hull's, and joins a pid namespace to be born in (pid_for_children) only
+ * itself, first (as host root, before the user namespace takes its rights).
+ * *setns_failed: 'p' the pid namespace, 'u' the user namespace. */
+static pid_t clone_in_userns(struct spawn_req *r, struct clone_args *args, int *err, char *setns_failed)
 {
 	pid_t helper = fork();
 	if (helper < 0) {
@@ -51,9 +55,14 @@ static pid_t clone_in_userns(struct spawn_req *r, struct clone_args *args, int *
 	if (helper == 0) {
 		int type = SYNC_PID, code;
 		const char *text = NULL;
-		if (setns(r->userns_fd, CLONE_NEWUSER) < 0) {
+		if (r->pidns_fd >= 0 && setns(r->pidns_fd, CLONE_NEWPID) < 0) {
 			type = SYNC_ERROR;
 			code = errno;
+			text = "setns p";
+		} else if (setns(r->userns_fd, CLONE_NEWUSER) < 0) {
+			type = SYNC_ERROR;
+			code = errno;
+			text = "setns u";
 		} else {
 			/* clone3 takes no exit signal with CLONE_PARENT: the
 			 * child gets this helper's, SIGCHLD. */
@@ -83,9 +92,12 @@ static pid_t clone_in_userns(struct spawn_req *r, struct clone_args *args, int *
 		return -1;
 	}
 	pid_t pid = -1;
-	if (sync_recv(r->parent_sock, m, NULL) < 0 || m->type != SYNC_PID)
-		*err = m->type == SYNC_ERROR ? m->code : EPIPE;
-	else
+	bool got = sync_recv(r->parent_sock, m, NULL) >= 0;
+	if (!got || m->type != SYNC_PID) {
+		*err = got && m->type == SYNC_ERROR ? m->code : EPIPE;
+		if (got && m->type == SYNC_ERROR && strncmp(m->text, "setns ", 6) == 0)
+			*setns_failed = m->text[6];
+	} else
 		pid = (pid_t)m->code;
 	if (pid > 0 && strcmp(m->text, "v2-refused") == 0 && r->v2_refused)
 		*r->v2_refused = true;
@@ -141,6 +153,19 @@ void spawn_release(struct spawn_req *r, bool unmap)
 		prctl(PR_SET_DUMPABLE, r->dumpable, 0, 0, 0);
 }
 
+/* A namespace fd named as the kernel names it ("pid:[4026532281]"). */
+static const char *ns_name(int fd, char *buf, size_t cap)
+{
+	char link[40];
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, buf, cap - 1);
+	if (n <= 0)
+		snprintf(buf, cap, "(fd %d)", fd);
+	else
+		buf[n] = 0;
+	return buf;
+}
+
 pid_t spawn(struct spawn_req *r, struct hull_err *e)
 {
 	r->stack = NULL;
@@ -150,21 +175,24 @@ pid_t spawn(struct spawn_req *r, struct hull_err *e)
 		args.cgroup = (uint64_t)r->cgroup_fd;
 	}
 	/* A pid namespace is joined through pid_for_children of this process,
-	 * restored right after. */
+	 * restored right after (with a user namespace: by the helper). */
 	int own_pidns = -1;
-	if (r->pidns_fd >= 0) {
+	if (r->pidns_fd >= 0 && r->userns_fd < 0) {
 		own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-		if (own_pidns < 0 || setns(r->pidns_fd, CLONE_NEWPID) < 0) {
+		if (own_pidns < 0)
+			return hull_syserr(e, errno, "/proc/self/ns/pid");
+		if (setns(r->pidns_fd, CLONE_NEWPID) < 0) {
 			int err = errno;
-			if (own_pidns >= 0)
-				close(own_pidns);
-			return hull_syserr(e, err, "joining pid namespace");
+			close(own_pidns);
+			char name[64];
+			return hull_syserr(e, err, "joining the pid namespace %s", ns_name(r->pidns_fd, name, sizeof name));
 		}
 	}
 	pid_t pid;
 	int err = 0;
+	char setns_failed = 0;
 	if (r->userns_fd >= 0)
-		pid = clone_in_userns(r, &args, &err);
+		pid = clone_in_userns(r, &args, &err, &setns_failed);
 	else if (r->share_vm)
 		pid = clone_shared(r, &args, &err);
 	else
@@ -175,7 +203,37 @@ pid_t spawn(struct spawn_req *r, struct hull_err *e)
 		setns(own_pidns, CLONE_NEWPID);
 		close(own_pidns);
 	}
-	if (pid < 0)
-		return hull_syserr(e, err, r->userns_fd >= 0 ? "clone3 in the joined user namespace" : "clone3");
+	if (pid < 0 && setns_failed) {
+		char name[64];
+		bool p = setns_failed == 'p';
+		return hull_syserr(e, err, "joining the %s namespace %s", p ? "pid" : "user",
+				   ns_name(p ? r->pidns_fd : r->userns_fd, name, sizeof name));
+	}
+	if (pid < 0) {
+		char what[1200];
+		spawn_what(what, sizeof what, args.flags, r->cgroup_dir, r->userns_fd >= 0);
+		return hull_syserr(e, err, "%s", what);
+	}
 	return pid;
+}
+
+void spawn_what(char *buf, size_t cap, uint64_t flags, const char *cgroup, bool in_userns)
+{
+	static const struct {
+		uint64_t flag;
+		const char *name;
+	} ns[] = { { CLONE_NEWUSER, "user" }, { CLONE_NEWPID, "pid" }, { CLONE_NEWNET, "network" },
+		   { CLONE_NEWIPC, "ipc" }, { CLONE_NEWUTS, "uts" }, { CLONE_NEWNS, "mount" },
+		   { CLONE_NEWCGROUP, "cgroup" }, { CLONE_NEWTIME, "time" } };
+	size_t n = (size_t)snprintf(buf, cap, "clone3");
+	if ((flags & CLONE_INTO_CGROUP) && cgroup && n < cap)
+		n += (size_t)snprintf(buf + n, cap - n, " into cgroup %s", cgroup);
+	int k = 0;
+	for (size_t i = 0; i < sizeof ns / sizeof *ns && n < cap; i++)
+		if (flags & ns[i].flag)
+			n += (size_t)snprintf(buf + n, cap - n, "%s%s", k++ ? "," : " with new ", ns[i].name);
+	if (k && n < cap)
+		n += (size_t)snprintf(buf + n, cap - n, " namespace%s", k > 1 ? "s" : "");
+	if (in_userns && n < cap)
+		snprintf(buf + n, cap - n, " in the joined user namespace");
 }

@@ -225,7 +225,8 @@ expect_refused() {
 	need_ctrl cpu
 	# the kernel refuses quotas below 1ms (EINVAL)
 	set_cfg '.linux.resources.cpu = {"quota": 1, "period": 1000}'
-	expect_refused quota
+	# the file is named with the container's cgroup directory
+	expect_refused quota "/hull/$CID/cpu."
 }
 
 # -------------------------------------------------------------------- pids
@@ -509,6 +510,122 @@ prime_cache() {
 	assert_nothing_left
 }
 
+# in_private_ns SETUP: in a mount namespace of its own whose mounts are all
+# private (nothing done there reaches this one), run the shell commands
+# SETUP (they change the cgroup mounts), then with the test's --root:
+# `hull run` of a container that exits at once (run's own path: the init
+# shares hull's memory), `hull run -d` of the test's container, whose
+# /proc/PID/cgroup ("cgroup LINE") and recorded directories ("dir DIR") are
+# printed, its delete, the directories named after it still found under
+# /sys/fs/cgroup there ("left DIR"), and `hull run` again (the cache written
+# there now).  Sets status and output.
+in_private_ns() {
+	jq '.process.args = ["true"] | .root.path = $r' --arg r "$ROOTFS" "$CONFIG" >"$HULL_TEST_DIR/quick.json"
+	mkdir -p "$HULL_TEST_DIR/quick"
+	mv "$HULL_TEST_DIR/quick.json" "$HULL_TEST_DIR/quick/config.json"
+	HULL_TEST_MARK="$HULL_TEST_DIR" HULL="$HULL" HULL_ROOT="$HULL_ROOT" BUNDLE="$BUNDLE" CID="$CID" \
+		QUICK="$HULL_TEST_DIR/quick" run unshare -m --propagation private bash -c '
+		h() { "$HULL" --root "$HULL_ROOT" "$@" </dev/null; }
+		eval "$1" || exit 5
+		h run -b "$QUICK" "$CID-q1" || exit 6
+		h run -d -b "$BUNDLE" "$CID" >/dev/null || exit 7
+		pid="$(h state "$CID" | jq -r .pid)"
+		sed "s/^/cgroup /" "/proc/$pid/cgroup"
+		jq -r ".hull.cgroups[].dir" "$HULL_ROOT/$CID/state.json" | sed "s/^/dir /"
+		h delete -f "$CID" || exit 8
+		find /sys/fs/cgroup -maxdepth 6 -type d -name "$CID*" | sed "s/^/left /"
+		h run -b "$QUICK" "$CID-q2" || exit 9' _ "$1"
+	echo "$output"
+}
+
+# ns_cgroups_ok HIDDEN: the output of in_private_ns says the container sat
+# in hull/<id> below this shell's cgroup in every hierarchy but those whose
+# controllers match HIDDEN (an extended regex; "^$" for cgroup v2), where it
+# stayed in this shell's cgroup; no directory recorded or left under a
+# hidden mount (any of HIDDEN_MNTS), and none left anywhere.
+ns_cgroups_ok() {
+	local hidden="$1" line hier ctrls path own want n=0 m
+	[ "$status" -eq 0 ]
+	while IFS= read -r line; do
+		line="${line#cgroup }"
+		hier="${line%%:*}"
+		line="${line#*:}"
+		ctrls="${line%%:*}"
+		path="${line#*:}"
+		[[ "$ctrls" == name=* ]] && continue
+		own="$(own_cg_path "$hier")"
+		want="${own%/}/hull/$CID"
+		[[ "$ctrls" =~ $hidden ]] && want="$own"
+		echo "hierarchy $hier ($ctrls): $path, want $want"
+		[ "$path" = "$want" ]
+		n=$((n + 1))
+	done < <(grep '^cgroup ' <<<"$output")
+	[ "$n" -gt 0 ]
+	for m in "${HIDDEN_MNTS[@]}"; do
+		refute grep -q "^dir $m/" <<<"$output"
+	done
+	refute grep -q '^left ' <<<"$output"
+}
+
+need_hybrid_unified() {
+	[ -e /sys/fs/cgroup/unified/cgroup.controllers ] ||
+		skip "no cgroup2 mount at /sys/fs/cgroup/unified (not a hybrid host)"
+}
+
+@test "cgroup mounts: a tmpfs over /sys/fs/cgroup/unified hides cgroup v2: v1 only, also after a cache of the host's mounts" {
+	need_hybrid_unified
+	prime_cache
+	in_private_ns 'mount -t tmpfs hull-test /sys/fs/cgroup/unified'
+	HIDDEN_MNTS=(/sys/fs/cgroup/unified)
+	ns_cgroups_ok '^$'
+	# back here the cgroup2 mount is used again, the cache rewritten
+	create_ok
+	[ "$(cg_dir unified)" = "/sys/fs/cgroup/unified$(own_cg_path 0 | sed 's,/$,,')/hull/$CID" ]
+	hull delete -f "$CID"
+	[ "$(cache_lines)" = "$(mountinfo_lines)" ]
+	assert_nothing_left
+}
+
+@test "cgroup mounts: no cgroup2 mount at all (unmounted): v1 only, also after a cache of the host's mounts" {
+	need_hybrid_unified
+	prime_cache
+	in_private_ns 'umount /sys/fs/cgroup/unified'
+	HIDDEN_MNTS=(/sys/fs/cgroup/unified)
+	ns_cgroups_ok '^$'
+	create_ok
+	hull delete -f "$CID"
+	[ "$(cache_lines)" = "$(mountinfo_lines)" ]
+	assert_nothing_left
+}
+
+@test "cgroup mounts: a v1 hierarchy covered by a tmpfs is left out, also once the cache was written there" {
+	mnt="$(cg_v1_mount pids)" || skip "no cgroup v1 pids hierarchy on this host"
+	prime_cache
+	# the cache made in that namespace first, then the tmpfs: create
+	# finds the hierarchy gone from its path and plans again
+	in_private_ns "h run -b \"\$QUICK\" \"\$CID-q0\" && h run -b \"\$QUICK\" \"\$CID-q0\" &&
+		grep -q ' $mnt ' \"\$HULL_ROOT/.cgroup-mounts\" && mount -t tmpfs hull-test $mnt"
+	HIDDEN_MNTS=("$mnt")
+	ns_cgroups_ok '(^|,)pids(,|$)'
+	in_private_ns "mount -t tmpfs hull-test $mnt"
+	ns_cgroups_ok '(^|,)pids(,|$)'
+	create_ok
+	hull delete -f "$CID"
+	[ "$(cache_lines)" = "$(mountinfo_lines)" ]
+	assert_nothing_left
+}
+
+@test "cgroup mounts: a hierarchy whose mount point has a space in it (mountinfo's \\040) is used" {
+	mnt="$(cg_v1_mount pids)" || skip "no cgroup v1 pids hierarchy on this host"
+	moved="$HULL_TEST_DIR/a dir"
+	mkdir -p "$moved"
+	in_private_ns "mount --bind $mnt \"$moved\" && umount $mnt"
+	HIDDEN_MNTS=("$mnt")
+	ns_cgroups_ok '^NONE$'
+	grep -qxF "dir $moved/hull/$CID" <<<"$output"
+	assert_nothing_left
+}
+
 @test "cgroupsPath: relative, below hull's own cgroup; its parents made by hull are removed" {
 	set_cfg '.linux.cgroupsPath = $p' --arg p "$CID-a/$CID-b"
 	create_ok
@@ -543,6 +660,27 @@ prime_cache() {
 		[ ! -e "${d%/c}" ]
 	done
 	assert_nothing_left
+}
+
+@test "cgroupsPath: clone3 into a cgroup2 directory no process may join fails with one line naming it, nothing left" {
+	root="$(cg_v2_root)" || skip "no cgroup2 hierarchy on this host"
+	own="$(own_cg_path 0)"
+	thr="$root${own%/}/thr-$CID"
+	mkdir "$thr"
+	CG_CLEANUP+=("$thr")
+	# the children of a threaded cgroup are made "domain invalid": clone3
+	# (CLONE_INTO_CGROUP) into one fails with EOPNOTSUPP
+	echo threaded >"$thr/cgroup.type" 2>/dev/null || skip "cannot make a threaded cgroup here"
+	set_cfg '.linux.cgroupsPath = $p' --arg p "thr-$CID/c"
+	for cmd in run create; do
+		hrun "$cmd" -b "$BUNDLE" "$CID"
+		[ "$status" -ne 0 ]
+		assert_one_line_error "clone3 into cgroup $thr/c " "Operation not supported"
+		assert_nothing_left
+		# what hull made is gone (thr-$CID/c, and thr-$CID in the v1
+		# hierarchies); the directory the test made is still there
+		[ "$(find /sys/fs/cgroup -maxdepth 6 -path "*thr-$CID*" -type d)" = "$thr" ]
+	done
 }
 
 @test "cgroupsPath: a cgroup that already holds processes is refused, and left alone" {

@@ -100,6 +100,35 @@ ps_rows() { sed -n '/^ *PID /,$p' <<<"$output" | tail -n +2 | wc -l; }
 	diff <(sed '/^--$/,$d' <<<"$output") <(sed '1,/^--$/d' <<<"$output")
 }
 
+@test "exec into a container with a user namespace: its pid is hull's to move, no host process is moved" {
+	add_ns user
+	set_cfg '.linux.uidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]'
+	start_sleeper
+	# (the helper that joins the user namespace clones the process: the
+	# pid it reports must be numbered in hull's pid namespace)
+	hrun exec "$CID" cat /proc/self/uid_map
+	[ "$status" -eq 0 ]
+	[ "$(echo $output)" = "0 200000 65536" ]
+	hrun exec -d --pid-file "$HULL_TEST_DIR/exec.pid" "$CID" sleep 77
+	[ "$status" -eq 0 ]
+	pid="$(tr -d '[:space:]' <"$HULL_TEST_DIR/exec.pid")"
+	retry 100 0.05 test "$(tr '\0' ' ' <"/proc/$pid/cmdline")" = "sleep 77 "
+	for n in user pid mnt; do
+		[ "$(ns_of "$pid" $n)" = "$(ns_of "$INIT" $n)" ]
+	done
+	diff "/proc/$pid/cgroup" "/proc/$INIT/cgroup"
+	# every process in the container's cgroups is one of the container's
+	for d in $(cg_all_dirs); do
+		for p in $(cat "$d/cgroup.procs"); do
+			echo "$d: $p $(ns_of "$p" user)"
+			[ "$(ns_of "$p" user)" = "$(ns_of "$INIT" user)" ]
+		done
+	done
+	hull delete -f "$CID"
+	assert_nothing_left
+}
+
 @test "exec --cgroup CONTROLLER:SUB puts the process in a sub-cgroup" {
 	start_sleeper
 	fz="$(cgroup_dirs "$INIT" | grep '/freezer/' || true)"

@@ -6,6 +6,7 @@
 #include "tests/unit/unit.h"
 
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -306,6 +307,28 @@ static void test_systemd_paths(void)
 	CHECK_STR(path, "/u.scope");
 }
 
+static void test_spawn_what(void)
+{
+	char b[256];
+	UNIT_GROUP("spawn_what (clone3's error)");
+	spawn_what(b, sizeof b, CLONE_INTO_CGROUP | CLONE_NEWPID | CLONE_NEWNS, "/sys/fs/cgroup/unified/hull/c1", false);
+	CHECK_STR(b, "clone3 into cgroup /sys/fs/cgroup/unified/hull/c1 with new pid,mount namespaces");
+	/* refused (EBUSY) and tried again outside it: no cgroup named */
+	spawn_what(b, sizeof b, CLONE_NEWNET, "/sys/fs/cgroup/hull/c1", false);
+	CHECK_STR(b, "clone3 with new network namespace");
+	spawn_what(b, sizeof b, CLONE_INTO_CGROUP, NULL, true);
+	CHECK_STR(b, "clone3 in the joined user namespace");
+	spawn_what(b, sizeof b, 0, NULL, false);
+	CHECK_STR(b, "clone3");
+	spawn_what(b, sizeof b, CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS |
+		   CLONE_NEWCGROUP | CLONE_NEWTIME, NULL, false);
+	CHECK_STR(b, "clone3 with new user,pid,network,ipc,uts,mount,cgroup,time namespaces");
+	/* cut short, still one NUL-terminated line */
+	char s[24];
+	spawn_what(s, sizeof s, CLONE_INTO_CGROUP | CLONE_NEWPID, "/a/very/long/cgroup/path", true);
+	CHECK_STR(s, "clone3 into cgroup /a/v");
+}
+
 int main(void)
 {
 	char tmp[] = "/tmp/hull-unit.XXXXXX";
@@ -318,6 +341,7 @@ int main(void)
 	test_util(tmp);
 	test_rfc3339();
 	test_systemd_paths();
+	test_spawn_what();
 	char cmd[600];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
 	if (system(cmd) != 0)
