@@ -1141,6 +1141,48 @@ int cgroup_freeze(const struct cgroup_set *cg, bool frozen, struct hull_err *e)
 	return 0;
 }
 
+/* One of name's lines in dir (or cg's fd i of it) starts with want. */
+static bool file_has(const struct cgroup_set *cg, size_t i, const char *name, const char *want)
+{
+	char buf[512];
+	int fd;
+	if (cg->fds && cg->fds[i] >= 0) {
+		fd = openat(cg->fds[i], name, O_RDONLY | O_CLOEXEC);
+	} else {
+		char path[1500];
+		snprintf(path, sizeof path, "%s/%s", cg->dirs[i], name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	size_t wl = strlen(want);
+	for (char *l = buf; l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		if (!strncmp(l, want, wl))
+			return true;
+	return false;
+}
+
+bool cgroup_frozen_now(const struct cgroup_set *cg, const char **dir)
+{
+	for (size_t i = 0; i < cg->n; i++) {
+		bool v1 = cg->ctrls[i][0] && strstr(cg->ctrls[i], "freezer");
+		/* v1: the state is the effective one (FREEZING or FROZEN under a
+		 * frozen parent too); v2: cgroup.events says so, cgroup.freeze
+		 * only for the directory itself. */
+		if ((v1 && !file_has(cg, i, "freezer.state", "THAWED")) ||
+		    ((int)i == cg->v2 && file_has(cg, i, "cgroup.events", "frozen 1"))) {
+			*dir = cg->dirs[i];
+			return true;
+		}
+	}
+	return false;
+}
+
 bool cgroup_frozen(const struct cgroup_set *cg)
 {
 	for (size_t i = 0; i < cg->n; i++) {

@@ -61,6 +61,9 @@ int cgroup_signal_all(const struct cgroup_set *cg, int sig, struct hull_err *e);
 int cgroup_pids(const struct cgroup_set *cg, pid_t **pids, size_t *n, struct hull_err *e);
 /* Whether the container's processes are frozen (v1 freezer, else cgroup.freeze). */
 bool cgroup_frozen(const struct cgroup_set *cg);
+/* Whether the processes of cg could not run now (frozen, or freezing: by
+ * itself or through a parent); *dir names the frozen directory. */
+bool cgroup_frozen_now(const struct cgroup_set *cg, const char **dir);
 /* Freeze or thaw every process (v1 freezer, else cgroup.freeze), waiting
  * until the kernel says it is done. */
 int cgroup_freeze(const struct cgroup_set *cg, bool frozen, struct hull_err *e);

@@ -531,6 +531,13 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 		if (ret < 0)
 			goto out;
 		made_cg = true;
+		/* An init placed in a frozen cgroup would never run (and create
+		 * would wait for it forever): refused, as runc does. */
+		const char *fdir;
+		if (cgroup_frozen_now(&cg, &fdir)) {
+			ret = hull_errf(e, EBUSY, "cgroup %s is frozen: thaw it before starting a container in it", fdir);
+			goto out;
+		}
 		/* Parents made too: delete must know to remove them. */
 		if (ret == 1 && (ret = state_write(dirfd, &st, e)) < 0)
 			goto out;

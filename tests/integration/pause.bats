@@ -4,7 +4,12 @@
 
 load helpers
 
-teardown() { cg_teardown; }
+# (a test that froze a parent cgroup thaws it first, even when it failed:
+# nothing below it could die otherwise)
+teardown() {
+	[ -z "${FROZEN_PARENT:-}" ] || cg_thaw_dir "$FROZEN_PARENT"
+	cg_teardown
+}
 
 # init and a child each bump a counter file (replaced atomically) every 50ms
 counting_container() {
@@ -159,4 +164,30 @@ container_pids() { hull ps --format json "$CID" | jq -r '.[]'; }
 	hrun_t 30 delete "$CID"
 	[ "$status" -eq 0 ]
 	assert_nothing_left
+}
+
+@test "create in a cgroup whose parent is frozen is refused at once, not left hanging" {
+	# the parent, below this test's own cgroup, frozen before hull runs
+	local par="hull-frz-$CID" d
+	if cg_v2_only; then
+		d="$(cg_v2_root)$(awk -F: '$1 == "0" {print $3}' /proc/self/cgroup)/$par"
+		mkdir "$d"
+		CG_CLEANUP+=("$d")
+		FROZEN_PARENT="$d"
+		echo 1 >"$d/cgroup.freeze"
+	else
+		need_ctrl freezer
+		d="$(cg_v1_mount freezer)$(awk -F: '$2 ~ /(^|,)freezer(,|$)/ {print $3}' /proc/self/cgroup)/$par"
+		mkdir "$d"
+		CG_CLEANUP+=("$d")
+		FROZEN_PARENT="$d"
+		echo FROZEN >"$d/freezer.state"
+	fi
+	set_cfg '.linux.cgroupsPath = $p' --arg p "$par/$CID"
+	hrun_t 20 run -d -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ] && [ "$status" -ne 124 ] && [ "$status" -ne 137 ]
+	assert_one_line_error "is frozen"
+	cg_thaw_dir "$d"
+	assert_nothing_left
+	[ -z "$(ls -d "$d"/*/ 2>/dev/null)" ]
 }
