@@ -111,12 +111,10 @@ static void exec_child_main(void *arg)
 			exec_fail(x, &e);
 	}
 	struct proc_seccomp ps = { .filter = x->seccomp, .sync_fd = x->sync_fd };
-	if (process_apply_attrs(p, x->lx, &e) < 0 || process_become_user(p, &ps, &e) < 0)
+	bool in_cwd = false;
+	if (process_apply_attrs(p, x->lx, &e) < 0 || process_enter_cwd(p, false, &in_cwd, &e) < 0 ||
+	    process_become_user(p, &ps, &e) < 0 || process_enter_cwd(p, true, &in_cwd, &e) < 0)
 		exec_fail(x, &e);
-	if (chdir(p->cwd) < 0) {
-		hull_syserr(&e, errno, "process.cwd \"%s\"", p->cwd);
-		exec_fail(x, &e);
-	}
 	struct proc_plan plan;
 	if (process_plan(p, NULL, 0, x->seccomp != NULL, &plan, &e) < 0 || process_seccomp_load(&ps, &e) < 0)
 		exec_fail(x, &e);

@@ -317,12 +317,10 @@ void container_init(struct init_ctx *c)
 		init_fail(c, &e);
 	}
 	struct proc_seccomp ps = { .filter = c->seccomp, .sync_fd = c->sync_fd };
-	if (process_become_user(p, &ps, &e) < 0)
+	bool in_cwd = false;
+	if (process_enter_cwd(p, false, &in_cwd, &e) < 0 || process_become_user(p, &ps, &e) < 0 ||
+	    process_enter_cwd(p, true, &in_cwd, &e) < 0)
 		init_fail(c, &e);
-	if (chdir(p->cwd) < 0) {
-		hull_syserr(&e, errno, "process.cwd \"%s\"", p->cwd);
-		init_fail(c, &e);
-	}
 	struct proc_plan plan;
 	if (process_plan(p, c->extra_env, c->n_extra_env, c->seccomp != NULL, &plan, &e) < 0)
 		init_fail(c, &e);

@@ -109,6 +109,19 @@ int parse_id_list(const char *s, unsigned long *mask, unsigned nbits)
 	return 0;
 }
 
+int process_enter_cwd(const struct spec_process *p, bool as_user, bool *done, struct hull_err *e)
+{
+	if (*done)
+		return 0;
+	if (chdir(p->cwd) == 0) {
+		*done = true;
+		return 0;
+	}
+	if (!as_user && (errno == EACCES || errno == EPERM))
+		return 0;
+	return hull_syserr(e, errno, "process.cwd \"%s\"", p->cwd);
+}
+
 int process_check(const struct spec_process *p, const char *where, struct hull_err *e)
 {
 	if (p->apparmor_profile && *p->apparmor_profile && !lsm_apparmor_enabled())

@@ -39,6 +39,13 @@ bool lsm_selinux_enabled(void);
 /* Refuse, before anything exists, what this host cannot apply. */
 int process_check(const struct spec_process *p, const char *where, struct hull_err *e);
 
+/* Enter process.cwd: first (as_user false) with the runtime's rights, as
+ * runc does, so that a user without search permission on a directory above
+ * it still starts there; a refusal for lack of permission is tried again
+ * after the switch to the user (as_user true: a directory only that user
+ * may enter).  *done is set once it is in. */
+int process_enter_cwd(const struct spec_process *p, bool as_user, bool *done, struct hull_err *e);
+
 /* oomScoreAdj, rlimits, scheduler, ioPriority, execCPUAffinity.final, and
  * linux.personality / memoryPolicy (lx may be NULL).  Needs the privileges
  * hull still has, so it comes before process_become_user. */

@@ -63,6 +63,28 @@ capline() { awk -v k="$1:" '$1 == k {print $2}' <<<"$output"; }
 	[ "$output" = /work/dir ]
 }
 
+@test "cwd in a directory the user may not enter: entered before the user switch (as runc)" {
+	# the template's /root is 0700 root:root
+	[ "$(stat -c %a "$ROOTFS/root")" = 700 ]
+	set_cfg '.process.user = {"uid": 42, "gid": 42} | .process.cwd = "/root"'
+	set_sh 'pwd; id -u'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '/root\n42')" ]
+	# exec too, also root without CAP_DAC_OVERRIDE (the default set lacks it)
+	set_args sleep 100
+	run_ct_detached
+	wait_status "$CID" running
+	hrun exec --user 1000 --cwd /root "$CID" pwd
+	[ "$status" -eq 0 ]
+	[ "$output" = /root ]
+	chown 1000 "$ROOTFS/root"
+	hrun exec --user 0 --cwd /root "$CID" pwd
+	[ "$status" -eq 0 ]
+	[ "$output" = /root ]
+}
+
 @test "a missing cwd is created inside the rootfs" {
 	set_cfg '.process.cwd = "/does/not/exist"'
 	set_sh 'pwd; touch here'
