@@ -69,6 +69,8 @@ struct init_ctx {
 	size_t n_extra_env;
 	int fifo_fd;                 /* O_PATH fd of exec.fifo; -1: start at once (told on sync_fd) */
 	int rootfd;                  /* O_PATH fd of the rootfs between rootfs_mount and rootfs_pivot */
+	bool dev_ro;                 /* the /dev mount asked for "ro": mounted read-write, filled
+				      * (nodes, mount points, console), made read-only last */
 	int cg_tree[CG_MAX_DIRS];    /* detached clones of cg's directories, made in hull's
 				      * mount namespace for the cgroup mount (rootfs_cgroup_trees); -1: none */
 	int ns_fd[SPEC_NS__COUNT];   /* namespaces to join, -1 for none */

@@ -634,6 +634,13 @@ static int do_mount(struct init_ctx *c, int rootfd, size_t idx, struct hull_err 
 		unsigned long fl = m.flags & ~(MS_BIND | MS_REC);
 		if (under >= 0)
 			fl &= ~(unsigned long)MS_RDONLY;   /* filled first, made read-only after */
+		if ((fl & MS_RDONLY) && sm->destination[strspn(sm->destination, "/")] &&
+		    !strcmp(sm->destination + strspn(sm->destination, "/"), "dev") ) {
+			/* /dev gets its nodes and the mount points below it later
+			 * (rootfs_finish makes it read-only), as runc does. */
+			fl &= ~(unsigned long)MS_RDONLY;
+			c->dev_ro = true;
+		}
 		r = mount_on(tfd, source ? source : type, type, fl, m.data[0] ? m.data : NULL);
 		if (r < 0 && errno == EPERM && strcmp(type, "sysfs") == 0) {
 			/* sysfs needs a network namespace of our own; without
@@ -1063,6 +1070,18 @@ int rootfs_finish(struct init_ctx *c, struct hull_err *e)
 	for (size_t i = 0; lx && i < lx->n_readonly_paths; i++)
 		if ((r = readonly_path(lx->readonly_paths[i], e)) < 0)
 			return r;
+	if (c->dev_ro) {
+		struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+		int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		int dev = root < 0 ? -errno : openat2_in_root(root, "/dev", O_PATH | O_DIRECTORY, 0);
+		if (root >= 0)
+			close(root);
+		r = dev < 0 ? dev : syscall(SYS_mount_setattr, dev, "", AT_EMPTY_PATH, &a, sizeof a) < 0 ? -errno : 0;
+		if (dev >= 0)
+			close(dev);
+		if (r < 0)
+			return hull_syserr(e, -r, "mount /dev: making it read-only");
+	}
 	if (s->root->readonly) {
 		struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
 		if (syscall(SYS_mount_setattr, AT_FDCWD, "/", 0, &a, sizeof a) < 0)

@@ -241,6 +241,23 @@ has_opt() { [[ ",$1," == *",$2,"* ]]; }
 	touch "$ROOTFS/host-can-write"
 }
 
+@test "a read-only /dev: its nodes and mount points made first, then read-only (as runc)" {
+	set_cfg '(.mounts[] | select(.destination == "/dev") | .options) += ["ro"] | .process.terminal = false'
+	set_sh 'grep " /dev " /proc/self/mountinfo | cut -d" " -f6
+		touch /dev/new 2>/dev/null && echo WRITABLE || echo ro
+		echo x >/dev/null && echo null-ok
+		ls /dev/pts/ptmx >/dev/null && echo pts-ok
+		grep -q " /dev/shm " /proc/self/mountinfo && echo shm-ok; true'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == ro,* ]]
+	[ "${lines[1]}" = ro ]
+	[ "${lines[2]}" = null-ok ]
+	[ "${lines[3]}" = pts-ok ]
+	[ "${lines[4]}" = shm-ok ]
+}
+
 @test "root.readonly false: / is writable" {
 	set_sh 'touch /newfile && echo ok'
 	run hull run -b "$BUNDLE" "$CID"
