@@ -77,6 +77,9 @@ static int check_spec(const struct spec *s, const struct create_opts *o, const c
 		return r;
 	if (s->vm)
 		return hull_errf(e, ENOTSUP, "%s: vm: the microVM mode is not supported by this hull yet", cfg);
+	if (o->no_pivot && spec_namespace_find(s, SPEC_NS_MOUNT) && spec_namespace_find(s, SPEC_NS_USER))
+		return hull_errf(e, EINVAL, "--no-pivot: not with a user namespace (the host's mounts would stay in the "
+				 "container's mount namespace, locked: a fresh procfs could be mounted there)");
 	if (!spec_namespace_find(s, SPEC_NS_MOUNT)) {
 		/* The container shares hull's mount namespace (as runc allows):
 		 * what would change it for everyone is refused. */

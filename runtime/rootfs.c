@@ -925,6 +925,82 @@ fail:
 	return r;
 }
 
+/* mountinfo's octal escapes (\040 for a space, ...) decoded in place. */
+static void unescape_mnt(char *s)
+{
+	char *o = s;
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' &&
+		    s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = 0;
+}
+
+/* Whether path a is b or below it. */
+static bool path_within(const char *a, const char *b)
+{
+	size_t n = strlen(b);
+	return !strcmp(b, "/") || (!strncmp(a, b, n) && (a[n] == 0 || a[n] == '/'));
+}
+
+/* --no-pivot: chroot leaves the old root's mounts in the container's mount
+ * namespace, and a full procfs or sysfs there would let a process of the
+ * container mount a fresh one (the kernel allows it in a user namespace
+ * while such a mount is fully visible in the namespace).  Every mount that
+ * is neither the rootfs, below it, nor one of its parents is detached (made
+ * a slave first, so nothing of it reaches the host), deepest first.  (In a
+ * user namespace these copies are locked and cannot be detached, and a
+ * cover would not hide them from that check: create refuses --no-pivot
+ * there.) */
+static int detach_old_root(const char *rootfs, struct hull_err *e)
+{
+	char *info = NULL;
+	if (read_file("/proc/self/mountinfo", &info, NULL) < 0)
+		return hull_syserr(e, errno, "--no-pivot: /proc/self/mountinfo");
+	char **pts = NULL;
+	size_t n = 0, cap = 0;
+	int r = 0;
+	for (char *line = strtok(info, "\n"); line; line = strtok(NULL, "\n")) {
+		char *f = line;
+		for (int i = 0; i < 4 && f; i++)
+			f = strchr(f, ' '), f = f ? f + 1 : NULL;
+		char *end = f ? strchr(f, ' ') : NULL;
+		if (!end)
+			continue;
+		*end = 0;
+		unescape_mnt(f);
+		if (path_within(f, rootfs) || path_within(rootfs, f))
+			continue;
+		if (n == cap) {
+			char **p = realloc(pts, (cap = cap ? 2 * cap : 32) * sizeof *p);
+			if (!p) {
+				r = hull_errf(e, ENOMEM, "out of memory");
+				goto out;
+			}
+			pts = p;
+		}
+		pts[n++] = f;
+	}
+	while (n-- > 0) {
+		const char *p = pts[n];
+		if (mount(NULL, p, NULL, MS_SLAVE | MS_REC, NULL) < 0 && errno != EINVAL && errno != ENOENT)
+			continue;   /* (not ours to touch: it is gone or covered already) */
+		if (umount2(p, MNT_DETACH | UMOUNT_NOFOLLOW) == 0 || errno == EINVAL || errno == ENOENT)
+			continue;
+		r = hull_syserr(e, errno, "--no-pivot: detaching the host's mount %s", p);
+		goto out;
+	}
+out:
+	free(pts);
+	free(info);
+	return r;
+}
+
 int rootfs_pivot(struct init_ctx *c, struct hull_err *e)
 {
 	const struct spec_linux *lx = c->spec->linux_;
@@ -942,6 +1018,12 @@ int rootfs_pivot(struct init_ctx *c, struct hull_err *e)
 		}
 		prop = NULL;
 	} else if (c->opts->no_pivot) {
+		if ((r = detach_old_root(c->rootfs, e)) < 0)
+			goto out;
+		if (fchdir(c->rootfd) < 0) {
+			r = hull_syserr(e, errno, "chdir to the rootfs %s", c->rootfs);
+			goto out;
+		}
 		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0) {
 			r = hull_syserr(e, errno, "moving the rootfs %s to / (--no-pivot)", c->rootfs);
 			goto out;

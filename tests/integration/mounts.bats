@@ -386,6 +386,34 @@ assert_host_dir_untouched() {
 	fi
 }
 
+@test "--no-pivot: nothing of the host's mount tree stays (no fresh procfs from a user namespace)" {
+	# A user namespace may mount a procfs only while a full one is visible in
+	# its mount namespace: with chroot alone the host's /proc still is.
+	# CAP_SETFCAP: the kernel lets a process map root in a user namespace it
+	# makes only with it (hull before the fix and runc 1.1.5 print MOUNTED).
+	set_cfg '.process.capabilities = {"bounding": ["CAP_SETFCAP"], "effective": ["CAP_SETFCAP"], "permitted": ["CAP_SETFCAP"]}'
+	set_sh 'mkdir -p /tmp/p; unshare -mrpf sh -c "mount -t proc proc /tmp/p && echo MOUNTED || echo refused" 2>&1'
+	run hull run --no-pivot -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -qx refused <<<"$output"
+	# control: the container's own /proc, masked, is never enough
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	grep -qx refused <<<"$output"
+	assert_nothing_left
+}
+
+@test "--no-pivot with a user namespace is refused (the host's mounts would stay, locked)" {
+	add_ns user
+	set_cfg '.linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+	hrun run --no-pivot -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "--no-pivot: not with a user namespace"
+	assert_nothing_left
+}
+
 @test "mount destination: absolute symlink out of the rootfs stays inside" {
 	target="$HULL_TEST_DIR/host-target"
 	mkdir -p "$target"
