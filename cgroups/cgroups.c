@@ -487,19 +487,39 @@ int cg_v1_dir(const struct cgroup_set *cg, const char *ctrl)
 
 
 /* A v1 cpuset level needs cpus and mems before a task may join it: copied
- * from the parent (pfd) into the level (dfd) when new or still empty. */
-static void cpuset_fill(int pfd, int dfd, bool made)
+ * from the parent (pfd) into the level (dfd) when new or still empty.  A
+ * parent that is empty itself (one made by someone else, and left so) is
+ * filled first from its own parent, up to the first level that is not. */
+static void cpuset_fill_depth(int pfd, int dfd, bool made, int depth)
 {
 	for (int k = 0; k < 2; k++) {
 		const char *f = k ? "cpuset.mems" : "cpuset.cpus";
 		char *cur = NULL, *val = NULL;
 		if (made || (read_file_at(dfd, f, &cur, NULL) == 0 && cur[0] == '\n')) {
-			if (read_file_at(pfd, f, &val, NULL) == 0)
+			if (read_file_at(pfd, f, &val, NULL) == 0 && val[0] == '\n' && depth < 32) {
+				int gfd = openat(pfd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+				if (gfd >= 0) {
+					cpuset_fill_depth(gfd, pfd, false, depth + 1);
+					close(gfd);
+				}
+				free(val);
+				val = NULL;
+				if (read_file_at(pfd, f, &val, NULL) < 0) {
+					free(val);
+					val = NULL;
+				}
+			}
+			if (val)
 				write_file_at(dfd, f, val);
 			free(val);
 		}
 		free(cur);
 	}
+}
+
+static void cpuset_fill(int pfd, int dfd, bool made)
+{
+	cpuset_fill_depth(pfd, dfd, made, 0);
 }
 
 /* cpuset_fill for a directory named by path. */

@@ -756,3 +756,25 @@ need_hybrid_unified() {
 	assert_nothing_left
 	[ -z "$(leftover_cgroups "$CID")" ]
 }
+
+@test "cpuset v1: an existing parent cgroup with empty cpus and mems is filled from its own parent" {
+	cg_v2_only && skip "cgroup v1 cpuset only (v2 has no empty cpuset to fill)"
+	local m par d
+	m="$(cg_v1_mount cpuset)" || skip "no v1 cpuset hierarchy"
+	# a parent made by someone else, below this test's own cgroup, left empty
+	par="hull-cs-$CID"
+	d="$m$(awk -F: '$2 ~ /(^|,)cpuset(,|$)/ {print $3}' /proc/self/cgroup)"
+	d="${d%/}/$par"
+	mkdir "$d"
+	CG_CLEANUP+=("$d")
+	echo 0 >"$d/cgroup.clone_children"
+	[ -z "$(cat "$d/cpuset.cpus")" ] || skip "new cpusets inherit cpus here (clone_children)"
+	set_cfg '.linux.cgroupsPath = $p' --arg p "$par/$CID"
+	set_sh 'grep Cpus_allowed_list /proc/self/status'
+	hrun run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -n "$(cat "$d/cpuset.cpus")" ]
+	[ -n "$(cat "$d/cpuset.mems")" ]
+	assert_nothing_left
+}
