@@ -69,6 +69,9 @@ struct init_ctx {
 	size_t n_extra_env;
 	int fifo_fd;                 /* O_PATH fd of exec.fifo; -1: start at once (told on sync_fd) */
 	int rootfd;                  /* O_PATH fd of the rootfs between rootfs_mount and rootfs_pivot */
+	int *bind_src;               /* with a user namespace: O_PATH fds of the bind sources
+				      * (by mount index, -1: none), opened before the init becomes
+				      * the mapped root (rootfs_open_bind_sources); else NULL */
 	bool dev_ro;                 /* the /dev mount asked for "ro": mounted read-write, filled
 				      * (nodes, mount points, console), made read-only last */
 	int cg_tree[CG_MAX_DIRS];    /* detached clones of cg's directories, made in hull's
@@ -190,6 +193,11 @@ uint64_t rootfs_mount_id(const char *path);
  * is base: what a create without a mount namespace left in hull's.  0 or
  * -errno. */
 int rootfs_unstack(const char *path, uint64_t base);
+/* With a user namespace, before the switch to its root: open every bind
+ * source with the runtime's rights (as host root the init still passes the
+ * permission checks of root's own directories, which the mapped root would
+ * fail), so do_mount binds from these fds.  0 or -1 with e filled. */
+int rootfs_open_bind_sources(struct init_ctx *c, struct hull_err *e);
 /* After pivot_root: sysctl, masked and read-only paths, read-only root. */
 int rootfs_finish(struct init_ctx *c, struct hull_err *e);
 /* Create every missing directory of path below rootfd (never leaving the

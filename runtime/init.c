@@ -271,6 +271,8 @@ void container_init(struct init_ctx *c)
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 
 	if (userns) {
+		if (rootfs_open_bind_sources(c, &e) < 0)
+			init_fail(c, &e);
 		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
 			hull_syserr(&e, errno, "linux.uidMappings: becoming root in the user namespace (is container ID 0 mapped?)");
 			init_fail(c, &e);

@@ -582,6 +582,42 @@ static int copy_tree(int sfd, int dfd, int depth)
 	return r;
 }
 
+/* A bind source as a host path (relative ones to the bundle) in buf. */
+static const char *bind_source(const struct init_ctx *c, const char *source, char *buf, size_t cap)
+{
+	snprintf(buf, cap, source[0] == '/' ? "%s%s" : "%s/%s", source[0] == '/' ? "" : c->bundle, source);
+	return buf;
+}
+
+static bool is_bind(const struct spec_mount *sm, const struct mopts *m)
+{
+	return (m->flags & MS_BIND) || (sm->type && strcmp(sm->type, "bind") == 0);
+}
+
+int rootfs_open_bind_sources(struct init_ctx *c, struct hull_err *e)
+{
+	const struct spec *s = c->spec;
+	int *fds = NULL;
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		const struct spec_mount *sm = &s->mounts[i];
+		struct mopts m;
+		char src[8192];
+		if (!sm->source || parse_mopts(sm->options, sm->n_options, &m) < 0 || !is_bind(sm, &m))
+			continue;
+		if (!fds && !(fds = malloc(s->n_mounts * sizeof *fds)))
+			return hull_errf(e, ENOMEM, "out of memory");
+		if (!c->bind_src) {
+			for (size_t k = 0; k < s->n_mounts; k++)
+				fds[k] = -1;
+			c->bind_src = fds;
+		}
+		/* (A source that cannot be opened now is left to do_mount,
+		 * which names it.) */
+		fds[i] = open(bind_source(c, sm->source, src, sizeof src), O_PATH | O_CLOEXEC);
+	}
+	return 0;
+}
+
 static int do_mount(struct init_ctx *c, int rootfd, size_t idx, struct hull_err *e)
 {
 	const struct spec_mount *sm = &c->spec->mounts[idx];
@@ -592,7 +628,7 @@ static int do_mount(struct init_ctx *c, int rootfd, size_t idx, struct hull_err 
 		return hull_errf(e, EINVAL, "mounts[%zu].destination: \"%s\" must be an absolute path", idx, sm->destination);
 	if (sm->n_uid_mappings || sm->n_gid_mappings)
 		return hull_errf(e, ENOTSUP, "mounts[%zu]: id-mapped mounts are not supported by this hull yet", idx);
-	bool bind = (m.flags & MS_BIND) || (sm->type && strcmp(sm->type, "bind") == 0);
+	bool bind = is_bind(sm, &m);
 	const char *type = sm->type;
 	if (!bind && type && strcmp(type, "cgroup") == 0)
 		return mount_cgroup(c, rootfd, sm, &m, e);
@@ -602,17 +638,15 @@ static int do_mount(struct init_ctx *c, int rootfd, size_t idx, struct hull_err 
 	char src[8192];
 	const char *source = sm->source;
 	bool file = false;
+	int sfd = -1;
 	if (bind) {
 		if (!source)
 			return hull_errf(e, EINVAL, "mounts[%zu].source: required for a bind mount of %s", idx, sm->destination);
 		/* Bind sources are host paths, relative ones to the bundle. */
-		if (source[0] != '/')
-			snprintf(src, sizeof src, "%s/%s", c->bundle, source);
-		else
-			snprintf(src, sizeof src, "%s", source);
-		source = src;
+		source = bind_source(c, source, src, sizeof src);
+		sfd = c->bind_src ? c->bind_src[idx] : -1;
 		struct stat sb;
-		if (stat(source, &sb) < 0)
+		if ((sfd >= 0 ? fstat(sfd, &sb) : stat(source, &sb)) < 0)
 			return hull_syserr(e, errno, "mounts[%zu].source: %s", idx, source);
 		file = !S_ISDIR(sb.st_mode);
 	}
@@ -629,7 +663,8 @@ static int do_mount(struct init_ctx *c, int rootfd, size_t idx, struct hull_err 
 		return r;
 	}
 	if (bind) {
-		r = bind_onto(AT_FDCWD, source, tfd, m.flags & MS_REC, NULL);
+		r = sfd >= 0 ? bind_onto(sfd, "", tfd, m.flags & MS_REC, NULL)
+			     : bind_onto(AT_FDCWD, source, tfd, m.flags & MS_REC, NULL);
 	} else {
 		unsigned long fl = m.flags & ~(MS_BIND | MS_REC);
 		if (under >= 0)

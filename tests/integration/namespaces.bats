@@ -192,6 +192,26 @@ inside_link() { awk -v t="$1" '$1 == t {print $2}' <<<"$output"; }
 	grep -E '^Gid:\s+300000\s+300000\s+300000\s+300000$' "/proc/$pid/status"
 }
 
+@test "user: a bind source below a directory the mapped root may not enter is mounted (opened first)" {
+	# the source sits in a 0700 directory of the host's root: the mapped root
+	# (uid 200000) could not walk to it; hull opens it before the switch
+	mkdir -p "$HULL_TEST_DIR/private/data"
+	echo secret-ok >"$HULL_TEST_DIR/private/data/f"
+	chmod 0700 "$HULL_TEST_DIR/private"
+	chmod 0755 "$HULL_TEST_DIR/private/data"
+	chmod 0644 "$HULL_TEST_DIR/private/data/f"
+	mkdir "$ROOTFS/data"   # (the rootfs is the host root's: the mapped root cannot make it)
+	add_ns user
+	set_cfg '.linux.uidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]'
+	add_mount "{\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"$HULL_TEST_DIR/private/data\", \"options\": [\"rbind\", \"ro\"]}"
+	set_sh 'cat /data/f'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = secret-ok ]
+	assert_nothing_left
+}
+
 @test "user: process.user is mapped too" {
 	add_ns user
 	set_cfg '.linux.uidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]
