@@ -369,6 +369,15 @@ static const char *addr_text(const struct addr *a, char *buf, size_t cap)
 	return buf;
 }
 
+/* Drop what is queued on n: the rest of a move's announcements (all sent
+ * before its ack), so that the next move reads only its own. */
+static void nl_drain(struct nl *n)
+{
+	static char buf[32768];
+	while (recv(n->fd, buf, sizeof buf, MSG_DONTWAIT) > 0 || errno == EINTR)
+		;
+}
+
 /* The index (and name) the kernel announces on n for the interface that
  * just arrived in n's namespace: the first link announced there, named
  * name unless name is a template. */
@@ -425,6 +434,7 @@ static int move_link(struct nl *from, struct nl *to, int to_nsfd, const struct l
 	if (r == 0)
 		r = link_arrived(to, new_name, out);
 	setsockopt(to->fd, SOL_NETLINK, NETLINK_DROP_MEMBERSHIP, &grp, sizeof grp);
+	nl_drain(to);
 	if (r < 0) {
 		r = strcmp(new_name, l->name) == 0
 			    ? hull_syserr(e, -r, "%slinux.netDevices: moving interface \"%s\" into %s", where,

@@ -95,12 +95,18 @@ d0_on_host_as_before() {
 
 @test "netDevices: a name with %d is numbered by the kernel" {
 	hostip link add d1 type veth peer name p1
+	hostip addr add 198.51.100.1/24 dev d1
 	net_devices '{"d0": {"name": "c%d"}, "d1": {"name": "c%d"}}'
-	set_sh 'ls /sys/class/net'
+	set_sh 'ls /sys/class/net; ip -o link; ip -o addr'
 	nrun run -b "$BUNDLE" "$CID"
 	[ "$status" -eq 0 ]
 	grep -qx c0 <<<"$output"
 	grep -qx c1 <<<"$output"
+	# each with its own addresses, both up
+	grep -q 'c0 *inet 192.0.2.10/24' <<<"$output"
+	grep -q 'c1 *inet 198.51.100.1/24' <<<"$output"
+	grep -qE 'c0@[^:]*: <([^>]*,)?UP[,>]' <<<"$output"
+	grep -qE 'c1@[^:]*: <([^>]*,)?UP[,>]' <<<"$output"
 }
 
 @test "netDevices: gone from the host while the container exists; a virtual one goes with its namespace" {
