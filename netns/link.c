@@ -11,9 +11,10 @@
  * IFLA_NET_NS_FD and renames it with IFLA_IFNAME (the kernel applies the
  * new name as it lands, so a name free only there still works), then on a
  * socket opened inside the target namespace the addresses are added back
- * and the interface set up.  Its index there is taken from the kernel's own
- * announcement (RTM_NEWLINK to RTNLGRP_LINK): with a "%d" template only the
- * kernel knows its name. */
+ * and the interface set up.  Its index there is looked up by its new name,
+ * or for a "%d" template (whose name only the kernel knows) taken from the
+ * kernel's announcement of its arrival (RTM_NEWLINK to RTNLGRP_LINK).  The
+ * target socket is opened by a setns there and back (this thread only). */
 #include "netns/netns.h"
 
 #include <arpa/inet.h>
@@ -370,7 +371,7 @@ static const char *addr_text(const struct addr *a, char *buf, size_t cap)
 }
 
 /* Drop what is queued on n: the rest of a move's announcements (all sent
- * before its ack), so that the next move reads only its own. */
+ * before its ack), so that a next one reads only its own. */
 static void nl_drain(struct nl *n)
 {
 	static char buf[32768];
@@ -378,10 +379,11 @@ static void nl_drain(struct nl *n)
 		;
 }
 
-/* The index (and name) the kernel announces on n for the interface that
- * just arrived in n's namespace: the first link announced there, named
- * name unless name is a template. */
-static int link_arrived(struct nl *n, const char *name, struct link *l)
+/* The interface that just arrived in n's namespace under a "%d" template,
+ * as the kernel announces it: the first link announced there (n joined
+ * RTNLGRP_LINK before the move; nothing else moves into a new container's
+ * namespace meanwhile). */
+static int link_arrived(struct nl *n, struct link *l)
 {
 	static char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
 	for (;;) {
@@ -396,7 +398,7 @@ static int link_arrived(struct nl *n, const char *name, struct link *l)
 			if (h->nlmsg_type != RTM_NEWLINK || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
 				continue;
 			link_from(h, &x);
-			if (x.index > 0 && (is_template(name) || strcmp(x.name, name) == 0)) {
+			if (x.index > 0) {
 				*l = x;
 				return 0;
 			}
@@ -413,16 +415,17 @@ static int move_link(struct nl *from, struct nl *to, int to_nsfd, const struct l
 {
 	struct addrs as = { .index = l->index };
 	struct msg m;
+	int r, grp = RTNLGRP_LINK;
+	bool tmpl = is_template(new_name);
 
 	*out = (struct link){ 0 };
-	int r, grp = RTNLGRP_LINK;
-
 	if ((r = addrs_get(from, &as)) < 0) {
 		r = hull_syserr(e, -r, "%slinux.netDevices: interface \"%s\": reading its addresses", where, l->name);
 		goto out;
 	}
-	/* Told of the arrival (and only while it happens). */
-	if (setsockopt(to->fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp, sizeof grp) < 0) {
+	/* A template's name only the kernel knows: told of the arrival (and
+	 * only while it happens).  Another name is looked up. */
+	if (tmpl && setsockopt(to->fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp, sizeof grp) < 0) {
 		r = hull_syserr(e, errno, "%slinux.netDevices: interface \"%s\": rtnetlink", where, l->name);
 		goto out;
 	}
@@ -432,9 +435,11 @@ static int move_link(struct nl *from, struct nl *to, int to_nsfd, const struct l
 	msg_attr_str(&m, IFLA_IFNAME, new_name);
 	r = nl_talk(from, &m, NULL, NULL);
 	if (r == 0)
-		r = link_arrived(to, new_name, out);
-	setsockopt(to->fd, SOL_NETLINK, NETLINK_DROP_MEMBERSHIP, &grp, sizeof grp);
-	nl_drain(to);
+		r = tmpl ? link_arrived(to, out) : link_get(to, new_name, out);
+	if (tmpl) {
+		setsockopt(to->fd, SOL_NETLINK, NETLINK_DROP_MEMBERSHIP, &grp, sizeof grp);
+		nl_drain(to);
+	}
 	if (r < 0) {
 		r = strcmp(new_name, l->name) == 0
 			    ? hull_syserr(e, -r, "%slinux.netDevices: moving interface \"%s\" into %s", where,
