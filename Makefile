@@ -12,7 +12,7 @@ LDFLAGS   ?=
 LDLIBS    := $(PKG_LIBS)
 SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-LIB_SRCS  := $(wildcard spec/*.c cgroups/*.c seccomp/*.c) $(filter-out runtime/main.c,$(wildcard runtime/*.c))
+LIB_SRCS  := $(wildcard spec/*.c cgroups/*.c seccomp/*.c netns/*.c) $(filter-out runtime/main.c,$(wildcard runtime/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=build/%.o) build/trampoline.o build/profile.o build/clone_vm.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/unit/%)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* create: the parent side of starting a container. */
 #include "runtime/container.h"
+#include "netns/netns.h"
 #include "seccomp/seccomp.h"
 #include "runtime/hooks.h"
 #include "runtime/log.h"
@@ -104,6 +105,12 @@ static int check_spec(const struct spec *s, const struct create_opts *o, const c
 	const struct spec_namespace *uns = spec_namespace_find(s, SPEC_NS_USER);
 	if (uns && !uns->path && s->linux_ && (!s->linux_->n_uid_mappings || !s->linux_->n_gid_mappings))
 		return hull_errf(e, EINVAL, "%s: linux.uidMappings: a new user namespace needs uidMappings and gidMappings", cfg);
+	if (s->linux_ && s->linux_->n_net_devices) {
+		const struct spec_namespace *nns = spec_namespace_find(s, SPEC_NS_NETWORK);
+		if (!nns || nns->path)
+			return hull_errf(e, EINVAL, "%s: linux.netDevices: requires a new network namespace", cfg);
+		return netns_devices_check(s->linux_->net_devices, s->linux_->n_net_devices, where, e);
+	}
 	return 0;
 }
 
@@ -231,6 +238,7 @@ static void note_init(struct cstate *st)
  * - a time namespace (the kernel lets only a process that shares its
  *   memory with no other enter one: EUSERS);
  * - systemd (its calls run beside the starting init);
+ * - linux.netDevices (hull moves them in while the init waits);
  * - oomScoreAdj (the kernel sets it on every process sharing the memory)
  *   and memory limits (an OOM kill of the init in its cgroup would take
  *   every process sharing its memory, hull too). */
@@ -248,7 +256,7 @@ static bool share_vm_ok(const struct spec *s, const struct create_opts *o, const
 		return false;
 	if ((c->seccomp && c->seccomp->notify) || s->process->has_oom_score_adj)
 		return false;
-	return !(lx && lx->resources && lx->resources->memory);
+	return !(lx && ((lx->resources && lx->resources->memory) || lx->n_net_devices));
 }
 
 int report_process(const char *pid_file, const char *pidfd_socket, pid_t pid, struct hull_err *e)
@@ -410,6 +418,7 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 	struct spawn_req req = { 0 };
 	pid_t pid = -1;
 	bool made_dir = false, made_cg = false;
+	struct netns_moved *netmoved = NULL;
 	char listen_fds[32], *extra_env[2];
 	for (int t = 0; t < SPEC_NS__COUNT; t++)
 		c.ns_fd[t] = -1;
@@ -598,6 +607,20 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 		if ((ret = cgroup_create(&cg, s->linux_, true, e)) < 0)
 			goto out;
 	}
+	/* linux.netDevices, into the init's new network namespace while it
+	 * waits: there before anything of the container runs. */
+	if (lx && lx->n_net_devices) {
+		char nspath[64], where[PATH_MAX + 32];
+		snprintf(nspath, sizeof nspath, "/proc/%d/ns/net", (int)pid);
+		snprintf(where, sizeof where, "%s: ", cfg);
+		int nsfd = open(nspath, O_RDONLY | O_CLOEXEC);
+		ret = nsfd < 0 ? hull_syserr(e, errno, "%s", nspath)
+			       : netns_devices_move(lx->net_devices, lx->n_net_devices, nsfd, &netmoved, where, e);
+		if (nsfd >= 0)
+			close(nsfd);
+		if (ret < 0)
+			goto out;
+	}
 	/* Not written down yet: until hull's last word below, the init
 	 * exits by itself when hull dies (its end of the socket closes),
 	 * and what it may leave behind is in the cgroups the first record
@@ -667,6 +690,11 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 out:
 	if (ret < 0) {
 		if (pid > 0) {
+			/* Back to the host before the namespace goes (a virtual
+			 * interface would go with it). */
+			struct hull_err e2;
+			if (netns_devices_return(take_ptr(&netmoved), &e2) < 0)
+				log_warn("cleanup: %s", e2.msg);
 			kill(pid, SIGKILL);
 			waitpid(pid, NULL, 0);
 		}
@@ -704,6 +732,7 @@ out:
 	if (rootfd >= 0)
 		close(rootfd);
 	close_namespaces(&c);
+	netns_moved_free(netmoved);
 	cgroup_set_free(&cg);
 	spec_free(s);
 	return ret;

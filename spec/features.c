@@ -173,6 +173,7 @@ char *spec_features_json(unsigned seccomp_flags)
 	put_enabled(g, "apparmor", true);
 	put_enabled(g, "selinux", true);
 	put_enabled(g, "intelRdt", false);
+	put_enabled(g, "netDevices", true);
 	put_str(g, "mountExtensions");
 	yajl_gen_map_open(g);
 	put_enabled(g, "idmap", false);
