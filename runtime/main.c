@@ -365,8 +365,13 @@ static int cmd_exec(struct global *g, const struct parsed *p)
 		sigprocmask(SIG_BLOCK, &fwd, NULL);
 	struct hull_err e;
 	int status;
-	if (container_exec(&o, &fwd, &status, &e) < 0)
-		return fail(&e);
+	/* A failure of hull's own exits 255, as runc's exec does, so that a
+	 * caller can tell it from the program's status (usage errors above
+	 * stay 1). */
+	if (container_exec(&o, &fwd, &status, &e) < 0) {
+		fail(&e);
+		return 255;
+	}
 	return status;
 }
 

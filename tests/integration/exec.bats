@@ -441,6 +441,34 @@ EOF
 	[ "$status" -eq 0 ]
 }
 
+@test "exec: a failure of hull's own exits 255, apart from the program's statuses; usage errors 1" {
+	start_sleeper
+	hrun exec --pid-file "$HULL_TEST_DIR/no/such/dir/pid" "$CID" true
+	[ "$status" -eq 255 ]
+	assert_one_line_error "$HULL_TEST_DIR/no/such/dir/pid"
+	hrun exec "$CID" no-such-program-xyz
+	[ "$status" -eq 255 ]
+	hrun exec nosuch-ct true
+	[ "$status" -eq 255 ]
+	hrun exec "$CID" sh -c 'exit 254'
+	[ "$status" -eq 254 ]
+	hrun exec "$CID" sh -c 'exit 1'
+	[ "$status" -eq 1 ]
+	# a mistake on the command line is no runtime failure
+	hrun exec --frobnicate "$CID" true
+	[ "$status" -eq 1 ]
+	hrun exec
+	[ "$status" -eq 1 ]
+	# a paused container (where hull can pause it)
+	if hull pause "$CID" 2>/dev/null; then
+		hrun exec "$CID" true
+		hull resume "$CID"
+		[ "$status" -eq 255 ]
+		assert_one_line_error paused
+	fi
+	[ "$(ct_status)" = running ]
+}
+
 @test "exec --apparmor while AppArmor is off fails clearly" {
 	if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ]; then
 		skip "AppArmor is enabled on this host"
