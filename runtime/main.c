@@ -52,6 +52,7 @@ struct cmd {
 	const struct flag *flags;
 	int (*run)(struct global *g, const struct parsed *p);
 	int min_args, max_args; /* positional arguments (-1: any) */
+	bool args_last;         /* options end at the first argument (exec, ps: the rest is argv) */
 };
 
 
@@ -68,19 +69,26 @@ static int usage_error(const char *fmt, ...)
 }
 
 /* Go-style flags like runc's: -f, --flag, -flag, --flag=value, --flag value.
- * Parsing stops at the first positional argument or at "--". */
+ * As in runc, options may come before and after the arguments (`update ID
+ * --memory 64m`), but for a command whose options end at its first argument
+ * (exec, ps); "--" ends them everywhere.  The arguments are gathered at the
+ * front of argv (each slot reused is one already read). */
 static int parse_flags(const struct cmd *c, int argc, char **argv, struct parsed *p, bool *help)
 {
 	memset(p, 0, sizeof *p);
-	int i = 0;
+	int i = 0, npos = 0;
 	for (; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--") == 0) {
 			i++;
 			break;
 		}
-		if (a[0] != '-' || a[1] == 0)
-			break;
+		if (a[0] != '-' || a[1] == 0) {
+			if (c->args_last)
+				break;
+			argv[npos++] = argv[i];
+			continue;
+		}
 		const char *name = a + 1 + (a[1] == '-');
 		const char *eq = strchr(name, '=');
 		size_t nl = eq ? (size_t)(eq - name) : strlen(name);
@@ -119,8 +127,12 @@ static int parse_flags(const struct cmd *c, int argc, char **argv, struct parsed
 			p->set[k] = strcmp(eq + 1, "false") != 0 && strcmp(eq + 1, "0") != 0;
 		}
 	}
-	p->argc = argc - i;
-	p->argv = argv + i;
+	/* What is left (after "--", or from exec's first argument on) follows
+	 * the arguments gathered so far. */
+	while (i < argc)
+		argv[npos++] = argv[i++];
+	p->argc = npos;
+	p->argv = argv;
 	if (p->argc < c->min_args || (c->max_args >= 0 && p->argc > c->max_args)) {
 		if (c->min_args == 1 && p->argc == 0)
 			return usage_error("%s: a container ID is required (usage: hull %s %s)", c->name, c->name, c->args);
@@ -812,8 +824,8 @@ static const struct cmd commands[] = {
 	  create_flags, cmd_run, 1, 1 },
 	{ "state", "<container-id>", "Print the state of a container (JSON).", no_flags, cmd_state, 1, 1 },
 	{ "exec", "<container-id> <command> [args...]", "Run a process in a running container.",
-	  exec_flags, cmd_exec, 1, -1 },
-	{ "ps", "<container-id> [ps args...]", "List the processes of a container.", ps_flags, cmd_ps, 1, -1 },
+	  exec_flags, cmd_exec, 1, -1, true },
+	{ "ps", "<container-id> [ps args...]", "List the processes of a container.", ps_flags, cmd_ps, 1, -1, true },
 	{ "update", "<container-id>", "Change the resource limits of a container.", update_flags, cmd_update, 1, 1 },
 	{ "pause", "<container-id>", "Freeze every process of a container.", no_flags, cmd_pause, 1, 1 },
 	{ "resume", "<container-id>", "Thaw a paused container.", no_flags, cmd_resume, 1, 1 },

@@ -298,6 +298,40 @@ COMMANDS=(create start run state kill delete list spec features)
 	[ "$status" -ne 0 ]
 }
 
+@test "options may follow the container ID, as runc takes them; \"--\" ends them" {
+	make_bundle
+	hrun create "$CID" --bundle "$BUNDLE" --pid-file="$HULL_TEST_DIR/pid"
+	[ "$status" -eq 0 ]
+	[ "$(ct_status)" = created ]
+	[ "$(cat "$HULL_TEST_DIR/pid")" = "$(ct_pid)" ]
+	hrun start "$CID" --help
+	[ "$status" -eq 0 ]
+	[ "$(ct_status)" = created ]
+	hrun kill "$CID" -a KILL
+	[ "$status" -eq 0 ]
+	wait_status "$CID" stopped
+	# an unknown one is still refused, wherever it is
+	hrun delete "$CID" --frobnicate
+	[ "$status" -eq 1 ]
+	assert_one_line_error frobnicate
+	# after "--", "-a" is an argument (here a signal that does not exist)
+	hrun kill -- "$CID" -a
+	[ "$status" -eq 1 ]
+	assert_one_line_error '"-a"'
+	hrun delete "$CID" -f
+	[ "$status" -eq 0 ]
+	hrun state "$CID"
+	[ "$status" -ne 0 ]
+	# run and list too
+	set_args true
+	hrun run "$CID" -b "$BUNDLE" --keep
+	[ "$status" -eq 0 ]
+	hrun list -q
+	[ "$output" = "$CID" ]
+	hrun delete "$CID"
+	[ "$status" -eq 0 ]
+}
+
 @test "global options may come in any order before the command" {
 	run "$HULL" --debug --root "$HULL_ROOT" --log-format json list -q
 	[ "$status" -eq 0 ]

@@ -672,6 +672,11 @@ EOF
 	[ "$(echo ${lines[0]})" = "PID COMMAND" ]
 	[ "${#lines[@]}" -eq 2 ]
 	[ "$(echo ${lines[1]})" = "$INIT sleep" ]
+	# as runc: without "--" too, what follows the ID is ps's
+	hrun ps "$CID" -o pid,comm
+	[ "$status" -eq 0 ]
+	[ "$(echo ${lines[0]})" = "PID COMMAND" ]
+	[ "$(echo ${lines[1]})" = "$INIT sleep" ]
 }
 
 @test "ps of an unknown container fails" {
