@@ -855,7 +855,8 @@ static void main_help(void)
 	       "  --systemd-cgroup      use the systemd cgroup driver\n"
 	       "  --rootless VALUE      accepted for runc compatibility\n"
 	       "  -v, --version         print the version\n"
-	       "  -h, --help            show this help\n");
+	       "  -h, --help            show this help\n"
+	       "\nhull help COMMAND (or hull COMMAND --help) shows the options of a command.\n");
 }
 
 /* glibc's start of a static program asks the kernel where the program lives
@@ -932,9 +933,19 @@ int main(int argc, char **argv)
 		main_help();
 		return 1;
 	}
-	if (strcmp(argv[i], "help") == 0) {
+	/* `hull help`: the list; `hull help CMD`: CMD's own help. */
+	bool help_of = strcmp(argv[i], "help") == 0 && i + 1 < argc && strcmp(argv[i + 1], "help") != 0;
+	if (strcmp(argv[i], "help") == 0 && !help_of) {
 		main_help();
 		return 0;
+	}
+	if (help_of) {
+		for (size_t k = 0; k < NCMDS; k++)
+			if (strcmp(argv[i + 1], commands[k].name) == 0) {
+				print_help(&commands[k]);
+				return 0;
+			}
+		return usage_error("help: no command \"%s\" (see hull --help)", argv[i + 1]);
 	}
 	for (size_t k = 0; k < NCMDS; k++) {
 		const struct cmd *c = &commands[k];

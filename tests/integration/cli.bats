@@ -53,7 +53,23 @@ COMMANDS=(create start run state kill delete list spec features)
 
 @test "unknown command: non-zero exit and a one-line error" {
 	run --separate-stderr hull frobnicate
-	[ "$status" -ne 0 ]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	assert_one_line_error frobnicate
+}
+
+@test "help CMD prints CMD's help; help of an unknown command is a one-line error" {
+	for c in "${COMMANDS[@]}" exec ps update; do
+		run "$HULL" help "$c"
+		[ "$status" -eq 0 ]
+		[ "$output" = "$("$HULL" "$c" --help)" ]
+	done
+	run "$HULL" help
+	[ "$status" -eq 0 ]
+	[ "$output" = "$("$HULL" --help)" ]
+	run --separate-stderr hull help frobnicate
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
 	assert_one_line_error frobnicate
 }
 
