@@ -349,6 +349,23 @@ EOF
 	[ "${lines[5]}" = "[]" ]
 }
 
+@test "exec --process: a process object without user runs as 0:0 (config.json still needs one)" {
+	set_cfg '.process.user = {"uid": 1000, "gid": 1000, "additionalGids": [5]}'
+	start_sleeper
+	echo '{"args": ["sh", "-c", "id -u; id -g; grep ^Groups: /proc/self/status"], "env": ["PATH=/bin"], "cwd": "/"}' \
+		>"$HULL_TEST_DIR/p.json"
+	hrun exec --process "$HULL_TEST_DIR/p.json" "$CID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 0 ]
+	[ "${lines[1]}" = 0 ]
+	[ "$(echo ${lines[2]})" = "Groups:" ]
+	# a config.json without one is refused
+	set_cfg 'del(.process.user)'
+	hrun create -b "$BUNDLE" "$CID-2"
+	[ "$status" -eq 1 ]
+	assert_one_line_error process.user "required field missing"
+}
+
 @test "exec --process FILE with ARGS too: the file wins (as in runc)" {
 	start_sleeper
 	echo '{"user": {"uid": 0, "gid": 0}, "args": ["echo", "from-file"], "env": ["PATH=/bin"], "cwd": "/"}' >"$HULL_TEST_DIR/p.json"
