@@ -934,18 +934,18 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* `hull help`: the list; `hull help CMD`: CMD's own help. */
-	bool help_of = strcmp(argv[i], "help") == 0 && i + 1 < argc && strcmp(argv[i + 1], "help") != 0;
-	if (strcmp(argv[i], "help") == 0 && !help_of) {
-		main_help();
-		return 0;
-	}
-	if (help_of) {
+	if (strcmp(argv[i], "help") == 0) {
+		const char *topic = i + 1 < argc ? argv[i + 1] : "help";
+		if (strcmp(topic, "help") == 0) {
+			main_help();
+			return 0;
+		}
 		for (size_t k = 0; k < NCMDS; k++)
-			if (strcmp(argv[i + 1], commands[k].name) == 0) {
+			if (strcmp(topic, commands[k].name) == 0) {
 				print_help(&commands[k]);
 				return 0;
 			}
-		return usage_error("help: no command \"%s\" (see hull --help)", argv[i + 1]);
+		return usage_error("help: no command \"%s\" (see hull --help)", topic);
 	}
 	for (size_t k = 0; k < NCMDS; k++) {
 		const struct cmd *c = &commands[k];
