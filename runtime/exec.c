@@ -95,7 +95,8 @@ static void exec_child_main(void *arg)
 			tty_set_size(master, p->console_height, p->console_width);
 		if (x->console_fd < 0)
 			tty_copy_size(0, master);
-		if (fchown(slave, p->user.uid, p->user.gid) < 0 && errno != EINVAL && errno != EPERM) {
+		/* The user's, in devpts' group (see setup_terminal in init.c). */
+		if (fchown(slave, p->user.uid, (gid_t)-1) < 0 && errno != EINVAL && errno != EPERM) {
 			hull_syserr(&e, errno, "process.terminal: chown of %s", name);
 			exec_fail(x, &e);
 		}

@@ -145,7 +145,10 @@ static int setup_terminal(struct init_ctx *c, struct hull_err *e)
 	 * size the program must see from its first instruction. */
 	if (c->console_fd < 0)
 		tty_copy_size(0, master);
-	if (fchown(slave, p->user.uid, p->user.gid) < 0 && errno != EINVAL && errno != EPERM) {
+	/* The user owns the pty; its group stays the one devpts gave it (the
+	 * mount's gid= option, the tty group 5 in the usual config, with its
+	 * mode= 0620), as with runc and on any Linux system. */
+	if (fchown(slave, p->user.uid, (gid_t)-1) < 0 && errno != EINVAL && errno != EPERM) {
 		r = hull_syserr(e, errno, "process.terminal: chown of %s", name);
 		goto out;
 	}

@@ -14,11 +14,13 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+/* A signal's number, name or SIG-name; "0" is signal 0 (kill(2)'s "is it
+ * alive" check, which sends nothing). */
 int parse_signal(const char *s)
 {
 	uint64_t n;
 	if (parse_u64(s, &n) == 0)
-		return n > 0 && n < (uint64_t)NSIG ? (int)n : -EINVAL;
+		return n < (uint64_t)NSIG ? (int)n : -EINVAL;
 	if (strncasecmp(s, "SIG", 3) == 0)
 		s += 3;
 	for (int i = 1; i < NSIG; i++) {

@@ -52,6 +52,7 @@ struct cmd {
 	const struct flag *flags;
 	int (*run)(struct global *g, const struct parsed *p);
 	int min_args, max_args; /* positional arguments (-1: any) */
+	bool args_last;         /* options end at the first argument (exec, ps: the rest is argv) */
 };
 
 
@@ -68,19 +69,26 @@ static int usage_error(const char *fmt, ...)
 }
 
 /* Go-style flags like runc's: -f, --flag, -flag, --flag=value, --flag value.
- * Parsing stops at the first positional argument or at "--". */
+ * As in runc, options may come before and after the arguments (`update ID
+ * --memory 64m`), but for a command whose options end at its first argument
+ * (exec, ps); "--" ends them everywhere.  The arguments are gathered at the
+ * front of argv (each slot reused is one already read). */
 static int parse_flags(const struct cmd *c, int argc, char **argv, struct parsed *p, bool *help)
 {
 	memset(p, 0, sizeof *p);
-	int i = 0;
+	int i = 0, npos = 0;
 	for (; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--") == 0) {
 			i++;
 			break;
 		}
-		if (a[0] != '-' || a[1] == 0)
-			break;
+		if (a[0] != '-' || a[1] == 0) {
+			if (c->args_last)
+				break;
+			argv[npos++] = argv[i];
+			continue;
+		}
 		const char *name = a + 1 + (a[1] == '-');
 		const char *eq = strchr(name, '=');
 		size_t nl = eq ? (size_t)(eq - name) : strlen(name);
@@ -119,8 +127,12 @@ static int parse_flags(const struct cmd *c, int argc, char **argv, struct parsed
 			p->set[k] = strcmp(eq + 1, "false") != 0 && strcmp(eq + 1, "0") != 0;
 		}
 	}
-	p->argc = argc - i;
-	p->argv = argv + i;
+	/* What is left (after "--", or from exec's first argument on) follows
+	 * the arguments gathered so far. */
+	while (i < argc)
+		argv[npos++] = argv[i++];
+	p->argc = npos;
+	p->argv = argv;
 	if (p->argc < c->min_args || (c->max_args >= 0 && p->argc > c->max_args)) {
 		if (c->min_args == 1 && p->argc == 0)
 			return usage_error("%s: a container ID is required (usage: hull %s %s)", c->name, c->name, c->args);
@@ -365,8 +377,13 @@ static int cmd_exec(struct global *g, const struct parsed *p)
 		sigprocmask(SIG_BLOCK, &fwd, NULL);
 	struct hull_err e;
 	int status;
-	if (container_exec(&o, &fwd, &status, &e) < 0)
-		return fail(&e);
+	/* A failure of hull's own exits 255, as runc's exec does, so that a
+	 * caller can tell it from the program's status (usage errors above
+	 * stay 1). */
+	if (container_exec(&o, &fwd, &status, &e) < 0) {
+		fail(&e);
+		return 255;
+	}
 	return status;
 }
 
@@ -807,8 +824,8 @@ static const struct cmd commands[] = {
 	  create_flags, cmd_run, 1, 1 },
 	{ "state", "<container-id>", "Print the state of a container (JSON).", no_flags, cmd_state, 1, 1 },
 	{ "exec", "<container-id> <command> [args...]", "Run a process in a running container.",
-	  exec_flags, cmd_exec, 1, -1 },
-	{ "ps", "<container-id> [ps args...]", "List the processes of a container.", ps_flags, cmd_ps, 1, -1 },
+	  exec_flags, cmd_exec, 1, -1, true },
+	{ "ps", "<container-id> [ps args...]", "List the processes of a container.", ps_flags, cmd_ps, 1, -1, true },
 	{ "update", "<container-id>", "Change the resource limits of a container.", update_flags, cmd_update, 1, 1 },
 	{ "pause", "<container-id>", "Freeze every process of a container.", no_flags, cmd_pause, 1, 1 },
 	{ "resume", "<container-id>", "Thaw a paused container.", no_flags, cmd_resume, 1, 1 },
@@ -838,7 +855,8 @@ static void main_help(void)
 	       "  --systemd-cgroup      use the systemd cgroup driver\n"
 	       "  --rootless VALUE      accepted for runc compatibility\n"
 	       "  -v, --version         print the version\n"
-	       "  -h, --help            show this help\n");
+	       "  -h, --help            show this help\n"
+	       "\nhull help COMMAND (or hull COMMAND --help) shows the options of a command.\n");
 }
 
 /* glibc's start of a static program asks the kernel where the program lives
@@ -915,9 +933,19 @@ int main(int argc, char **argv)
 		main_help();
 		return 1;
 	}
+	/* `hull help`: the list; `hull help CMD`: CMD's own help. */
 	if (strcmp(argv[i], "help") == 0) {
-		main_help();
-		return 0;
+		const char *topic = i + 1 < argc ? argv[i + 1] : "help";
+		if (strcmp(topic, "help") == 0) {
+			main_help();
+			return 0;
+		}
+		for (size_t k = 0; k < NCMDS; k++)
+			if (strcmp(topic, commands[k].name) == 0) {
+				print_help(&commands[k]);
+				return 0;
+			}
+		return usage_error("help: no command \"%s\" (see hull --help)", topic);
 	}
 	for (size_t k = 0; k < NCMDS; k++) {
 		const struct cmd *c = &commands[k];

@@ -154,7 +154,11 @@ static int check_process(struct walk *w, yajl_val v, void *obj)
 {
 	const struct spec_process *p = obj;
 
-	(void)v;
+	/* config.json's process needs a user; a process document of its own
+	 * (exec --process, the top of its walk) may leave it out and runs as
+	 * 0:0, as with runc: runtime-spec's schema requires only cwd there. */
+	if (w->depth > 0 && !sp_has_key(v, "user"))
+		return sp_fail_field(w, "user", "required field missing", NULL);
 	if (!p->n_args)
 		return sp_fail_field(w, "args", "must not be empty", NULL);
 	if (p->has_oom_score_adj && (p->oom_score_adj < -1000 || p->oom_score_adj > 1000))
@@ -425,7 +429,7 @@ static const struct walk_field process_fields[] = {
 	F("terminal", K_BOOL, terminal),
 	F("consoleSize", K_SAME, console_height, .sub = &console_size_type,
 	  .has = AT(has_console_size)),
-	F("user", K_OBJ, user, .sub = &user_type, .req = true),
+	F("user", K_OBJ, user, .sub = &user_type),   /* required in config.json: check_process */
 	LIST("args", K_STRS, args, .req = true),
 	F("commandLine", K_STR, command_line),
 	LIST("env", K_STRS, env),

@@ -53,7 +53,23 @@ COMMANDS=(create start run state kill delete list spec features)
 
 @test "unknown command: non-zero exit and a one-line error" {
 	run --separate-stderr hull frobnicate
-	[ "$status" -ne 0 ]
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	assert_one_line_error frobnicate
+}
+
+@test "help CMD prints CMD's help; help of an unknown command is a one-line error" {
+	for c in "${COMMANDS[@]}" exec ps update; do
+		run "$HULL" help "$c"
+		[ "$status" -eq 0 ]
+		[ "$output" = "$("$HULL" "$c" --help)" ]
+	done
+	run "$HULL" help
+	[ "$status" -eq 0 ]
+	[ "$output" = "$("$HULL" --help)" ]
+	run --separate-stderr hull help frobnicate
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
 	assert_one_line_error frobnicate
 }
 
@@ -296,6 +312,40 @@ COMMANDS=(create start run state kill delete list spec features)
 	[ -z "$output" ]
 	run "$HULL" --root "$HULL_TEST_DIR/other-root" state "$CID"
 	[ "$status" -ne 0 ]
+}
+
+@test "options may follow the container ID, as runc takes them; \"--\" ends them" {
+	make_bundle
+	hrun create "$CID" --bundle "$BUNDLE" --pid-file="$HULL_TEST_DIR/pid"
+	[ "$status" -eq 0 ]
+	[ "$(ct_status)" = created ]
+	[ "$(cat "$HULL_TEST_DIR/pid")" = "$(ct_pid)" ]
+	hrun start "$CID" --help
+	[ "$status" -eq 0 ]
+	[ "$(ct_status)" = created ]
+	hrun kill "$CID" -a KILL
+	[ "$status" -eq 0 ]
+	wait_status "$CID" stopped
+	# an unknown one is still refused, wherever it is
+	hrun delete "$CID" --frobnicate
+	[ "$status" -eq 1 ]
+	assert_one_line_error frobnicate
+	# after "--", "-a" is an argument (here a signal that does not exist)
+	hrun kill -- "$CID" -a
+	[ "$status" -eq 1 ]
+	assert_one_line_error '"-a"'
+	hrun delete "$CID" -f
+	[ "$status" -eq 0 ]
+	hrun state "$CID"
+	[ "$status" -ne 0 ]
+	# run and list too
+	set_args true
+	hrun run "$CID" -b "$BUNDLE" --keep
+	[ "$status" -eq 0 ]
+	hrun list -q
+	[ "$output" = "$CID" ]
+	hrun delete "$CID"
+	[ "$status" -eq 0 ]
 }
 
 @test "global options may come in any order before the command" {

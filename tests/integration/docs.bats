@@ -153,6 +153,20 @@ has_flag() {
 	done
 }
 
+@test "docs: the cgroup namespace of hull spec, which runc 1.1's spec lacks, is said in README and hull-spec(8)" {
+	mkdir "$HULL_TEST_DIR/spec"
+	(cd "$HULL_TEST_DIR/spec" && "$HULL" spec)
+	jq -e '.linux.namespaces | map(.type) | index("cgroup") != null' "$HULL_TEST_DIR/spec/config.json"
+	local entry page="$HULL_TEST_DIR/spec.txt"
+	entry="$(sed -n '/^\*\*`spec /,/^$/p' "$README" | tr '\n' ' ')"
+	echo "$entry"
+	[[ "$entry" == *"mount and cgroup namespaces"* ]]
+	[[ "$entry" == *"runc 1.1's \`runc spec\` has none"* ]]
+	man_text "$MAN_DIR/hull-spec.8" >"$page"
+	grep -q "mount and cgroup namespaces" "$page"
+	grep -q "runc 1.1 writes has none" "$page"
+}
+
 @test "docs: make install DESTDIR=... installs the binary, the man pages and the completions" {
 	DEST="$(mktemp -d "${HULL_TEST_TMP:-/tmp}/hull-install.XXXXXX")"
 	run make -C "$HULL_REPO_DIR" -s install DESTDIR="$DEST" PREFIX=/usr

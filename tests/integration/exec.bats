@@ -349,6 +349,23 @@ EOF
 	[ "${lines[5]}" = "[]" ]
 }
 
+@test "exec --process: a process object without user runs as 0:0 (config.json still needs one)" {
+	set_cfg '.process.user = {"uid": 1000, "gid": 1000, "additionalGids": [5]}'
+	start_sleeper
+	echo '{"args": ["sh", "-c", "id -u; id -g; grep ^Groups: /proc/self/status"], "env": ["PATH=/bin"], "cwd": "/"}' \
+		>"$HULL_TEST_DIR/p.json"
+	hrun exec --process "$HULL_TEST_DIR/p.json" "$CID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 0 ]
+	[ "${lines[1]}" = 0 ]
+	[ "$(echo ${lines[2]})" = "Groups:" ]
+	# a config.json without one is refused
+	set_cfg 'del(.process.user)'
+	hrun create -b "$BUNDLE" "$CID-2"
+	[ "$status" -eq 1 ]
+	assert_one_line_error process.user "required field missing"
+}
+
 @test "exec --process FILE with ARGS too: the file wins (as in runc)" {
 	start_sleeper
 	echo '{"user": {"uid": 0, "gid": 0}, "args": ["echo", "from-file"], "env": ["PATH=/bin"], "cwd": "/"}' >"$HULL_TEST_DIR/p.json"
@@ -439,6 +456,34 @@ EOF
 	pid_alive "$INIT"
 	hrun exec "$CID" true
 	[ "$status" -eq 0 ]
+}
+
+@test "exec: a failure of hull's own exits 255, apart from the program's statuses; usage errors 1" {
+	start_sleeper
+	hrun exec --pid-file "$HULL_TEST_DIR/no/such/dir/pid" "$CID" true
+	[ "$status" -eq 255 ]
+	assert_one_line_error "$HULL_TEST_DIR/no/such/dir/pid"
+	hrun exec "$CID" no-such-program-xyz
+	[ "$status" -eq 255 ]
+	hrun exec nosuch-ct true
+	[ "$status" -eq 255 ]
+	hrun exec "$CID" sh -c 'exit 254'
+	[ "$status" -eq 254 ]
+	hrun exec "$CID" sh -c 'exit 1'
+	[ "$status" -eq 1 ]
+	# a mistake on the command line is no runtime failure
+	hrun exec --frobnicate "$CID" true
+	[ "$status" -eq 1 ]
+	hrun exec
+	[ "$status" -eq 1 ]
+	# a paused container (where hull can pause it)
+	if hull pause "$CID" 2>/dev/null; then
+		hrun exec "$CID" true
+		hull resume "$CID"
+		[ "$status" -eq 255 ]
+		assert_one_line_error paused
+	fi
+	[ "$(ct_status)" = running ]
 }
 
 @test "exec --apparmor while AppArmor is off fails clearly" {
@@ -643,6 +688,11 @@ EOF
 	[ "$status" -eq 0 ]
 	[ "$(echo ${lines[0]})" = "PID COMMAND" ]
 	[ "${#lines[@]}" -eq 2 ]
+	[ "$(echo ${lines[1]})" = "$INIT sleep" ]
+	# as runc: without "--" too, what follows the ID is ps's
+	hrun ps "$CID" -o pid,comm
+	[ "$status" -eq 0 ]
+	[ "$(echo ${lines[0]})" = "PID COMMAND" ]
 	[ "$(echo ${lines[1]})" = "$INIT sleep" ]
 }
 

@@ -162,6 +162,27 @@ RFC3339='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-
 	retry 100 0.05 pid_dead "$pid"
 }
 
+@test "kill ID 0 (and --all ID 0) only checks the container is alive" {
+	set_sh 'trap "echo TERM >>/tmp/sig" TERM; touch /tmp/ready; while :; do sleep 0.05; done'
+	run_ct_detached
+	retry 100 0.05 test -e "$ROOTFS/tmp/ready"
+	hrun kill "$CID" 0
+	[ "$status" -eq 0 ]
+	hrun kill --all "$CID" 0
+	[ "$status" -eq 0 ]
+	hrun kill "$CID" SIG0
+	[ "$status" -ne 0 ]
+	assert_one_line_error SIG0
+	sleep 0.2
+	[ ! -e "$ROOTFS/tmp/sig" ]
+	[ "$(ct_status)" = running ]
+	hull kill "$CID" KILL
+	wait_status "$CID" stopped
+	hrun kill "$CID" 0
+	[ "$status" -ne 0 ]
+	assert_one_line_error "$CID"
+}
+
 @test "kill a created container" {
 	set_sh 'touch /tmp/started; sleep 100'
 	create_ct

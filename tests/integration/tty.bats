@@ -213,6 +213,23 @@ check_tty_report() {
 	[ "$t" != "$(cat "$ROOTFS/tmp/init-tty")" ]
 }
 
+@test "the pty is the user's, in the tty group of the devpts mount (gid=5, mode 620): run and exec" {
+	start_recvtty con
+	set_cfg '.process.terminal = true | .process.user = {"uid": 1000, "gid": 1000}'
+	# the default config's devpts options, whatever the spec of the runtime under test
+	set_cfg '(.mounts[] | select(.destination == "/dev/pts") | .options) = ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]'
+	set_sh 'echo "owner=$(stat -c %u:%g:%a "$(tty)")"; sleep 100'
+	hrun run -d --console-socket "$RECVTTY_SOCK" -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	wait_tty_grep '^owner=' "$HULL_TEST_DIR/con.out"
+	[ "$(field owner "$HULL_TEST_DIR/con.out")" = 1000:5:620 ]
+	start_recvtty ex
+	hrun exec -t -d --console-socket "$RECVTTY_SOCK" -u 1001:1002 "$CID" sh -c 'echo "owner=$(stat -c %u:%g:%a "$(tty)")"'
+	[ "$status" -eq 0 ]
+	wait_tty_grep '^owner=' "$HULL_TEST_DIR/ex.out"
+	[ "$(field owner "$HULL_TEST_DIR/ex.out")" = 1001:5:620 ]
+}
+
 @test "exec -t -d without --console-socket fails" {
 	set_args sleep 100
 	run_ct_detached

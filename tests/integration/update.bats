@@ -162,6 +162,20 @@ cpu_max() {
 	[ "$(cg_read cpu cpu.rt_runtime_us -)" = 5000 ]
 }
 
+@test "update ID --pids-limit N: options after the container ID (as runc)" {
+	need_ctrl pids
+	set_cfg '.linux.resources.pids = {"limit": 100}'
+	set_args sleep 100
+	run_ct_detached
+	wait_status "$CID" running
+	hrun update "$CID" --pids-limit 42
+	[ "$status" -eq 0 ]
+	[ "$(cg_read pids pids.max pids.max)" = 42 ]
+	hrun update --pids-limit 43 "$CID" --pids-limit=44
+	[ "$status" -eq 0 ]
+	[ "$(cg_read pids pids.max pids.max)" = 44 ]
+}
+
 @test "update --pids-limit: the file, and forks stop at the new limit" {
 	need_ctrl pids
 	set_cfg '.linux.resources.pids = {"limit": 100}'

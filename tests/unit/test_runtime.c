@@ -25,7 +25,8 @@ static void test_signals(void)
 	CHECK_INT(parse_signal("RTMIN+1"), SIGRTMIN + 1);
 	CHECK_INT(parse_signal("RTMAX-2"), SIGRTMAX - 2);
 	CHECK_INT(parse_signal("FOO"), -EINVAL);
-	CHECK_INT(parse_signal("0"), -EINVAL);
+	CHECK_INT(parse_signal("0"), 0);
+	CHECK_INT(parse_signal("SIG0"), -EINVAL);
 	CHECK_INT(parse_signal("65"), -EINVAL);
 	CHECK_INT(parse_signal("-9"), -EINVAL);
 	CHECK_INT(parse_signal(""), -EINVAL);

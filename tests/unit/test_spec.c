@@ -647,6 +647,8 @@ static void test_process_errors(void)
 		     "config.json: process.cwd: must be an absolute path");
 	EXPECT_ERROR(DOC("'process': {'cwd': '/', 'args': ['sh']}"),
 		     "config.json: process.user: required field missing");
+	EXPECT_ERROR(DOC("'process': {'cwd': '/', 'args': ['sh'], 'user': null}"),
+		     "config.json: process.user: required field missing");
 	EXPECT_ERROR(DOC("'process': {'cwd': '/', 'args': ['sh'], 'user': {'uid': 0}}"),
 		     "config.json: process.user.gid: required field missing");
 	EXPECT_ERROR(DOC("'process': {'cwd': '/', 'args': ['sh'], 'user': {'gid': 0}}"),
@@ -1009,6 +1011,24 @@ static void test_process_json(void)
 	CHECK_INT(rc, -EINVAL);
 	CHECK(p == NULL && mem == NULL);
 	CHECK_STR(err.msg, "process.json: cwd: required field missing");
+	free(bad);
+	/* without a user: 0:0 (config.json's process must have one) */
+	bad = dq("{'cwd': '/', 'args': ['id']}");
+	rc = spec_process_parse(bad, strlen(bad), "process.json", &p, &mem, &err);
+	if (CHECK_INT(rc, 0) && CHECK(p && mem))
+		CHECK(p->user.uid == 0 && p->user.gid == 0 && p->user.n_additional_gids == 0);
+	spec_process_free(mem);
+	free(bad);
+	bad = dq("{'cwd': '/', 'args': ['id'], 'user': null}");
+	rc = spec_process_parse(bad, strlen(bad), "process.json", &p, &mem, &err);
+	if (CHECK_INT(rc, 0) && CHECK(p && mem))
+		CHECK(p->user.uid == 0 && p->user.gid == 0);
+	spec_process_free(mem);
+	free(bad);
+	bad = dq("{'cwd': '/', 'args': ['id'], 'user': {'uid': 1}}");
+	rc = spec_process_parse(bad, strlen(bad), "process.json", &p, &mem, &err);
+	CHECK_INT(rc, -EINVAL);
+	CHECK_STR(err.msg, "process.json: user.gid: required field missing");
 	free(bad);
 	bad = dq("{'cwd': '/', 'args': [1], 'user': {'uid': 1, 'gid': 2}}");
 	rc = spec_process_parse(bad, strlen(bad), NULL, &p, &mem, &err);
