@@ -36,7 +36,7 @@ assert_hull_intact() {
 # /proc/self/fd/N later, when the process has gone (and the file is no
 # longer busy).  Successes print PWNED (once per fd: it is closed then).
 # /tmp/seen logs what it saw; it stops when /tmp/final exists (after a last
-# round of attempts) and then touches /tmp/scan-done.
+# round of attempts; or after 120 s) and then touches /tmp/scan-done.
 SCANNER='#!/bin/sh
 me=$$
 n=20
@@ -82,10 +82,14 @@ scan() {
 }
 touch /tmp/scanning
 i=0
-while [ ! -e /tmp/final ] && [ $i -lt 20000 ]; do
+end=$(($(date +%s) + 120))
+# bounded by time, not rounds: on a loaded host a round count ran out before
+# the victim had even started
+while [ ! -e /tmp/final ]; do
 	i=$((i + 1))
 	scan
 	attack_fds
+	[ $((i % 200)) != 0 ] || [ "$(date +%s)" -le $end ] || break
 done
 scan
 attack_fds
@@ -134,7 +138,12 @@ joined_bundle() {
 	mkdir -p "$ROOTFS/opt"
 	cp "$BUSYBOX" "$ROOTFS/opt/sleep"
 	victim_sha="$(sha256sum <"$ROOTFS/opt/sleep")"
-	set_args /opt/sleep 1
+	# /opt/sleep as a child, the container kept alive 3 s after it exits: the
+	# held fd can write once the file is no longer busy, and only while the
+	# victim's mount namespace (its rootfs mount) lives.  As the init itself
+	# the two ended together, and the attack had to win that race (it lost
+	# on a loaded host).
+	set_sh '/opt/sleep 1; sleep 3'
 	hrun run -b "$BUNDLE" "$CID-victim"
 	[ "$status" -eq 0 ]
 	run finish_scanner
