@@ -14,7 +14,8 @@
 # traced too, with counts of their own: the init is killed alone at a call
 # hull never makes (mount, pivot_root...).  No mock, nothing in hull for it.
 # The steps are named by the calls that mark them in a probe: one traced
-# create of the same config (see step).
+# create of the same config (see step).  One test kills hull from outside
+# instead, at a point it shows on its stderr.
 #
 # Besides the named steps, the sweeps kill hull at every Kth of the calls
 # the probe saw, K such that a sweep makes HULL_FAULT_POINTS kills (4 by
@@ -25,7 +26,9 @@
 # (cgroup_destroy returning 0 at once) every test here fails on "cgroup
 # directories left"; with state_remove_dir's removal of the temporaries
 # left out, "killed at each step" fails on the state directory (killed
-# before the first record was renamed into place).
+# before the first record was renamed into place); without the hook's
+# death signal (runtime/hooks.c), "a hook hull was running dies with it"
+# fails on "processes left".
 
 load helpers
 
@@ -297,6 +300,24 @@ with_userns() {
 	[ "$status" -ne 0 ]
 	assert_one_line_error prestart
 	after_fault "the hook killed at its exec"
+}
+
+@test "faults: a hook hull was running dies with it" {
+	# the hook says "hook" on its stderr, which hull relays to its own;
+	# when the file hook.run exists, it removes it first, then runs on
+	set_cfg '.hooks.prestart = [{path: "/bin/sh", env: [$m], args: ["sh", "-c",
+		"rm \"$0\" 2>/dev/null && { echo hook >&2; exec sleep 30; }; echo hook >&2", $f]}]' \
+		--arg m "HULL_TEST_MARK=$HULL_TEST_DIR" --arg f "$HULL_TEST_DIR/hook.run"
+	touch "$HULL_TEST_DIR/hook.run"
+	# How many reads and polls hull makes around a hook depends on timing:
+	# here the SIGKILL comes from outside, once hull has relayed the word.
+	hull_bg "$HULL_TEST_DIR/create.out" create -b "$BUNDLE" "$CID"
+	wait_grep hook "$HULL_TEST_DIR/create.out.err"
+	kill -9 "$HULL_BG_PID"
+	wait "$HULL_BG_PID" || true
+	# (it did run)
+	[ ! -e "$HULL_TEST_DIR/hook.run" ]
+	after_fault "killed while the hook runs"
 }
 
 # ------------------------------------------------------- user namespace
