@@ -320,6 +320,41 @@ with_userns() {
 	after_fault "killed while the hook runs"
 }
 
+# A create killed mid-way leaves state.json saying "creating", with hull's
+# pid as its creator.  Once that pid is another process's, hull must not
+# take it for the creator still at work: `state` must say stopped, a plain
+# delete must do, and delete --force must not kill that process.
+@test "faults: a killed create's pid given to another process: state, delete leave it alone" {
+	need_cmd unshare
+	# In a pid namespace of the test's own (/proc mounted anew in a mount
+	# namespace of its own), the next pid is set by ns_last_pid: the pid of
+	# the killed hull is given to a `sleep` at once.
+	cat >"$HULL_TEST_DIR/reuse.sh" <<'EOF'
+d="$HULL_TEST_DIR" r="$HULL_ROOT"
+strace -o "$d/reuse.strace" --inject=recvmsg:signal=KILL:when=1 \
+	"$HULL" --root "$r" create -b "$BUNDLE" "$CID" </dev/null >/dev/null 2>&1
+creator="$(jq -r .hull.creator "$r/$CID/state.json")"
+echo "$((creator - 1))" >/proc/sys/kernel/ns_last_pid
+sleep 100 &
+echo "creator $creator sleep $!"
+"$HULL" --root "$r" state "$CID" | jq -r '"state " + .status'
+"$HULL" --root "$r" delete "$CID" && echo deleted
+"$HULL" --root "$r" delete --force "$CID"
+grep -q '^State:[[:space:]]*[^ZX]' "/proc/$!/status" && echo "sleep alive"
+kill "$!"
+EOF
+	run env HULL_TEST_MARK="$HULL_TEST_DIR" HULL="$HULL" HULL_ROOT="$HULL_ROOT" BUNDLE="$BUNDLE" CID="$CID" \
+		unshare --pid --fork --mount-proc bash "$HULL_TEST_DIR/reuse.sh" 3>&-
+	echo "$output"
+	read -r _ creator _ pid < <(grep '^creator ' <<<"$output")
+	# the pid was given to the sleep indeed
+	[ "$creator" = "$pid" ]
+	[[ "$output" == *"state stopped"* ]]
+	[[ "$output" == *deleted* ]]
+	[[ "$output" == *"sleep alive"* ]]
+	assert_nothing_left
+}
+
 # ------------------------------------------------------- user namespace
 
 @test "faults: create with a user namespace killed before, between and after its id maps" {
