@@ -28,7 +28,12 @@
 # left out, "killed at each step" fails on the state directory (killed
 # before the first record was renamed into place); without the hook's
 # death signal (runtime/hooks.c), "a hook hull was running dies with it"
-# fails on "processes left".
+# fails on "processes left"; with a configured cgroupsPath's base found
+# only as cgroup_create goes (cgroups/cgroups.c, plan_dirs), "cgroupsPath
+# whose parents hull makes" fails on "cgroup directories left"; with the
+# creator taken by its pid alone (runtime/state.c, status_at), "a killed
+# create's pid given to another process" fails: state says creating and
+# delete --force kills that process.
 
 load helpers
 
@@ -279,6 +284,23 @@ with_userns() {
 	fault -f mount:3 recvmsg:1 -- create -b "$BUNDLE" "$CID"
 	fault_fired
 	after_fault "both killed"
+}
+
+# A configured cgroupsPath whose parents do not exist: hull makes them, and
+# delete removes them with the container's cgroups (up to the deepest
+# ancestor that existed), also after a create killed between those mkdirs.
+@test "faults: create with a cgroupsPath whose parents hull makes, killed between its mkdirs" {
+	set_cfg '.linux.cgroupsPath = $p' --arg p "$CID-p/sub/$CID"
+	probe create -b "$BUNDLE"
+	c=(-- create -b "$BUNDLE" "$CID")
+	# the first hierarchy's parents made, not its cgroup
+	kill_at @"mkdir\\(\"[^\"]*/$CID-p/sub/$CID\"" "${c[@]}"
+	# the first hierarchy's first parent made only
+	kill_at @"mkdir\\(\"[^\"]*/$CID-p/sub\"" "${c[@]}"
+	# all but the last hierarchy's made
+	kill_at @"\$mkdir\\(\"[^\"]*/$CID-p\"" "${c[@]}"
+	# all made, not yet recorded as made
+	kill_at @"+\$mkdir\\(\"[^\"]*/$CID-p/sub/$CID\"" "${c[@]}"
 }
 
 # ------------------------------------------------------------------ hooks
