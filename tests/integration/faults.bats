@@ -290,17 +290,18 @@ with_userns() {
 # delete removes them with the container's cgroups (up to the deepest
 # ancestor that existed), also after a create killed between those mkdirs.
 @test "faults: create with a cgroupsPath whose parents hull makes, killed between its mkdirs" {
-	set_cfg '.linux.cgroupsPath = $p' --arg p "$CID-p/sub/$CID"
+	# (all named after the container: teardown removes them, deepest first)
+	set_cfg '.linux.cgroupsPath = $p' --arg p "$CID-p/$CID-s/$CID"
 	probe create -b "$BUNDLE"
 	c=(-- create -b "$BUNDLE" "$CID")
-	# the first hierarchy's parents made, not its cgroup
-	kill_at @"mkdir\\(\"[^\"]*/$CID-p/sub/$CID\"" "${c[@]}"
 	# the first hierarchy's first parent made only
-	kill_at @"mkdir\\(\"[^\"]*/$CID-p/sub\"" "${c[@]}"
+	kill_at @"mkdir\\(\"[^\"]*/$CID-p/$CID-s\"" "${c[@]}"
+	# the first hierarchy's parents made, not its cgroup
+	kill_at @"mkdir\\(\"[^\"]*/$CID-p/$CID-s/$CID\"" "${c[@]}"
 	# all but the last hierarchy's made
 	kill_at @"\$mkdir\\(\"[^\"]*/$CID-p\"" "${c[@]}"
 	# all made, not yet recorded as made
-	kill_at @"+\$mkdir\\(\"[^\"]*/$CID-p/sub/$CID\"" "${c[@]}"
+	kill_at @"+\$mkdir\\(\"[^\"]*/$CID-p/$CID-s/$CID\"" "${c[@]}"
 }
 
 # ------------------------------------------------------------------ hooks
