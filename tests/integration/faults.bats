@@ -17,8 +17,8 @@
 # create of the same config (see step).  One test kills hull from outside
 # instead, at a point it shows on its stderr.
 #
-# Besides the named steps, the sweeps kill hull at every Kth of the calls
-# the probe saw, K such that a sweep makes HULL_FAULT_POINTS kills (4 by
+# Besides the named steps, the sweeps kill hull (or, in one, the init) at
+# every Kth of the calls the probe saw, K such that a sweep makes HULL_FAULT_POINTS kills (4 by
 # default, to stay fast on two cores; HULL_FAULT_POINTS=1000 kills at every
 # call of hull, for a full pass: a few minutes a sweep).
 #
@@ -205,6 +205,50 @@ sweep() {
 	MAY_MISS=
 	echo "# $MISSED of the faults did not fire" >&2
 	[ $((MISSED * 3)) -le "$points" ]
+}
+
+# init_sweep POINTS ARGS...: as sweep, for the init: its calls learnt from
+# one `hull ARGS... $CID` (a create) traced with -f, up to its word that it
+# is ready (later ones wait for start), those of kinds hull never makes (-f
+# counts each process's calls apart, but a rule is for all: it must not hit
+# hull first), then the init killed at every Kth of them in turn.
+init_sweep() {
+	local points="$1" calls i k n hpid ipid tracer
+	shift
+	hull "$@" "$CID" >/dev/null 2>&1 </dev/null
+	hull delete --force "$CID"
+	local log="$HULL_TEST_DIR/probe-f.log"
+	# (strace -f ends with the init: once hull has, the container goes)
+	HULL_TEST_MARK="$HULL_TEST_DIR" strace -f -o "$log" \
+		"$HULL" --root "$HULL_ROOT" "$@" "$CID" >/dev/null 2>&1 </dev/null 3>&- &
+	tracer=$!
+	HULL_BG_PIDS+=("$tracer")
+	wait_status_long "$CID" created
+	hull delete --force "$CID"
+	wait "$tracer" || true
+	assert_nothing_left
+	hpid="$(awk 'NR == 1 { print $1 }' "$log")"
+	ipid="$(sed -n "s/^$hpid clone3(.*= \([0-9]*\)\$/\1/p; s/^$hpid <... clone3 resumed>.*= \([0-9]*\)\$/\1/p" "$log" | head -n 1)"
+	[ -n "$ipid" ]
+	mapfile -t calls < <(awk -v h="$hpid" -v i="$ipid" '
+		match($2, /^[a-z0-9_]+\(/) {
+			name = substr($2, 1, RLENGTH - 1)
+			if ($1 == h) { hull[name] = 1; next }
+			if ($1 != i || done) next
+			n[name]++
+			seq[++len] = name ":" n[name]
+			if (name == "sendmsg") done = 1
+		}
+		END { for (j = 1; j <= len; j++) { split(seq[j], a, ":"); if (!(a[1] in hull)) print seq[j] } }' "$log")
+	n="${#calls[@]}"
+	[ "$n" -gt 20 ]
+	k=$(((n + points - 1) / points))
+	echo "# the init made $n calls of kinds hull never makes: killed at every ${k}th" >&2
+	for ((i = k / 2; i < n; i += k)); do
+		fault -f "${calls[i]}" -- "$@" "$CID"
+		fault_fired
+		after_fault "the init killed at ${calls[i]}"
+	done
 }
 
 # ------------------------------------------------------------- configs
@@ -445,4 +489,8 @@ EOF
 @test "faults: sweep: create with a user namespace killed at a few points of its calls" {
 	with_userns
 	sweep "$SWEEP_POINTS" create -b "$BUNDLE"
+}
+
+@test "faults: sweep: the init of a create killed at a few points of its calls" {
+	init_sweep "$SWEEP_POINTS" create -b "$BUNDLE"
 }
