@@ -97,7 +97,7 @@ install: hull
 
 # Packages a fresh Debian 12 needs to build and test hull (installed only when missing).
 BUILD_DEPS := gcc make pkg-config libyajl-dev libseccomp-dev libcap-dev libmnl-dev libsystemd-dev busybox-static jq
-TEST_DEPS  := bats iproute2 procps util-linux groff-base
+TEST_DEPS  := bats iproute2 procps util-linux groff-base strace
 deps:
 	@sh contrib/apt-install.sh $(BUILD_DEPS)
 test-deps:

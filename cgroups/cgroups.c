@@ -416,17 +416,23 @@ static int plan_dirs(struct cgroup_set *cg, const struct hier *h, size_t nh, con
 		/* Delete removes the empty parents up to base.  For the default
 		 * path that is hull's own cgroup (the shared "hull" level goes
 		 * with its last container); for a configured path, the deepest
-		 * ancestor that exists, so nothing made by others is removed:
-		 * taken to be the parent here, moved up by cgroup_create when
-		 * it has to make the parent too. */
+		 * ancestor that exists, so nothing made by others is removed.
+		 * Found here, before the first record names it: a create killed
+		 * between the mkdirs of the parents leaves them to delete too
+		 * (cgroup_create still moves it up if one goes meanwhile). */
 		char base[1400];
 		if (default_path) {
 			under_mount(&h[i], h[i].own, base, sizeof base);
 		} else {
 			snprintf(base, sizeof base, "%s", dir);
-			char *s = strrchr(base, '/');
-			if (s && (size_t)(s - base) >= strlen(h[i].mnt))
+			struct stat sb;
+			char *s;
+			do {
+				s = strrchr(base, '/');
+				if (!s || (size_t)(s - base) < strlen(h[i].mnt))
+					break;
 				*s = 0;
+			} while (stat(base, &sb) < 0 && errno == ENOENT);
 		}
 		cg->dirs[cg->n] = strdup(dir);
 		cg->bases[cg->n] = strdup(base);

@@ -210,16 +210,21 @@ static bool one_name(const char *s)
 	return s[0] && !strchr(s, '/') && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
 }
 
-/* How state.json will tell st->pid's process from a later one of the
- * same pid: its pidfd's inode, else its start time. */
-static void note_init(struct cstate *st)
+/* How state.json will tell pid's process from a later one of the same
+ * pid: its pidfd's inode, else its start time. */
+static void note_process(pid_t pid, uint64_t *ino, uint64_t *start_time)
 {
-	int pfd = (int)syscall(SYS_pidfd_open, st->pid, 0);
-	st->pid_ino = pfd >= 0 ? pidfd_ino(pfd) : 0;
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	*ino = pfd >= 0 ? pidfd_ino(pfd) : 0;
 	if (pfd >= 0)
 		close(pfd);
-	if (!st->pid_ino)
-		st->start_time = proc_start_time(st->pid);
+	if (!*ino)
+		*start_time = proc_start_time(pid);
+}
+
+static void note_init(struct cstate *st)
+{
+	note_process(st->pid, &st->pid_ino, &st->start_time);
 }
 
 /* Whether `run`'s init may share hull's memory until its exec (see
@@ -514,6 +519,7 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 	st.created = created;
 	st.creating = true;
 	st.creator = getpid();
+	note_process(st.creator, &st.creator_ino, &st.creator_start);
 	st.annotations = s->annotations;
 	st.n_annotations = s->n_annotations;
 	st.cg = cg;

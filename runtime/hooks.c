@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -138,11 +139,20 @@ static void close_from(int lowfd)
  * async-signal-safe calls here. */
 static __attribute__((noreturn)) void hook_child(const char *path, char *const argv[],
 						  char *const envp[], int in_r, int out_w, int err_w,
-						  int rep_w)
+						  int rep_w, pid_t parent)
 {
 	int rep = rep_w;
 	int fds[4] = { in_r, out_w, err_w, rep_w };
 	int err;
+
+	/* The hook dies with the process that runs it: a hull killed
+	 * mid-create can neither wait for it nor end it, and nothing else
+	 * knows of it.  (Its own children are its business.)  A parent gone
+	 * already is seen by getppid. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		goto fail;
+	if (getppid() != parent)
+		_exit(127);
 
 	/* Move everything above 3 first so that the dup2s below cannot
 	 * clobber a source that happens to sit on 0..3 (hull may have been
@@ -235,13 +245,14 @@ static int run_one(const struct hook_ctx *c, const struct spec_hook *h, const ch
 		goto out_fds;
 	}
 
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
 		r = hull_syserr(e, errno, "%s hook %zu (%s): fork", c->phase, c->idx, c->path);
 		goto out_fds;
 	}
 	if (pid == 0)
-		hook_child(h->path, argv, envp, in[0], out[1], errp[1], rep[1]);
+		hook_child(h->path, argv, envp, in[0], out[1], errp[1], rep[1], parent);
 
 	close_fd(&in[0]);
 	close_fd(&out[1]);

@@ -252,8 +252,11 @@ int container_delete(const char *root, const char *id, bool force, struct hull_e
 		goto out;
 	}
 	if (s == ST_CREATING) {
-		/* Another hull is still creating it: stop that first. */
-		kill(st.creator, SIGKILL);
+		/* Another hull is still creating it: stop that first (through
+		 * a pidfd of that very process, not its pid). */
+		_cleanup_close_ int cfd = state_creator_pidfd(&st);
+		if (cfd >= 0)
+			syscall(SYS_pidfd_send_signal, cfd, SIGKILL, NULL, 0);
 	}
 	pidfd = init_pidfd(&st);
 	if (pidfd >= 0) {

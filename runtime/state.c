@@ -253,6 +253,10 @@ int state_write(int dirfd, const struct cstate *st, struct hull_err *e)
 	jw_key(&w, "startTime"); jw_int(&w, (long long)st->start_time);
 	jw_key(&w, "pidIno"); jw_int(&w, (long long)st->pid_ino);
 	jw_key(&w, "creator"); jw_int(&w, st->creator);
+	if (st->creator) {
+		jw_key(&w, "creatorIno"); jw_int(&w, (long long)st->creator_ino);
+		jw_key(&w, "creatorStart"); jw_int(&w, (long long)st->creator_start);
+	}
 	jw_key(&w, "hooks"); jw_int(&w, st->hooks);
 	if (st->unit) {
 		jw_key(&w, "systemdUnit"); jw_str(&w, st->unit);
@@ -369,6 +373,10 @@ static int sr_integer(void *ctx, long long v)
 			st->pid_ino = (uint64_t)v;
 		else if (!strcmp(r->k2, "creator"))
 			st->creator = (pid_t)v;
+		else if (!strcmp(r->k2, "creatorIno"))
+			st->creator_ino = (uint64_t)v;
+		else if (!strcmp(r->k2, "creatorStart"))
+			st->creator_start = (uint64_t)v;
 		else if (!strcmp(r->k2, "hooks"))
 			st->hooks = (unsigned)v;
 		else if (!strcmp(r->k2, "rootfsMount"))
@@ -603,6 +611,11 @@ int state_remove_dir(int rootfd, int dirfd, const char *id)
 	return 0;
 }
 
+int state_creator_pidfd(const struct cstate *st)
+{
+	return proc_pidfd(st->creator, st->creator_ino, st->creator_start, true);
+}
+
 static bool pid_alive(const struct cstate *st)
 {
 	int fd = proc_pidfd(st->pid, st->pid_ino, st->start_time, true);
@@ -616,8 +629,13 @@ static enum cstatus status_at(int dirfd, const char *fifo, const struct cstate *
 {
 	if (st->creating) {
 		/* A create still at work, or one that died half way (then
-		 * delete cleans up what it left). */
-		return st->creator > 0 && kill(st->creator, 0) == 0 ? ST_CREATING : ST_STOPPED;
+		 * delete cleans up what it left; its pid may be another
+		 * process's by now). */
+		int fd = state_creator_pidfd(st);
+		if (fd < 0)
+			return ST_STOPPED;
+		close(fd);
+		return ST_CREATING;
 	}
 	if (!pid_alive(st))
 		return ST_STOPPED;

@@ -29,6 +29,8 @@ struct cstate {
 	uint64_t start_time;    /* of pid, to tell pid reuse (0 where pid_ino says it) */
 	uint64_t pid_ino;       /* pidfs inode of pid (pidfd_ino), 0 before kernel 6.9 */
 	pid_t creator;          /* the hull process while status is creating */
+	uint64_t creator_ino;   /* and how to tell it from a later process of */
+	uint64_t creator_start; /* its pid, as pid_ino and start_time for pid */
 	bool creating;
 	unsigned hooks;         /* HOOK_* of the config, so start/delete parse it only when needed */
 	char *unit;             /* the systemd scope (--systemd-cgroup), or NULL */
@@ -61,6 +63,9 @@ int state_remove_dir(int rootfd, int dirfd, const char *id);
 enum cstatus state_status(int dirfd, const struct cstate *st);
 /* The same from the root directory (list). */
 enum cstatus state_status_in(int rootfd, const char *id, const struct cstate *st);
+/* A pidfd for the hull still creating the container, or -1 when it is gone
+ * (or its pid now names another process). */
+int state_creator_pidfd(const struct cstate *st);
 const char *state_status_name(enum cstatus s);
 /* The OCI state document (state.md) of a container, NUL-terminated, malloc'd. */
 char *state_oci_json(const struct cstate *st, enum cstatus s, bool beautify);

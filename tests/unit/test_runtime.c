@@ -111,6 +111,22 @@ static void test_state_roundtrip(const char *tmp)
 		free(json);
 		state_free(&rd);
 	}
+	/* Creating: its creator (this process) read back and told apart from
+	 * a later process of its pid (another start time). */
+	st.creating = true;
+	st.creator = getpid();
+	st.creator_start = proc_start_time(getpid());
+	CHECK_INT(state_write(dirfd, &st, &e), 0);
+	if (CHECK_INT(state_read(dirfd, "c1", &rd, &e), 0)) {
+		CHECK_INT(rd.creator, getpid());
+		CHECK_UINT(rd.creator_start, st.creator_start);
+		CHECK_INT(state_status(dirfd, &rd), ST_CREATING);
+		rd.creator_start++;
+		CHECK_INT(state_status(dirfd, &rd), ST_STOPPED);
+		state_free(&rd);
+	}
+	st.creating = false;
+	st.creator = 0;
 	/* Strings escaped as JSON wants them, negative numbers, no cgroup2. */
 	struct spec_kv odd[] = { { "q\"k\\", "nl\n tab\t ctl\001 del\177 slash/ back\\ \xc3\xa9" } };
 	st.annotations = odd;
