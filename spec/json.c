@@ -4,8 +4,10 @@
  * that yajl_tree_parse builds, in the caller's arena, in one pass and
  * without a malloc per value.  It alone decides what is accepted: what
  * yajl_tree_parse accepts (comments, \v and \f as white space, an
- * unterminated comment at the end), except strings that C or the kernel
- * would read differently from the document, which yajl lets through:
+ * unterminated comment at the end), but for an unfinished string after
+ * the value (yajl takes it as if it were not there) and for strings that
+ * C or the kernel would read differently from the document, which yajl
+ * lets through:
  *   - a NUL (\u0000), which would cut the string short;
  *   - bytes that are not UTF-8 (RFC 3629: no overlong forms, no encoded
  *     surrogates, nothing above U+10FFFF), which JSON forbids;
@@ -425,8 +427,9 @@ yajl_val json_parse(const char *text, unsigned max_depth, void *(*alloc)(void *c
 	if (v) {
 		ws(&p);
 		if (*p.s)
-			v = NULL;   /* trailing text */
+			v = NULL;   /* trailing text (yajl takes an unfinished string there) */
 	}
+	err->at = (size_t)(p.s - text);
 	free(p.vals);
 	free(p.keys);
 	return v;

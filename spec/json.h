@@ -20,6 +20,7 @@ enum { JSON_MAX_PATH = 16 };
 struct json_error {
 	enum json_status status;
 	const char *what;          /* JSON_STRING: "string contains a NUL byte", ... */
+	size_t at;                 /* offset in the text where reading stopped */
 	/* JSON_STRING: where, as keys and indexes from the top; depth may
 	 * exceed JSON_MAX_PATH (the excess is not kept). */
 	unsigned depth;

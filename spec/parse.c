@@ -652,9 +652,12 @@ static int json_fail(struct walk *w, const char *text, const struct json_error *
 	char yajl_msg[512] = "";
 	yajl_val tree = yajl_tree_parse(text, yajl_msg, sizeof(yajl_msg));
 	if (tree) {
-		/* (Never seen: tests/fuzz checks that yajl refuses what json_parse does.) */
+		/* yajl takes an unfinished string after the value ("{}\"",
+		 * "{} \"abc"); tests/fuzz checks that it is all. */
+		char rest[32];
+		snprintf(rest, sizeof rest, "%s", text + je->at);
 		yajl_tree_free(tree);
-		return sp_fail(w, "invalid JSON");
+		return sp_fail_val(w, "invalid JSON: unexpected text", rest, NULL);
 	}
 	set_json_error(w, yajl_msg);
 	return -EINVAL;

@@ -608,6 +608,14 @@ static void test_json_errors(void)
 	EXPECT_ERROR("{} {}", "config.json: invalid JSON: parse error: trailing garbage, near "
 			      "\"{} {}\"");
 
+	/* yajl took a string cut short after the document as if it
+	 * were not there (found by tests/fuzz: "0.0\""). */
+	EXPECT_ERROR("{'ociVersion':'1.0.0'}'", "config.json: invalid JSON: unexpected text \"\\\"\"");
+	EXPECT_ERROR("{'ociVersion':'1.0.0'} 'abc", "config.json: invalid JSON: unexpected text \"\\\"abc\"");
+	EXPECT_ERROR("{'ociVersion':'1.0.0'} 't", "config.json: invalid JSON: unexpected text \"\\\"t\"");
+	EXPECT_ERROR("{'ociVersion':'1.0.0'} n", "config.json: invalid JSON: parse error: trailing garbage, near "
+						 "\"{\\\"ociVersion\\\":\\\"1.0.0\\\"} n\"");
+
 	rc = spec_parse("{\"ociVersion\":\"1.0.0\"}\0{}", 24, "config.json", &s, &err);
 	CHECK_INT(rc, -EINVAL);
 	CHECK_STR(err.msg, "config.json: invalid JSON: NUL byte in document");
