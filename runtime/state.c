@@ -520,19 +520,10 @@ static int read_regular(int dirfd, const char *path, char **out, size_t *len, ui
 	return 0;
 }
 
-/* path: the state.json to read, relative to dirfd. */
-static int read_state(int dirfd, const char *path, const char *id, struct cstate *st, bool light, struct hull_err *e)
+/* The document in buf (len bytes; in the arena or not) into *st, which
+ * read_state or state_parse zeroed. */
+static int parse_state(const char *buf, size_t len, const char *id, struct cstate *st, bool light, struct hull_err *e)
 {
-	memset(st, 0, sizeof *st);
-	st->cg.v2 = -1;
-	char *buf = NULL;
-	size_t len = 0;
-	sr_arena.used = 0;
-	int r = read_regular(dirfd, path, &buf, &len, &st->uid);
-	if (r == -ENOENT)
-		return hull_errf(e, ENOENT, "container \"%s\" does not exist", id);
-	if (r < 0)
-		return hull_syserr(e, -r, "reading state of \"%s\"", id);
 	struct sread sr = { .st = st, .cap = len + 1, .light = light };
 	st->mem_ = sr.mem = malloc(sr.cap);
 	yajl_handle h = sr.mem ? yajl_alloc(&sr_callbacks, &sr_alloc, &sr) : NULL;
@@ -545,7 +536,6 @@ static int read_state(int dirfd, const char *path, const char *id, struct cstate
 	st->cg_unread = sr.stopped;
 	if (h)
 		yajl_free(h);
-	arena_free(NULL, buf);
 	free(sr.cg[0]);
 	free(sr.cg[1]);
 	free(sr.cg[2]);
@@ -560,6 +550,32 @@ static int read_state(int dirfd, const char *path, const char *id, struct cstate
 			st->annotations[n++] = st->annotations[i];
 	st->n_annotations = n;
 	return 0;
+}
+
+/* path: the state.json to read, relative to dirfd. */
+static int read_state(int dirfd, const char *path, const char *id, struct cstate *st, bool light, struct hull_err *e)
+{
+	memset(st, 0, sizeof *st);
+	st->cg.v2 = -1;
+	char *buf = NULL;
+	size_t len = 0;
+	sr_arena.used = 0;
+	int r = read_regular(dirfd, path, &buf, &len, &st->uid);
+	if (r == -ENOENT)
+		return hull_errf(e, ENOENT, "container \"%s\" does not exist", id);
+	if (r < 0)
+		return hull_syserr(e, -r, "reading state of \"%s\"", id);
+	r = parse_state(buf, len, id, st, light, e);
+	arena_free(NULL, buf);
+	return r;
+}
+
+int state_parse(const char *buf, size_t len, const char *id, bool light, struct cstate *st, struct hull_err *e)
+{
+	memset(st, 0, sizeof *st);
+	st->cg.v2 = -1;
+	sr_arena.used = 0;
+	return parse_state(buf, len, id, st, light, e);
 }
 
 int state_read(int dirfd, const char *id, struct cstate *st, struct hull_err *e)
