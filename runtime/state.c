@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -297,6 +298,8 @@ struct sread {
 	char k1[16], k2[16], k4[16];
 	char *cg[3];               /* dir, base, controllers of the hull.cgroups entry being read */
 	size_t ann_cap;
+	size_t cg_index;           /* of the hull.cgroups entry being read */
+	char why[192];             /* what is wrong and where, when bad for a reason */
 	bool bad;
 	bool light;                /* stop before hull.cgroups (the longest part) */
 	bool stopped;
@@ -329,11 +332,46 @@ static bool in_hull(const struct sread *r)
 	return !strcmp(r->k1, "hull");
 }
 
+/* A string C or hull's path buffers would read differently from the file:
+ * a NUL (from \u0000) would cut it short.  what says how, of a value (key:
+ * of a key) at the depth being read. */
+static int sr_refuse(struct sread *r, bool key, const char *what)
+{
+	int depth = key ? r->depth - 1 : r->depth;
+	const char *ann = r->depth == 2 && !strcmp(r->k1, "annotations") && r->st->n_annotations
+			  ? r->st->annotations[r->st->n_annotations - 1].key : NULL;
+	char where[96];
+	if (depth <= 0)
+		snprintf(where, sizeof where, "%s", "");
+	else if (depth == 1)
+		snprintf(where, sizeof where, "%s: ", r->k1);
+	else if (ann)
+		snprintf(where, sizeof where, "annotations[\"%.64s\"]: ", ann);
+	else if (depth == 2)
+		snprintf(where, sizeof where, "%s.%s: ", r->k1, r->k2);
+	else if (depth == 3)
+		snprintf(where, sizeof where, "%s.%s[%zu]: ", r->k1, r->k2, r->cg_index);
+	else
+		snprintf(where, sizeof where, "%s.%s[%zu].%s: ", r->k1, r->k2, r->cg_index, r->k4);
+	snprintf(r->why, sizeof r->why, ": state.json: %s%s", where, what);
+	r->bad = true;
+	return 0;
+}
+
+static bool sr_cut(const unsigned char *s, size_t len)
+{
+	return memchr(s, 0, len) != NULL;
+}
+
 static int sr_string(void *ctx, const unsigned char *s, size_t len)
 {
 	struct sread *r = ctx;
 	struct cstate *st = r->st;
+	if (sr_cut(s, len))
+		return sr_refuse(r, false, "string contains a NUL byte");
 	if (r->depth == 1) {
+		if (len >= PATH_MAX && (!strcmp(r->k1, "bundle") || !strcmp(r->k1, "rootfs")))
+			return sr_refuse(r, false, "path longer than PATH_MAX allows (4095 bytes)");
 		char **to = !strcmp(r->k1, "id") ? &st->id : !strcmp(r->k1, "bundle") ? &st->bundle
 			  : !strcmp(r->k1, "rootfs") ? &st->rootfs : !strcmp(r->k1, "created") ? &st->created
 			  : !strcmp(r->k1, "owner") ? &st->owner : NULL;
@@ -347,6 +385,8 @@ static int sr_string(void *ctx, const unsigned char *s, size_t len)
 		st->annotations[st->n_annotations - 1].value = sr_copy(r, s, len);
 	} else if (r->depth == 4 && in_hull(r) && !strcmp(r->k2, "cgroups")) {
 		int i = !strcmp(r->k4, "dir") ? 0 : !strcmp(r->k4, "base") ? 1 : !strcmp(r->k4, "controllers") ? 2 : -1;
+		if (i >= 0 && i < 2 && len >= PATH_MAX)
+			return sr_refuse(r, false, "path longer than PATH_MAX allows (4095 bytes)");
 		if (i >= 0 && !r->cg[i])
 			r->bad |= !(r->cg[i] = strndup((const char *)s, len));
 	}
@@ -378,6 +418,8 @@ static int sr_map_key(void *ctx, const unsigned char *s, size_t len)
 {
 	struct sread *r = ctx;
 	struct cstate *st = r->st;
+	if (sr_cut(s, len))
+		return sr_refuse(r, true, "key contains a NUL byte");
 	if (r->depth == 1) {
 		sr_key(r->k1, sizeof r->k1, s, len);
 	} else if (r->depth == 2) {
@@ -425,6 +467,7 @@ static int sr_close_map(void *ctx)
 			free(r->cg[2]);
 		}
 		r->cg[0] = r->cg[1] = r->cg[2] = NULL;
+		r->cg_index++;
 	}
 	r->depth--;
 	return 1;
@@ -541,7 +584,7 @@ static int parse_state(const char *buf, size_t len, const char *id, struct cstat
 	free(sr.cg[2]);
 	if (!ok || !st->id || !st->bundle || !st->rootfs || !st->created) {
 		state_free(st);
-		return hull_errf(e, sr.mem ? EINVAL : ENOMEM, "state of \"%s\" is corrupt", id);
+		return hull_errf(e, sr.mem ? EINVAL : ENOMEM, "state of \"%s\" is corrupt%s", id, sr.why);
 	}
 	/* Keys without string values (none are written so) are dropped. */
 	size_t n = 0;
