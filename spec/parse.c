@@ -129,10 +129,14 @@ static void mb_puts(struct msgbuf *b, const char *s)
  * break the one-line message, and cut long ones. */
 static void mb_quoted(struct msgbuf *b, const char *s)
 {
-	size_t i;
+	/* 64 bytes at most, not cut inside a UTF-8 sequence. */
+	size_t n = strnlen(s, 65), i;
 
+	if (n > 64)
+		for (n = 64; n && ((unsigned char)s[n] & 0xc0) == 0x80; n--)
+			;
 	mb_puts(b, "\"");
-	for (i = 0; s[i] && i < 64; i++) {
+	for (i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)s[i];
 		char esc[8];
 

@@ -246,6 +246,9 @@ static void error(int rc, const struct spec_err *e, const char *display)
 	for (const char *p = e->msg; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			FAIL("%s: the error is not one printable line: %s", display, e->msg);
+	/* Only yajl's messages quote the text as it is, whatever it is. */
+	if (!strstr(e->msg, ": invalid JSON") && !utf8(e->msg))
+		FAIL("%s: the error is not UTF-8: %s", display, e->msg);
 }
 
 /* ---- json_parse against yajl_tree_parse ------------------------------------- */

@@ -694,6 +694,14 @@ static void test_strings(void)
 	EXPECT_ERROR(DOC("'hostname':'\\ud800\\u0041'"),
 		     "config.json: hostname: string has a \\u escape of half a surrogate pair alone");
 	EXPECT_ERROR(DOC("'annotations':{'\xe2\x82':'x'}"), "config.json: annotations: key is not valid UTF-8");
+	/* A value quoted in a message is cut at 64 bytes, not inside a character. */
+	EXPECT_ERROR(DOC(PROC(",'rlimits':[{'type':'RLIMIT_" "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+			      "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+			      "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9x','soft':1,'hard':1}]")),
+		     "config.json: process.rlimits[0].type: unknown rlimit \"RLIMIT_"
+		     "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		     "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		     "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9...\"");
 	/* Unicode itself is fine, escaped or not. */
 	struct spec *s = NULL;
 	struct spec_err err = { "" };
