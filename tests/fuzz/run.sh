@@ -5,7 +5,8 @@
 #   sh tests/fuzz/run.sh SECONDS [HARNESS...]     (default: every build/fuzz/fuzz_*)
 #
 # Each runs SECONDS on its seeds (tests/fuzz/corpus/<name>, read only) and
-# what earlier runs found (build/fuzz/corpus/<name>), and prints one TAP
+# what earlier runs found (build/fuzz/corpus/<name>), with the dictionary
+# tests/fuzz/<name>.dict (JSON tokens, field names), and prints one TAP
 # line: "ok N - fuzz_config 20s, no crash", or "not ok" when it found a
 # crash, a leak, a sanitizer report or a broken promise of the reader
 # (the input is kept in build/fuzz/artifacts/; run the harness on it to
@@ -30,10 +31,12 @@ for bin in "$@"; do
 	fi
 	mkdir -p "build/fuzz/corpus/$h" build/fuzz/artifacts
 	log="build/fuzz/$name.log"
+	dict=
+	[ -f "tests/fuzz/$h.dict" ] && dict="-dict=tests/fuzz/$h.dict"
 	# -timeout: one input may take no more than 10 s; leaks are reported
 	# (ASan's leak check) and fail the run like crashes do.
-	"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
-		-artifact_prefix=build/fuzz/artifacts/ -print_final_stats=1 \
+	"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
+		-artifact_prefix=build/fuzz/artifacts/ -print_final_stats=1 $dict \
 		"build/fuzz/corpus/$h" "tests/fuzz/corpus/$h" >"$log" 2>&1
 	rc=$?
 	runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)"
