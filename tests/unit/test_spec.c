@@ -610,6 +610,7 @@ static void test_json_errors(void)
 
 	/* yajl took a string cut short after the document as if it
 	 * were not there (found by tests/fuzz: "0.0\""). */
+	EXPECT_ERROR("0.0'", "config.json: invalid JSON: unexpected text \"\\\"\"");
 	EXPECT_ERROR("{'ociVersion':'1.0.0'}'", "config.json: invalid JSON: unexpected text \"\\\"\"");
 	EXPECT_ERROR("{'ociVersion':'1.0.0'} 'abc", "config.json: invalid JSON: unexpected text \"\\\"abc\"");
 	EXPECT_ERROR("{'ociVersion':'1.0.0'} 't", "config.json: invalid JSON: unexpected text \"\\\"t\"");
