@@ -4,8 +4,8 @@
  *
  * Memory: strings point into the JSON tree (spec/json.c), which lives as long as the result.
  * Structs and arrays come from a bump arena; every array's length is known from
- * the tree before it is filled, so nothing is ever reallocated.  A whole config
- * costs a few arena chunks besides yajl's own allocations.
+ * the tree before it is filled, so nothing is ever reallocated.  A whole config,
+ * its tree too, costs a few arena chunks.
  */
 #include <errno.h>
 #include <fcntl.h>
