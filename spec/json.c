@@ -40,30 +40,36 @@ static void *fail(struct jp *p, enum json_status status)
 	return NULL;
 }
 
-/* White space, and comments as yajl_tree_parse allows them (one that the
- * text ends in need not be closed). */
-static void ws(struct jp *p)
+/* After the usual white space: \v, \f and comments as yajl_tree_parse
+ * allows them (one that the text ends in need not be closed). */
+static void rare_ws(struct jp *p)
 {
+	const char *s = p->s;
 	for (;;) {
-		switch (*p->s) {
-		case ' ': case '\n': case '\t': case '\r': case '\v': case '\f':
-			p->s++;
-			continue;
-		case '/':
-			if (p->s[1] == '/') {
-				p->s += 2 + strcspn(p->s + 2, "\n");
-				continue;
-			}
-			if (p->s[1] == '*') {
-				const char *end = strstr(p->s + 2, "*/");
-				p->s = end ? end + 2 : p->s + strlen(p->s);
-				continue;
-			}
-			return;
-		default:
-			return;
+		while (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r' || *s == '\v' || *s == '\f')
+			s++;
+		if (*s != '/')
+			break;
+		if (s[1] == '/') {
+			s += 2 + strcspn(s + 2, "\n");
+		} else if (s[1] == '*') {
+			const char *end = strstr(s + 2, "*/");
+			s = end ? end + 2 : s + strlen(s);
+		} else {
+			break;
 		}
 	}
+	p->s = s;
+}
+
+static inline void ws(struct jp *p)
+{
+	const char *s = p->s;
+	while (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r')
+		s++;
+	p->s = s;
+	if (*s == '/' || *s == '\v' || *s == '\f')
+		rare_ws(p);
 }
 
 static bool push(struct jp *p, const char *key, yajl_val v)
