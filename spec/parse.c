@@ -113,8 +113,12 @@ struct msgbuf {
 
 static void mb_putn(struct msgbuf *b, const char *s, size_t n)
 {
-	if (n > b->cap - 1 - b->len)
-		n = b->cap - 1 - b->len;
+	if (n > b->cap - 1 - b->len) {
+		/* Full: cut, but not inside a UTF-8 character, and no more after. */
+		for (n = b->cap - 1 - b->len; n && ((unsigned char)s[n] & 0xc0) == 0x80; n--)
+			;
+		b->cap = b->len + n + 1;
+	}
 	memcpy(b->s + b->len, s, n);
 	b->len += n;
 	b->s[b->len] = 0;
@@ -148,7 +152,12 @@ static void mb_quoted(struct msgbuf *b, const char *s)
 			snprintf(esc, sizeof(esc), "\\x%02x", ch);
 			mb_puts(b, esc);
 		} else {
-			mb_putn(b, (const char *)&ch, 1);
+			/* A character whole (mb_putn never cuts one). */
+			size_t k = 1;
+			while (ch >= 0x80 && k < 4 && i + k < n && ((unsigned char)s[i + k] & 0xc0) == 0x80)
+				k++;
+			mb_putn(b, s + i, k);
+			i += k - 1;
 		}
 	}
 	mb_puts(b, s[i] ? "...\"" : "\"");

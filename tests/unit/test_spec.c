@@ -703,6 +703,28 @@ static void test_strings(void)
 		     "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
 		     "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
 		     "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9...\"");
+	/* A message longer than struct spec_err holds is cut, but not inside a
+	 * character (found by tests/fuzz: a path of keys full of U+1F6A9). */
+	char *deep = malloc(4096);
+	for (int shift = 1; shift < 10; shift++) {   /* the cut falls in each byte of a character */
+		size_t n = (size_t)sprintf(deep, "{'ociVersion':'1.0.0','%.*s':{'x':1", shift, "bbbbbbbbb");
+		for (int i = 0; i < 12; i++)
+			n += (size_t)sprintf(deep + n, ",'a\\ud83d\\udea9\\ud83d\\udea9\\ud83d\\udea9\\ud83d\\udea9\\ud83d\\udea9"
+						       "\\ud83d\\udea9\\ud83d\\udea9\\ud83d\\udea9\\ud83d\\udea9\\ud83d\\udea9':{'x':1");
+		n += (size_t)sprintf(deep + n, ",'z':'\\u0000'");
+		for (int i = 0; i < 14; i++)
+			deep[n++] = '}';
+		deep[n] = 0;
+		struct spec *none = NULL;
+		struct spec_err cut = { "" };
+		CHECK_INT(parse(deep, &none, &cut), -EINVAL);
+		size_t len = strlen(cut.msg), tail = len;
+		while (tail && ((unsigned char)cut.msg[tail - 1] & 0xc0) == 0x80)
+			tail--;
+		CHECK(len > 400);
+		CHECK(tail && ((unsigned char)cut.msg[tail - 1] < 0x80 || len - tail == 3));   /* no character cut */
+	}
+	free(deep);
 	/* Unicode itself is fine, escaped or not. */
 	struct spec *s = NULL;
 	struct spec_err err = { "" };
