@@ -22,7 +22,7 @@ TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=build/tools/%)
 HDRS      := $(wildcard */*.h tests/unit/*.h)
 
-.PHONY: all install demo check unit unit-asan integration deps test-deps bench clean
+.PHONY: all install demo check unit unit-asan integration deps test-deps bench clean fuzz fuzz-build
 all: hull
 
 # hull itself is a static PIE: no dynamic loader, no shared libraries to map
@@ -85,6 +85,31 @@ build/asan/%: tests/unit/%.c $(ASAN_LIB_OBJS) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) -O1 -o $@ $< $(ASAN_LIB_OBJS) $(LDLIBS)
 
+# Fuzzing (tests/fuzz): libFuzzer harnesses of the config.json and
+# state.json readers, built with clang and its sanitizers.  `make fuzz` runs
+# each for FUZZ_TIME seconds; `make check` runs them shortly (tests/run.sh).
+# (clang warns of -Wsign-compare inside the kernel's NLMSG_OK macro, which gcc
+# does not: that one warning is off for these objects.)
+FUZZ_CC   ?= clang
+FUZZ_TIME ?= 180
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -I. $(WARN) $(PKG_CFLAGS) -fno-strict-aliasing \
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=build/fuzz/%.o) build/trampoline.o build/profile.o build/clone_vm.o
+.SECONDARY: $(FUZZ_LIB_OBJS)
+
+build/fuzz/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wno-sign-compare -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJS) $(LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
+fuzz: fuzz-build
+	sh tests/fuzz/run.sh $(FUZZ_TIME)
+
 # The binary, the manual pages (man/*.8) and the bash, zsh and fish completions.
 MANPAGES  := $(wildcard man/*.8)
 install: hull
@@ -97,7 +122,7 @@ install: hull
 
 # Packages a fresh Debian 12 needs to build and test hull (installed only when missing).
 BUILD_DEPS := gcc make pkg-config libyajl-dev libseccomp-dev libcap-dev libmnl-dev libsystemd-dev busybox-static jq
-TEST_DEPS  := bats iproute2 procps util-linux groff-base strace
+TEST_DEPS  := bats iproute2 procps util-linux groff-base strace clang
 deps:
 	@sh contrib/apt-install.sh $(BUILD_DEPS)
 test-deps:
@@ -111,7 +136,7 @@ unit: $(UNIT_BINS) $(TOOL_BINS)
 unit-asan: $(ASAN_BINS)
 
 check: test-deps
-	$(MAKE) hull unit unit-asan
+	$(MAKE) hull unit unit-asan fuzz-build
 	sh tests/run.sh
 
 # hull, crun and runc side by side (contrib/bench/bench.sh; ROUNDS=N to change).

@@ -898,7 +898,7 @@ int cgroup_create(struct cgroup_set *cg, const struct spec_linux *lx, bool adopt
 			cg->fds[i] = -1;
 	struct cg_top top;
 	cg_top_open(cg, &top);
-	_cleanup_close_ int top_fd = top.fd;
+	_cleanup_close_ __attribute__((unused)) int top_fd = top.fd;
 	for (size_t i = 0; i < cg->n; i++) {
 		/* A concurrent delete may remove a shared parent between our
 		 * mkdirs: retry a few times on ENOENT. */

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -304,6 +305,8 @@ struct sread {
 	char k1[16], k2[16], k4[16];
 	char *cg[3];               /* dir, base, controllers of the hull.cgroups entry being read */
 	size_t ann_cap;
+	size_t cg_index;           /* of the hull.cgroups entry being read */
+	char why[192];             /* what is wrong and where, when bad for a reason */
 	bool bad;
 	bool light;                /* stop before hull.cgroups (the longest part) */
 	bool stopped;
@@ -336,11 +339,46 @@ static bool in_hull(const struct sread *r)
 	return !strcmp(r->k1, "hull");
 }
 
+/* A string C or hull's path buffers would read differently from the file:
+ * a NUL (from \u0000) would cut it short.  what says how, of a value (key:
+ * of a key) at the depth being read. */
+static int sr_refuse(struct sread *r, bool key, const char *what)
+{
+	int depth = key ? r->depth - 1 : r->depth;
+	const char *ann = r->depth == 2 && !strcmp(r->k1, "annotations") && r->st->n_annotations
+			  ? r->st->annotations[r->st->n_annotations - 1].key : NULL;
+	char where[96];
+	if (depth <= 0)
+		snprintf(where, sizeof where, "%s", "");
+	else if (depth == 1)
+		snprintf(where, sizeof where, "%s: ", r->k1);
+	else if (ann)
+		snprintf(where, sizeof where, "annotations[\"%.64s\"]: ", ann);
+	else if (depth == 2)
+		snprintf(where, sizeof where, "%s.%s: ", r->k1, r->k2);
+	else if (depth == 3)
+		snprintf(where, sizeof where, "%s.%s[%zu]: ", r->k1, r->k2, r->cg_index);
+	else
+		snprintf(where, sizeof where, "%s.%s[%zu].%s: ", r->k1, r->k2, r->cg_index, r->k4);
+	snprintf(r->why, sizeof r->why, ": state.json: %s%s", where, what);
+	r->bad = true;
+	return 0;
+}
+
+static bool sr_cut(const unsigned char *s, size_t len)
+{
+	return memchr(s, 0, len) != NULL;
+}
+
 static int sr_string(void *ctx, const unsigned char *s, size_t len)
 {
 	struct sread *r = ctx;
 	struct cstate *st = r->st;
+	if (sr_cut(s, len))
+		return sr_refuse(r, false, "string contains a NUL byte");
 	if (r->depth == 1) {
+		if (len >= PATH_MAX && (!strcmp(r->k1, "bundle") || !strcmp(r->k1, "rootfs")))
+			return sr_refuse(r, false, "path longer than PATH_MAX allows (4095 bytes)");
 		char **to = !strcmp(r->k1, "id") ? &st->id : !strcmp(r->k1, "bundle") ? &st->bundle
 			  : !strcmp(r->k1, "rootfs") ? &st->rootfs : !strcmp(r->k1, "created") ? &st->created
 			  : !strcmp(r->k1, "owner") ? &st->owner : NULL;
@@ -354,6 +392,8 @@ static int sr_string(void *ctx, const unsigned char *s, size_t len)
 		st->annotations[st->n_annotations - 1].value = sr_copy(r, s, len);
 	} else if (r->depth == 4 && in_hull(r) && !strcmp(r->k2, "cgroups")) {
 		int i = !strcmp(r->k4, "dir") ? 0 : !strcmp(r->k4, "base") ? 1 : !strcmp(r->k4, "controllers") ? 2 : -1;
+		if (i >= 0 && i < 2 && len >= PATH_MAX)
+			return sr_refuse(r, false, "path longer than PATH_MAX allows (4095 bytes)");
 		if (i >= 0 && !r->cg[i])
 			r->bad |= !(r->cg[i] = strndup((const char *)s, len));
 	}
@@ -391,6 +431,8 @@ static int sr_map_key(void *ctx, const unsigned char *s, size_t len)
 {
 	struct sread *r = ctx;
 	struct cstate *st = r->st;
+	if (sr_cut(s, len))
+		return sr_refuse(r, true, "key contains a NUL byte");
 	if (r->depth == 1) {
 		sr_key(r->k1, sizeof r->k1, s, len);
 	} else if (r->depth == 2) {
@@ -438,6 +480,7 @@ static int sr_close_map(void *ctx)
 			free(r->cg[2]);
 		}
 		r->cg[0] = r->cg[1] = r->cg[2] = NULL;
+		r->cg_index++;
 	}
 	r->depth--;
 	return 1;
@@ -533,6 +576,38 @@ static int read_regular(int dirfd, const char *path, char **out, size_t *len, ui
 	return 0;
 }
 
+/* The document in buf (len bytes; in the arena or not) into *st, which
+ * read_state or state_parse zeroed. */
+static int parse_state(const char *buf, size_t len, const char *id, struct cstate *st, bool light, struct hull_err *e)
+{
+	struct sread sr = { .st = st, .cap = len + 1, .light = light };
+	st->mem_ = sr.mem = malloc(sr.cap);
+	yajl_handle h = sr.mem ? yajl_alloc(&sr_callbacks, &sr_alloc, &sr) : NULL;
+	/* hull wrote it: its strings came from JSON or the kernel already. */
+	if (h)
+		yajl_config(h, yajl_dont_validate_strings, 1);
+	yajl_status ys = h ? yajl_parse(h, (const unsigned char *)buf, len) : yajl_status_error;
+	bool ok = !sr.bad && (sr.stopped ? ys == yajl_status_client_canceled
+					 : ys == yajl_status_ok && yajl_complete_parse(h) == yajl_status_ok);
+	st->cg_unread = sr.stopped;
+	if (h)
+		yajl_free(h);
+	free(sr.cg[0]);
+	free(sr.cg[1]);
+	free(sr.cg[2]);
+	if (!ok || !st->id || !st->bundle || !st->rootfs || !st->created) {
+		state_free(st);
+		return hull_errf(e, sr.mem ? EINVAL : ENOMEM, "state of \"%s\" is corrupt%s", id, sr.why);
+	}
+	/* Keys without string values (none are written so) are dropped. */
+	size_t n = 0;
+	for (size_t i = 0; i < st->n_annotations; i++)
+		if (st->annotations[i].value)
+			st->annotations[n++] = st->annotations[i];
+	st->n_annotations = n;
+	return 0;
+}
+
 /* path: the state.json to read, relative to dirfd. */
 static int read_state(int dirfd, const char *path, const char *id, struct cstate *st, bool light, struct hull_err *e)
 {
@@ -546,33 +621,17 @@ static int read_state(int dirfd, const char *path, const char *id, struct cstate
 		return hull_errf(e, ENOENT, "container \"%s\" does not exist", id);
 	if (r < 0)
 		return hull_syserr(e, -r, "reading state of \"%s\"", id);
-	struct sread sr = { .st = st, .cap = len + 1, .light = light };
-	st->mem_ = sr.mem = malloc(sr.cap);
-	yajl_handle h = sr.mem ? yajl_alloc(&sr_callbacks, &sr_alloc, &sr) : NULL;
-	/* hull wrote it: its strings came from JSON or the kernel already. */
-	if (h)
-		yajl_config(h, yajl_dont_validate_strings, 1);
-	yajl_status ys = h ? yajl_parse(h, (const unsigned char *)buf, len) : yajl_status_error;
-	bool ok = !sr.bad && (sr.stopped ? ys == yajl_status_client_canceled
-					 : ys == yajl_status_ok && yajl_complete_parse(h) == yajl_status_ok);
-	st->cg_unread = sr.stopped;
-	if (h)
-		yajl_free(h);
+	r = parse_state(buf, len, id, st, light, e);
 	arena_free(NULL, buf);
-	free(sr.cg[0]);
-	free(sr.cg[1]);
-	free(sr.cg[2]);
-	if (!ok || !st->id || !st->bundle || !st->rootfs || !st->created) {
-		state_free(st);
-		return hull_errf(e, sr.mem ? EINVAL : ENOMEM, "state of \"%s\" is corrupt", id);
-	}
-	/* Keys without string values (none are written so) are dropped. */
-	size_t n = 0;
-	for (size_t i = 0; i < st->n_annotations; i++)
-		if (st->annotations[i].value)
-			st->annotations[n++] = st->annotations[i];
-	st->n_annotations = n;
-	return 0;
+	return r;
+}
+
+int state_parse(const char *buf, size_t len, const char *id, bool light, struct cstate *st, struct hull_err *e)
+{
+	memset(st, 0, sizeof *st);
+	st->cg.v2 = -1;
+	sr_arena.used = 0;
+	return parse_state(buf, len, id, st, light, e);
 }
 
 int state_read(int dirfd, const char *id, struct cstate *st, struct hull_err *e)

@@ -57,6 +57,9 @@ int state_read(int dirfd, const char *id, struct cstate *st, struct hull_err *e)
  * (cg_unread set): enough for a created or stopped container; a running
  * one may be paused, which needs state_read. */
 int state_read_light(int rootfd, const char *id, struct cstate *st, struct hull_err *e);
+/* The reader of state_read and state_read_light (light) on a document in
+ * memory (for tests and tests/fuzz); uid is left 0. */
+int state_parse(const char *buf, size_t len, const char *id, bool light, struct cstate *st, struct hull_err *e);
 void state_free(struct cstate *st);
 /* Remove the container directory (its files, then itself). */
 int state_remove_dir(int rootfd, int dirfd, const char *id);

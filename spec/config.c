@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* spec/config.c: config.json and process.json into the structs of spec.h.
  *
- * yajl's tree parser reads the document; one walk over that tree then fills
+ * spec/json.c reads the document into a tree; one walk over that tree then fills
  * the structs.  The walk is driven by the tables below, one per JSON object
  * (field name, kind, where the value goes), so the ~150 fields of the spec
  * are data, not code; spec/parse.c has the walker.
@@ -338,7 +338,7 @@ TYPE(idmap, S);
 
 #define S struct spec_root
 static const struct walk_field root_fields[] = {
-	F("path", K_STR, path, .req = true),
+	F("path", K_FILE, path, .req = true),
 	F("readonly", K_BOOL, readonly),
 };
 TYPE(root, S);
@@ -346,8 +346,8 @@ TYPE(root, S);
 
 #define S struct spec_mount
 static const struct walk_field mount_fields[] = {
-	F("destination", K_STR, destination, .req = true),
-	F("source", K_STR, source),
+	F("destination", K_FILE, destination, .req = true),
+	F("source", K_FILE, source),
 	F("type", K_STR, type),
 	LIST("options", K_STRS, options),
 	OBJS("uidMappings", uid_mappings, idmap_type),
@@ -661,7 +661,7 @@ static const struct walk_field seccomp_fields[] = {
 	OPT("defaultErrnoRet", K_U32, default_errno_ret),
 	LIST("architectures", K_STRS, architectures),
 	LIST("flags", K_STRS, flags),
-	F("listenerPath", K_STR, listener_path),
+	F("listenerPath", K_FILE, listener_path),
 	F("listenerMetadata", K_STR, listener_metadata),
 	OBJS("syscalls", syscalls, syscall_type),
 };
@@ -701,15 +701,15 @@ static const struct walk_field linux_fields[] = {
 	OBJS("gidMappings", gid_mappings, idmap_type),
 	F("timeOffsets", K_FN, time_monotonic, .fn = parse_time_offsets),
 	OBJS("devices", devices, device_type),
-	F("cgroupsPath", K_STR, cgroups_path),
+	F("cgroupsPath", K_FILE, cgroups_path),
 	F("resources", K_PTR, resources, .sub = &resources_type),
 	F("intelRdt", K_PTR, intel_rdt, .sub = &intel_rdt_type),
 	LIST("sysctl", K_KV, sysctl),
 	F("seccomp", K_PTR, seccomp, .sub = &seccomp_type),
 	F("rootfsPropagation", K_ENUM, rootfs_propagation, .names = propagations,
 	  .what = "rootfs propagation"),
-	LIST("maskedPaths", K_STRS, masked_paths, .has = AT(has_masked_paths)),
-	LIST("readonlyPaths", K_STRS, readonly_paths, .has = AT(has_readonly_paths)),
+	LIST("maskedPaths", K_FILES, masked_paths, .has = AT(has_masked_paths)),
+	LIST("readonlyPaths", K_FILES, readonly_paths, .has = AT(has_readonly_paths)),
 	F("mountLabel", K_STR, mount_label),
 	F("personality", K_PTR, personality, .sub = &personality_type),
 	F("memoryPolicy", K_PTR, memory_policy, .sub = &memory_policy_type),
@@ -720,7 +720,7 @@ TYPE(linux, S);
 
 #define S struct spec_vm_hypervisor
 static const struct walk_field hypervisor_fields[] = {
-	F("path", K_STR, path, .req = true),
+	F("path", K_FILE, path, .req = true),
 	LIST("parameters", K_STRS, parameters),
 };
 TYPE(hypervisor, S);
@@ -728,16 +728,16 @@ TYPE(hypervisor, S);
 
 #define S struct spec_vm_kernel
 static const struct walk_field kernel_fields[] = {
-	F("path", K_STR, path, .req = true),
+	F("path", K_FILE, path, .req = true),
 	LIST("parameters", K_STRS, parameters),
-	F("initrd", K_STR, initrd),
+	F("initrd", K_FILE, initrd),
 };
 TYPE(kernel, S);
 #undef S
 
 #define S struct spec_vm_image
 static const struct walk_field image_fields[] = {
-	F("path", K_STR, path, .req = true),
+	F("path", K_FILE, path, .req = true),
 	F("format", K_ENUM, format, .names = image_formats, .what = "image format", .req = true),
 };
 TYPE(image, S);

@@ -2,13 +2,14 @@
 /* spec/parse.c: the walker of spec/parse.h — arena, JSON paths and
  * messages, and the readers for each kind of field.
  *
- * Memory: strings point into the yajl tree, which lives as long as the result.
+ * Memory: strings point into the JSON tree (spec/json.c), which lives as long as the result.
  * Structs and arrays come from a bump arena; every array's length is known from
- * the tree before it is filled, so nothing is ever reallocated.  A whole config
- * costs a few arena chunks besides yajl's own allocations.
+ * the tree before it is filled, so nothing is ever reallocated.  A whole config,
+ * its tree too, costs a few arena chunks.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdalign.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,9 +34,9 @@ struct chunk {
 	max_align_t data[];
 };
 
-/* What priv_ (and spec_process_parse's *mem) points to. */
+/* What priv_ (and spec_process_parse's *mem) points to: the tree
+ * (json_parse's) and the structs, all in the arena. */
 struct spec_mem {
-	yajl_val tree;         /* yajl's own allocation (NULL: json_parse's, in the arena) */
 	struct chunk *chunks;
 	size_t first_chunk;    /* size of the first chunk (0: 4 KiB) */
 };
@@ -81,7 +82,6 @@ void sp_mem_free(struct spec_mem *m)
 		next = ch->next;
 		free(ch);
 	}
-	yajl_tree_free(m->tree);
 	free(m);
 }
 
@@ -113,8 +113,12 @@ struct msgbuf {
 
 static void mb_putn(struct msgbuf *b, const char *s, size_t n)
 {
-	if (n > b->cap - 1 - b->len)
-		n = b->cap - 1 - b->len;
+	if (n > b->cap - 1 - b->len) {
+		/* Full: cut, but not inside a UTF-8 character, and no more after. */
+		for (n = b->cap - 1 - b->len; n && ((unsigned char)s[n] & 0xc0) == 0x80; n--)
+			;
+		b->cap = b->len + n + 1;
+	}
 	memcpy(b->s + b->len, s, n);
 	b->len += n;
 	b->s[b->len] = 0;
@@ -129,10 +133,14 @@ static void mb_puts(struct msgbuf *b, const char *s)
  * break the one-line message, and cut long ones. */
 static void mb_quoted(struct msgbuf *b, const char *s)
 {
-	size_t i;
+	/* 64 bytes at most, not cut inside a UTF-8 sequence. */
+	size_t n = strnlen(s, 65), i;
 
+	if (n > 64)
+		for (n = 64; n && ((unsigned char)s[n] & 0xc0) == 0x80; n--)
+			;
 	mb_puts(b, "\"");
-	for (i = 0; s[i] && i < 64; i++) {
+	for (i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)s[i];
 		char esc[8];
 
@@ -144,7 +152,12 @@ static void mb_quoted(struct msgbuf *b, const char *s)
 			snprintf(esc, sizeof(esc), "\\x%02x", ch);
 			mb_puts(b, esc);
 		} else {
-			mb_putn(b, (const char *)&ch, 1);
+			/* A character whole (mb_putn never cuts one). */
+			size_t k = 1;
+			while (ch >= 0x80 && k < 4 && i + k < n && ((unsigned char)s[i + k] & 0xc0) == 0x80)
+				k++;
+			mb_putn(b, s + i, k);
+			i += k - 1;
 		}
 	}
 	mb_puts(b, s[i] ? "...\"" : "\"");
@@ -292,6 +305,16 @@ int sp_read_string(struct walk *w, yajl_val v, const char **out)
 	return 0;
 }
 
+/* A path the kernel (or hull's PATH_MAX buffers) would refuse or cut. */
+static int check_path(struct walk *w, const char *s, bool absolute)
+{
+	if (absolute && *s != '/')
+		return sp_fail(w, "must be an absolute path");
+	if (strnlen(s, PATH_MAX) == PATH_MAX)
+		return sp_fail(w, "path longer than PATH_MAX allows (4095 bytes)");
+	return 0;
+}
+
 static int read_enum(struct walk *w, yajl_val v, const struct walk_field *f, void *at)
 {
 	const char *s = NULL;
@@ -327,7 +350,7 @@ static int read_char(struct walk *w, yajl_val v, const struct walk_field *f, cha
 
 /* ---- compound readers --------------------------------------------------------- */
 
-static int read_strings(struct walk *w, yajl_val v, const char ***out, size_t *n)
+static int read_strings(struct walk *w, yajl_val v, const char ***out, size_t *n, bool paths)
 {
 	if (!YAJL_IS_ARRAY(v))
 		return sp_fail(w, "expected an array");
@@ -338,6 +361,8 @@ static int read_strings(struct walk *w, yajl_val v, const char ***out, size_t *n
 	for (size_t i = 0; i < len; i++) {
 		sp_push_index(w, i);
 		int rc = sp_read_string(w, v->u.array.values[i], &a[i]);
+		if (!rc && paths)
+			rc = check_path(w, a[i], false);
 		if (rc)
 			return rc;
 		sp_pop(w);
@@ -448,9 +473,10 @@ static int parse_value(struct walk *w, const struct walk_field *f, yajl_val v, v
 		rc = sp_read_string(w, v, at);
 		break;
 	case K_PATH:
+	case K_FILE:
 		rc = sp_read_string(w, v, at);
-		if (!rc && **(const char **)at != '/')
-			rc = sp_fail(w, "must be an absolute path");
+		if (!rc)
+			rc = check_path(w, *(const char **)at, f->kind == K_PATH);
 		break;
 	case K_ENUM:
 		rc = read_enum(w, v, f, at);
@@ -467,7 +493,8 @@ static int parse_value(struct walk *w, const struct walk_field *f, yajl_val v, v
 		rc = read_int(w, v, f->kind, at);
 		break;
 	case K_STRS:
-		rc = read_strings(w, v, at, member(obj, f->cnt));
+	case K_FILES:
+		rc = read_strings(w, v, at, member(obj, f->cnt), f->kind == K_FILES);
 		break;
 	case K_U32S:
 		rc = read_u32s(w, v, at, member(obj, f->cnt));
@@ -612,12 +639,49 @@ static void set_json_error(struct walk *w, const char *yajl_msg)
 	}
 }
 
+/* Why json_parse refused the text, in w->err. */
+static int json_fail(struct walk *w, const char *text, const struct json_error *je)
+{
+	switch (je->status) {
+	case JSON_NOMEM:
+		return nomem(w);
+	case JSON_DEEP:
+		return sp_fail(w, "invalid JSON: nested too deeply");
+	case JSON_STRING:
+		for (unsigned i = 0; i < je->depth; i++) {
+			const struct json_frame *f = i < JSON_MAX_PATH ? &je->path[i] : NULL;
+			if (f && f->key)
+				sp_push_key(w, f->key, true);
+			else
+				sp_push_index(w, f ? f->index : 0);   /* (past WALK_MAX_PATH: not shown) */
+		}
+		return sp_fail(w, je->what);
+	case JSON_SYNTAX:
+		break;
+	}
+	/* yajl words the message; nesting_ok keeps it from recursing deep. */
+	if (!nesting_ok(text))
+		return sp_fail(w, "invalid JSON: nested too deeply");
+	char yajl_msg[512] = "";
+	yajl_val tree = yajl_tree_parse(text, yajl_msg, sizeof(yajl_msg));
+	if (tree) {
+		/* yajl takes an unfinished string after the value ("{}\"",
+		 * "{} \"abc"); tests/fuzz checks that it is all. */
+		char rest[32];
+		snprintf(rest, sizeof rest, "%s", text + je->at);
+		yajl_tree_free(tree);
+		return sp_fail_val(w, "invalid JSON: unexpected text", rest, NULL);
+	}
+	set_json_error(w, yajl_msg);
+	return -EINVAL;
+}
+
 int sp_parse_document(const char *text, size_t len, const char *display,
 		      const struct walk_type *t, void **out, struct spec_mem **memp,
 		      struct spec_err *err)
 {
 	struct walk w = { .err = err, .display = display };
-	char yajl_msg[512] = "";
+	struct json_error je;
 	int rc;
 
 	*out = NULL;
@@ -630,20 +694,12 @@ int sp_parse_document(const char *text, size_t len, const char *display,
 	/* The tree and the spec take about 10 bytes per byte of JSON: one
 	 * chunk for a usual config (fewer blocks to touch and free). */
 	w.mem->first_chunk = len < 1600 ? 16 * 1024 : len * 10;   /* (at most 64 KiB a chunk) */
-	/* The tree in the arena, in one pass; yajl for what json_parse leaves
-	 * to it (and for every error message). */
-	yajl_val tree = json_parse(text, MAX_NESTING, arena_alloc_cb, w.mem);
+	/* The tree in the arena, in one pass. */
+	yajl_val tree = json_parse(text, MAX_NESTING, arena_alloc_cb, w.mem, &je);
 	if (!tree) {
-		if (!nesting_ok(text)) {
-			sp_mem_free(w.mem);
-			return sp_fail(&w, "invalid JSON: nested too deeply");
-		}
-		tree = w.mem->tree = yajl_tree_parse(text, yajl_msg, sizeof(yajl_msg));
-		if (!tree) {
-			set_json_error(&w, yajl_msg);
-			sp_mem_free(w.mem);
-			return -EINVAL;
-		}
+		rc = json_fail(&w, text, &je);
+		sp_mem_free(w.mem);
+		return rc;
 	}
 	void *obj = arena_alloc(w.mem, t->size);
 	rc = obj ? sp_parse_object(&w, tree, t, obj) : nomem(&w);

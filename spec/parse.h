@@ -44,7 +44,9 @@ struct walk {
 
 enum walk_kind {
 	K_STR,      /* const char * */
-	K_PATH,     /* const char *, must be absolute */
+	K_PATH,     /* const char *, an absolute path (shorter than PATH_MAX, as K_FILE) */
+	K_FILE,     /* const char *, a path, maybe relative: shorter than PATH_MAX */
+	K_FILES,    /* K_STRS of K_FILE */
 	K_ENUM,     /* const char *, one of .names */
 	K_CHAR,     /* char, a one-letter string, one of .names[0]'s letters */
 	K_BOOL,

@@ -3,7 +3,9 @@
 # The single test runner (`make check` calls it from the repo root after
 # building hull and the unit tests).
 #
-#   sh tests/run.sh                      unit (build/unit, build/asan) + all integration tests
+#   sh tests/run.sh                      unit (build/unit, build/asan) + a short fuzz run
+#                                        (build/fuzz, HULL_FUZZ_TIME s each, default 20;
+#                                        HULL_FUZZ=0: not) + all integration tests
 #                                        + tests/clients (Podman, containerd; HULL_CLIENTS=0: not)
 #   sh tests/run.sh tests/integration/cli.bats ...   only these .bats files
 #
@@ -71,6 +73,15 @@ if [ $# -eq 0 ]; then
 			run_unit "$bin"
 		done
 	done
+	# The config.json and state.json readers under libFuzzer (tests/fuzz):
+	# a crash, leak or sanitizer report is a failure.
+	if [ "${HULL_FUZZ:-1}" != 0 ]; then
+		echo "# sh tests/fuzz/run.sh ${HULL_FUZZ_TIME:-20}"
+		sh tests/fuzz/run.sh "${HULL_FUZZ_TIME:-20}" >"$TMP/fuzz.out" 2>&1
+		_frc=$?
+		cat "$TMP/fuzz.out"
+		count_tap "$TMP/fuzz.out" "$_frc" tests/fuzz/run.sh
+	fi
 	set -- tests/integration/*.bats
 	# hull under real Podman and containerd; HULL_CLIENTS=0 skips them.
 	if [ "${HULL_CLIENTS:-1}" != 0 ]; then

@@ -103,6 +103,56 @@ expect_create_error() { expect_error create "$@"; }
 	expect_create_error cwd
 }
 
+# A string that C would cut at a NUL, JSON that is not UTF-8, a path the
+# kernel takes no more than PATH_MAX of: refused by the reader, naming the
+# field, before anything is made.
+@test "a NUL in a string of config.json is refused, naming the field" {
+	set_cfg '.process.args = ["tr\u0000ue"]'
+	expect_create_error config.json 'process.args[0]' 'NUL'
+	set_args true
+	set_cfg '.process.env += ["A=x\u0000y"]'
+	expect_create_error config.json 'process.env[' 'NUL'
+	set_cfg '.process.env |= .[:-1] | .process.cwd = "/tmp\u0000/x"'
+	expect_create_error config.json 'process.cwd' 'NUL'
+	set_cfg '.process.cwd = "/" | .mounts += [{"destination": "/mnt\u0000x", "type": "tmpfs", "source": "tmpfs"}]'
+	expect_create_error config.json 'mounts[' 'destination' 'NUL'
+	set_cfg '.mounts |= .[:-1] | .hooks = {"prestart": [{"path": "/bin/true\u0000x"}]}'
+	expect_create_error config.json 'hooks.prestart[0].path' 'NUL'
+	set_cfg 'del(.hooks) | .annotations = {"org.example": "a\u0000b"}'
+	expect_create_error config.json 'annotations["org.example"]' 'NUL'
+}
+
+@test "config.json that is not UTF-8 is refused, naming the field" {
+	set_cfg '.hostname = "HOSTNAME_HERE"'
+	sed -i 's/HOSTNAME_HERE/\xc0\x80/' "$CONFIG"
+	expect_create_error config.json hostname 'UTF-8'
+	set_cfg '.hostname = "HOSTNAME_HERE"'
+	sed -i 's/HOSTNAME_HERE/\\ud800x/' "$CONFIG"
+	grep -qF '"\ud800x"' "$CONFIG"
+	expect_create_error config.json hostname surrogate
+}
+
+@test "a path longer than PATH_MAX is refused, naming the field" {
+	set_cfg '.process.cwd = "/" + ("a" * 4200)'
+	expect_create_error config.json process.cwd PATH_MAX
+	set_cfg '.process.cwd = "/" | .mounts += [{"destination": ("/" + "m" * 4095), "type": "tmpfs", "source": "tmpfs"}]'
+	expect_create_error config.json 'mounts[' destination PATH_MAX
+}
+
+@test "a NUL in exec --process is refused, naming the field" {
+	set_args sleep 100
+	run_ct_detached
+	pid="$(ct_pid)"
+	cat >"$HULL_TEST_DIR/process.json" <<-'EOF'
+	{"cwd": "/", "args": ["tr\u0000ue"], "user": {"uid": 0, "gid": 0}}
+	EOF
+	run --separate-stderr hull exec --process "$HULL_TEST_DIR/process.json" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error process.json 'args[0]' NUL
+	[ "$(ct_status)" = running ]
+	pid_alive "$pid"
+}
+
 @test "missing rootfs directory" {
 	set_cfg '.root.path = "no-such-rootfs"'
 	expect_create_error no-such-rootfs

@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -180,6 +181,60 @@ static void test_state_roundtrip(const char *tmp)
 	CHECK_INT(write_file_atomic(dirfd, "state.json", "{\"id\":", 6, 0600), 0);
 	CHECK_INT(state_read(dirfd, "c1", &rd, &e), -EINVAL);
 	CHECK_STR(e.msg, "state of \"c1\" is corrupt");
+	/* A string the file cuts short with a NUL (\u0000), or a path longer
+	 * than hull's path buffers take, is refused, naming it. */
+	static const char nul[] = "{\"id\":\"c1\",\"bundle\":\"/b\\u0000/x\",\"rootfs\":\"/r\",\"created\":\"t\"}";
+	CHECK_INT(write_file_atomic(dirfd, "state.json", nul, sizeof nul - 1, 0600), 0);
+	CHECK_INT(state_read(dirfd, "c1", &rd, &e), -EINVAL);
+	CHECK_STR(e.msg, "state of \"c1\" is corrupt: state.json: bundle: string contains a NUL byte");
+	static const struct {
+		const char *doc, *msg;
+	} cut[] = {
+		{ "{\"id\":\"c\\u00001\"}", "id: string contains a NUL byte" },
+		{ "{\"id\":\"c1\",\"annotations\":{\"a\":\"1\",\"org.b\":\"x\\u0000\"}}",
+		  "annotations[\"org.b\"]: string contains a NUL byte" },
+		{ "{\"annotations\":{\"a\\u0000\":\"1\"}}", "annotations: key contains a NUL byte" },
+		{ "{\"hull\":{\"systemdUnit\":\"a\\u0000.scope\"}}", "hull.systemdUnit: string contains a NUL byte" },
+		{ "{\"hull\":{\"cgroups\":[{\"dir\":\"/a\",\"base\":\"/\",\"controllers\":\"\"},{\"dir\":\"/sys\\u0000\"}]}}",
+		  "hull.cgroups[1].dir: string contains a NUL byte" },
+		{ "{\"x\\u0000\":1}", "key contains a NUL byte" },
+	};
+	for (size_t i = 0; i < sizeof cut / sizeof *cut; i++) {
+		char want[256];
+		snprintf(want, sizeof want, "state of \"c1\" is corrupt: state.json: %s", cut[i].msg);
+		CHECK_INT(state_parse(cut[i].doc, strlen(cut[i].doc), "c1", false, &rd, &e), -EINVAL);
+		CHECK_STR(e.msg, want);
+	}
+	size_t big = 2 * PATH_MAX;
+	char *longpath = malloc(big + 200);
+	for (int field = 0; field < 3; field++) {
+		for (size_t len = PATH_MAX - 1; len <= PATH_MAX; len++) {
+			static const char *const pre[] = {
+				"{\"id\":\"c1\",\"rootfs\":\"/r\",\"created\":\"t\",\"bundle\":\"",
+				"{\"id\":\"c1\",\"bundle\":\"/b\",\"created\":\"t\",\"rootfs\":\"",
+				"{\"id\":\"c1\",\"bundle\":\"/b\",\"rootfs\":\"/r\",\"created\":\"t\","
+				"\"hull\":{\"cgroups\":[{\"base\":\"/\",\"controllers\":\"\",\"dir\":\"",
+			};
+			static const char *const post[] = { "\"}", "\"}", "\"}]}}" };
+			static const char *const name[] = { "bundle", "rootfs", "hull.cgroups[0].dir" };
+			size_t n = strlen(pre[field]);
+			memcpy(longpath, pre[field], n);
+			memset(longpath + n, 'a', len);
+			strcpy(longpath + n + len, post[field]);
+			int r = state_parse(longpath, strlen(longpath), "c1", false, &rd, &e);
+			if (len < PATH_MAX) {
+				CHECK_INT(r, 0);
+				state_free(&rd);
+				continue;
+			}
+			char want[256];
+			snprintf(want, sizeof want, "state of \"c1\" is corrupt: state.json: %s: path longer than PATH_MAX allows (4095 bytes)",
+				 name[field]);
+			CHECK_INT(r, -EINVAL);
+			CHECK_STR(e.msg, want);
+		}
+	}
+	free(longpath);
 
 	CHECK_INT(state_remove_dir(rootfd, dirfd, "c1"), 0);
 	close(dirfd);

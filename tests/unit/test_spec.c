@@ -3,6 +3,7 @@
  * config writer and the features document. */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -607,6 +608,15 @@ static void test_json_errors(void)
 	EXPECT_ERROR("{} {}", "config.json: invalid JSON: parse error: trailing garbage, near "
 			      "\"{} {}\"");
 
+	/* yajl took a string cut short after the document as if it
+	 * were not there (found by tests/fuzz: "0.0\""). */
+	EXPECT_ERROR("0.0'", "config.json: invalid JSON: unexpected text \"\\\"\"");
+	EXPECT_ERROR("{'ociVersion':'1.0.0'}'", "config.json: invalid JSON: unexpected text \"\\\"\"");
+	EXPECT_ERROR("{'ociVersion':'1.0.0'} 'abc", "config.json: invalid JSON: unexpected text \"\\\"abc\"");
+	EXPECT_ERROR("{'ociVersion':'1.0.0'} 't", "config.json: invalid JSON: unexpected text \"\\\"t\"");
+	EXPECT_ERROR("{'ociVersion':'1.0.0'} n", "config.json: invalid JSON: parse error: trailing garbage, near "
+						 "\"{\\\"ociVersion\\\":\\\"1.0.0\\\"} n\"");
+
 	rc = spec_parse("{\"ociVersion\":\"1.0.0\"}\0{}", 24, "config.json", &s, &err);
 	CHECK_INT(rc, -EINVAL);
 	CHECK_STR(err.msg, "config.json: invalid JSON: NUL byte in document");
@@ -635,6 +645,149 @@ static void test_json_errors(void)
 	strcpy(deep + n + 200, "}");
 	EXPECT_OK(deep);
 	free(deep);
+}
+
+/* What C or the kernel would read differently from the document: a NUL
+ * cutting a string short, bytes that are not UTF-8, a path too long for
+ * PATH_MAX.  Refused, naming the field, wherever the string is. */
+#define NUL_ARGS(a) "'process':{'cwd':'/','args':" a ",'user':{'uid':0,'gid':0}}"
+static void test_strings(void)
+{
+	UNIT_GROUP("strings C would cut");
+	EXPECT_ERROR(DOC(NUL_ARGS("['tr\\u0000ue']")), "config.json: process.args[0]: string contains a NUL byte");
+	EXPECT_ERROR(DOC(NUL_ARGS("['sh','\\u0000']")), "config.json: process.args[1]: string contains a NUL byte");
+	EXPECT_ERROR(DOC(PROC(",'env':['A=1','B=x\\u0000y']")), "config.json: process.env[1]: string contains a NUL byte");
+	EXPECT_ERROR(DOC("'process':{'cwd':'/tmp\\u0000/x','args':['sh'],'user':{'uid':0,'gid':0}}"),
+		     "config.json: process.cwd: string contains a NUL byte");
+	EXPECT_ERROR(DOC("'mounts':[{'destination':'/proc'},{'destination':'/a\\u0000b','type':'tmpfs'}]"),
+		     "config.json: mounts[1].destination: string contains a NUL byte");
+	EXPECT_ERROR(DOC("'mounts':[{'destination':'/a','source':'/etc\\u0000','options':['bind']}]"),
+		     "config.json: mounts[0].source: string contains a NUL byte");
+	EXPECT_ERROR(DOC("'mounts':[{'destination':'/a','options':['ro','\\u0000']}]"),
+		     "config.json: mounts[0].options[1]: string contains a NUL byte");
+	EXPECT_ERROR(DOC("'hooks':{'prestart':[{'path':'/bin/true'}],'poststop':[{'path':'/bin/a\\u0000b'}]}"),
+		     "config.json: hooks.poststop[0].path: string contains a NUL byte");
+	EXPECT_ERROR(DOC("'hooks':{'prestart':[{'path':'/bin/true','args':['true','\\u0000']}]}"),
+		     "config.json: hooks.prestart[0].args[1]: string contains a NUL byte");
+	EXPECT_ERROR(DOC("'annotations':{'org.a':'1','org.b':'x\\u0000'}"),
+		     "config.json: annotations[\"org.b\"]: string contains a NUL byte");
+	EXPECT_ERROR(DOC("'annotations':{'org\\u0000b':'x'}"), "config.json: annotations: key contains a NUL byte");
+	EXPECT_ERROR(DOC("'root':{'path':'rootfs\\u0000'}"), "config.json: root.path: string contains a NUL byte");
+	EXPECT_ERROR(DOC("'hostname':'a\\u0000'"), "config.json: hostname: string contains a NUL byte");
+	EXPECT_ERROR(DOC(LINUX("'sysctl':{'net.ipv4.ip_forward':'1\\u0000'}")),
+		     "config.json: linux.sysctl[\"net.ipv4.ip_forward\"]: string contains a NUL byte");
+	EXPECT_ERROR(DOC(LINUX("'namespaces':[{'type':'network','path':'/run/netns/x\\u0000'}]")),
+		     "config.json: linux.namespaces[0].path: string contains a NUL byte");
+	EXPECT_ERROR(DOC(LINUX("'cgroupsPath':'/a\\u0000'")), "config.json: linux.cgroupsPath: string contains a NUL byte");
+	EXPECT_ERROR(DOC(SECCOMP("'syscalls':[{'names':['read','wr\\u0000ite'],'action':'SCMP_ACT_ERRNO'}]")),
+		     "config.json: linux.seccomp.syscalls[0].names[1]: string contains a NUL byte");
+	/* Also where hull does not look: no field is let through cut. */
+	EXPECT_ERROR(DOC("'org.example':{'x':['\\u0000']}"),
+		     "config.json: [\"org.example\"].x[0]: string contains a NUL byte");
+	/* JSON is UTF-8; yajl let overlong forms, surrogates and lone \u
+	 * surrogate halves through (a lone high half as "?"). */
+	EXPECT_ERROR(DOC(PROC(",'env':['A=\xff']")), "config.json: process.env[0]: string is not valid UTF-8");
+	EXPECT_ERROR(DOC(NUL_ARGS("['\xc0\x80']")), "config.json: process.args[0]: string is not valid UTF-8");
+	EXPECT_ERROR(DOC(NUL_ARGS("['\xed\xa0\x80']")), "config.json: process.args[0]: string is not valid UTF-8");
+	EXPECT_ERROR(DOC(NUL_ARGS("['\xf4\x90\x80\x80']")), "config.json: process.args[0]: string is not valid UTF-8");
+	EXPECT_ERROR(DOC("'hostname':'x\\ud800'"),
+		     "config.json: hostname: string has a \\u escape of half a surrogate pair alone");
+	EXPECT_ERROR(DOC("'hostname':'\\ud800\\u0041'"),
+		     "config.json: hostname: string has a \\u escape of half a surrogate pair alone");
+	EXPECT_ERROR(DOC("'annotations':{'\xe2\x82':'x'}"), "config.json: annotations: key is not valid UTF-8");
+	/* A value quoted in a message is cut at 64 bytes, not inside a character. */
+	EXPECT_ERROR(DOC(PROC(",'rlimits':[{'type':'RLIMIT_" "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+			      "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+			      "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9x','soft':1,'hard':1}]")),
+		     "config.json: process.rlimits[0].type: unknown rlimit \"RLIMIT_"
+		     "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		     "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		     "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9...\"");
+	/* A message longer than struct spec_err holds is cut, but not inside a
+	 * character (found by tests/fuzz: a path of keys full of U+1F6A9). */
+	char *deep = malloc(4096);
+	for (int shift = 1; shift < 10; shift++) {   /* the cut falls in each byte of a character */
+		size_t n = (size_t)sprintf(deep, "{'ociVersion':'1.0.0','%.*s':{'x':1", shift, "bbbbbbbbb");
+		for (int i = 0; i < 12; i++)
+			n += (size_t)sprintf(deep + n, ",'a\\ud83d\\udea9\\ud83d\\udea9\\ud83d\\udea9\\ud83d\\udea9\\ud83d\\udea9"
+						       "\\ud83d\\udea9\\ud83d\\udea9\\ud83d\\udea9\\ud83d\\udea9\\ud83d\\udea9':{'x':1");
+		n += (size_t)sprintf(deep + n, ",'z':'\\u0000'");
+		for (int i = 0; i < 14; i++)
+			deep[n++] = '}';
+		deep[n] = 0;
+		struct spec *none = NULL;
+		struct spec_err cut = { "" };
+		CHECK_INT(parse(deep, &none, &cut), -EINVAL);
+		size_t len = strlen(cut.msg), tail = len;
+		while (tail && ((unsigned char)cut.msg[tail - 1] & 0xc0) == 0x80)
+			tail--;
+		CHECK(len > 400);
+		CHECK(tail && ((unsigned char)cut.msg[tail - 1] < 0x80 || len - tail == 3));   /* no character cut */
+	}
+	free(deep);
+	/* Unicode itself is fine, escaped or not. */
+	struct spec *s = NULL;
+	struct spec_err err = { "" };
+	if (CHECK_INT(parse(DOC("'hostname':'caf\\u00e9\\ud83d\\ude00',"
+				 "'annotations':{'k\xc3\xa9':'caf\xc3\xa9 \xf0\x9f\x98\x80'}"), &s, &err), 0)) {
+		CHECK_STR(s->hostname, "caf\xc3\xa9\xf0\x9f\x98\x80");
+		CHECK_STR(s->annotations[0].key, "k\xc3\xa9");
+		CHECK_STR(s->annotations[0].value, "caf\xc3\xa9 \xf0\x9f\x98\x80");
+		spec_free(s);
+	}
+	/* The other documents read the same way. */
+	struct spec_process *p = NULL;
+	struct spec_resources *r = NULL;
+	void *mem = NULL;
+	static const char proc[] = "{\"cwd\":\"/\",\"args\":[\"tr\\u0000ue\"],\"user\":{\"uid\":0,\"gid\":0}}";
+	CHECK_INT(spec_process_parse(proc, sizeof proc - 1, "process.json", &p, &mem, &err), -EINVAL);
+	CHECK_STR(err.msg, "process.json: args[0]: string contains a NUL byte");
+	static const char res[] = "{\"unified\":{\"memory.max\":\"1\\u0000\"}}";
+	CHECK_INT(spec_resources_parse(res, sizeof res - 1, "resources.json", &r, &mem, &err), -EINVAL);
+	CHECK_STR(err.msg, "resources.json: unified[\"memory.max\"]: string contains a NUL byte");
+}
+
+/* A path (fields the kernel or hull take as one) of PATH_MAX bytes or more. */
+static void test_long_paths(void)
+{
+	UNIT_GROUP("paths longer than PATH_MAX");
+	/* The document is pre, the path, post. */
+	static const struct {
+		const char *pre, *post, *field;
+		bool absolute;
+	} at[] = {
+		{ DOC("'process':{'cwd':'"), "','args':['sh'],'user':{'uid':0,'gid':0}}}", "process.cwd", true },
+		{ DOC("'root':{'path':'"), "'}}", "root.path", false },
+		{ DOC("'mounts':[{'destination':'"), "'}]}", "mounts[0].destination", true },
+		{ DOC("'mounts':[{'destination':'/a','source':'"), "'}]}", "mounts[0].source", false },
+		{ DOC("'hooks':{'poststart':[{'path':'"), "'}]}}", "hooks.poststart[0].path", true },
+		{ DOC("'linux':{'namespaces':[{'type':'pid','path':'"), "'}]}}", "linux.namespaces[0].path", true },
+		{ DOC("'linux':{'devices':[{'type':'p','path':'"), "'}]}}", "linux.devices[0].path", true },
+		{ DOC("'linux':{'cgroupsPath':'"), "'}}", "linux.cgroupsPath", false },
+		{ DOC("'linux':{'maskedPaths':['/a','"), "']}}", "linux.maskedPaths[1]", true },
+		{ DOC("'linux':{'readonlyPaths':['"), "']}}", "linux.readonlyPaths[0]", true },
+		{ DOC("'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','listenerPath':'"), "'}}}",
+		  "linux.seccomp.listenerPath", true },
+	};
+	char *doc = malloc(PATH_MAX + 512), want[256];
+	for (size_t i = 0; i < sizeof at / sizeof *at; i++) {
+		for (size_t len = PATH_MAX - 1; len <= PATH_MAX; len++) {
+			/* (DOC's closing brace is cut off pre, post has it) */
+			size_t n = strlen(at[i].pre) - 1;
+			memcpy(doc, at[i].pre, n);
+			memset(doc + n, 'a', len);
+			doc[n] = at[i].absolute ? '/' : 'a';
+			strcpy(doc + n + len, at[i].post);
+			if (len < PATH_MAX) {
+				EXPECT_OK(doc);
+				continue;
+			}
+			snprintf(want, sizeof want, "config.json: %s: path longer than PATH_MAX allows (4095 bytes)",
+				 at[i].field);
+			EXPECT_ERROR(doc, want);
+		}
+	}
+	free(doc);
 }
 
 static void test_process_errors(void)
@@ -1374,24 +1527,45 @@ static bool same_tree(yajl_val a, yajl_val b)
 	}
 }
 
-/* Parsed alike by both (want_fast), or left to yajl (json_parse NULL). */
-static void check_json(const char *doc, bool want_fast)
+/* Parsed alike by both (want == -1), or refused by json_parse for reason
+ * want (enum json_status); a syntax error also by yajl. */
+static void check_json(const char *doc, int want)
 {
 	void *blocks = NULL;
 	char err[256];
-	yajl_val fast = json_parse(doc, 8, test_alloc, &blocks);
+	struct json_error je;
+	yajl_val fast = json_parse(doc, 8, test_alloc, &blocks, &je);
 	yajl_val slow = yajl_tree_parse(doc, err, sizeof err);
-	if (want_fast) {
-		if (!CHECK(fast != NULL) || !CHECK(same_tree(fast, slow)))
-			printf("#   document: %s\n", doc);
-	} else if (!CHECK(fast == NULL)) {
+	bool ok;
+	if (want < 0)
+		ok = CHECK(fast != NULL) && CHECK(same_tree(fast, slow));
+	else
+		ok = CHECK(fast == NULL) && CHECK_INT(je.status, want) && (want != JSON_SYNTAX || CHECK(slow == NULL));
+	if (!ok)
 		printf("#   document: %s\n", doc);
-	}
 	yajl_tree_free(slow);
 	free_blocks(blocks);
 }
 
-static void test_json_fast(void)
+/* Refused for a string at path (keys and indexes as "a.b[1]" would show
+ * them, without the dots): what. */
+static void check_json_string(const char *doc, const char *path, const char *what)
+{
+	void *blocks = NULL;
+	struct json_error je;
+	yajl_val v = json_parse(doc, 8, test_alloc, &blocks, &je);
+	char got[256] = "";
+	size_t n = 0;
+	for (unsigned i = 0; !v && i < je.depth && i < JSON_MAX_PATH; i++)
+		n += (size_t)(je.path[i].key ? snprintf(got + n, sizeof got - n, "%s%s", i ? "." : "", je.path[i].key)
+					      : snprintf(got + n, sizeof got - n, "[%zu]", je.path[i].index));
+	if (!(CHECK(v == NULL) && CHECK_INT(je.status, JSON_STRING) && CHECK_STR(got, path) &&
+	      CHECK_STR(je.what, what)))
+		printf("#   document: %s\n", doc);
+	free_blocks(blocks);
+}
+
+static void test_json_parse(void)
 {
 	UNIT_GROUP("json_parse");
 	static const char *same[] = {
@@ -1404,19 +1578,49 @@ static void test_json_fast(void)
 		"{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"sh\",\"-c\",\"echo hi\"],\"env\":[\"PATH=/bin\"],"
 		"\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0}},\"root\":{\"path\":\"rootfs\",\"readonly\":true},"
 		"\"linux\":{\"resources\":{\"memory\":{\"limit\":-1}},\"namespaces\":[{\"type\":\"pid\"}]}}",
+		/* What yajl_tree_parse takes beyond plain ASCII JSON: \u escapes,
+		 * UTF-8, comments (an unterminated one at the end too), \v and \f. */
+		"\"\\u0041\\u00e9\\u20AC\\ud83d\\ude00\\u0001\\uFFFF\"", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"",
+		"\"\xf4\x8f\xbf\xbf \xed\x9f\xbf \xee\x80\x80 \xc2\x80 \x7f\"", "{\"k\\u00e9\":\"\\\\u0000\"}",
+		"{\"a\":1} // comment", "/* c */ {}", "{/**/\"a\"/* x */:/***/1//\n}", "{}/* open", "{}//", "{}/*/",
+		"{\"a\":1}\v", "\f[\f1\f]\f",
 	};
 	for (size_t i = 0; i < sizeof same / sizeof *same; i++)
-		check_json(same[i], true);
-	/* Left to yajl: what it accepts beyond plain JSON, and every error. */
-	static const char *left[] = {
+		check_json(same[i], -1);
+	/* Errors: yajl words the message. */
+	static const char *syntax[] = {
 		"", " ", "{", "}", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "[01]", "[1.]", "[.5]", "[-]",
 		"[1e]", "[+1]", "{} {}", "{}x", "tru", "nul", "[True]", "\"open", "\"bad \\x escape\"",
-		"\"\\u0041\"", "\"caf\xc3\xa9\"", "\"tab\there\"", "{\"a\":1} // comment", "/* c */ {}",
-		"[\"\xff\"]", "{\"a\":1}\v", "[1 2]", "[\"a\" \"b\"]", "{\"a\":{\"b\":[1,{\"c\":}]}}",
-		"[[[[[[[[[1]]]]]]]]]", "{\"a\":[[[[[[[{}]]]]]]]}",   /* deeper than 8 */
+		"\"tab\there\"", "[1 2]", "[\"a\" \"b\"]", "{\"a\":{\"b\":[1,{\"c\":}]}}", "\"\\u12\"",
+		"\"\\u12G4\"", "{} /", "{} /x", "/", "\"\\", "\"\\u",
 	};
-	for (size_t i = 0; i < sizeof left / sizeof *left; i++)
-		check_json(left[i], false);
+	for (size_t i = 0; i < sizeof syntax / sizeof *syntax; i++)
+		check_json(syntax[i], JSON_SYNTAX);
+	check_json("[[[[[[[[[1]]]]]]]]]", JSON_DEEP);   /* deeper than 8 */
+	check_json("{\"a\":[[[[[[[{}]]]]]]]}", JSON_DEEP);
+	/* Strings C would read differently: refused where they are. */
+	check_json_string("\"tr\\u0000ue\"", "", "string contains a NUL byte");
+	check_json_string("{\"a\":[\"x\",{\"b\":\"\\u0000\"}]}", "a[1].b", "string contains a NUL byte");
+	check_json_string("{\"a\":{\"k\\u0000\":1}}", "a", "key contains a NUL byte");
+	check_json_string("[\"\xff\"]", "[0]", "string is not valid UTF-8");
+	check_json_string("[1,\"\xc0\x80\"]", "[1]", "string is not valid UTF-8");       /* overlong NUL */
+	check_json_string("[\"\xe0\x9f\xbf\"]", "[0]", "string is not valid UTF-8");     /* overlong */
+	check_json_string("[\"\xed\xa0\x80\"]", "[0]", "string is not valid UTF-8");     /* a surrogate */
+	check_json_string("[\"\xf4\x90\x80\x80\"]", "[0]", "string is not valid UTF-8"); /* > U+10FFFF */
+	check_json_string("[\"\xf5\x80\x80\x80\"]", "[0]", "string is not valid UTF-8");
+	check_json_string("[\"\xc3\"]", "[0]", "string is not valid UTF-8");               /* cut short */
+	check_json_string("[\"\xe2\x82\"]", "[0]", "string is not valid UTF-8");
+	check_json_string("{\"\x80\":1}", "", "key is not valid UTF-8");
+	static const char *halves[] = { "\"\\ud800\"", "\"\\ud800x\"", "\"\\udc00\\ud800\"", "\"\\ud800\\u0041\"",
+					 "\"\\ud800\\ud800\"", "\"\\uDFFF\"" };
+	for (size_t i = 0; i < sizeof halves / sizeof *halves; i++)
+		check_json_string(halves[i], "", "string has a \\u escape of half a surrogate pair alone");
+	/* The path stops at JSON_MAX_PATH frames; depth says how deep it was. */
+	void *blocks = NULL;
+	struct json_error je;
+	CHECK(!json_parse("[[[[[[[[[[[[[[[[[[[\"\\u0000\"]]]]]]]]]]]]]]]]]]]", 64, test_alloc, &blocks, &je));
+	CHECK_INT(je.depth, 19);
+	free_blocks(blocks);
 	/* The default config hull spec writes. */
 	char dir[] = "/tmp/hull-json-XXXXXX";
 	if (CHECK(mkdtemp(dir) != NULL)) {
@@ -1431,7 +1635,7 @@ static void test_json_fast(void)
 			buf[n] = 0;
 			unlink(path);
 			CHECK(n > 1000);
-			check_json(buf, true);
+			check_json(buf, -1);
 		}
 		rmdir(dir);
 	}
@@ -1464,6 +1668,8 @@ int main(void)
 	test_minimal();
 	test_versions();
 	test_json_errors();
+	test_strings();
+	test_long_paths();
 	test_process_errors();
 	test_top_level_errors();
 	test_linux_errors();
@@ -1478,7 +1684,7 @@ int main(void)
 	test_default_seccomp();
 	test_default_failures();
 	test_features();
-	test_json_fast();
 	test_sysctl_namespace();
+	test_json_parse();
 	return unit_done();
 }
