@@ -473,7 +473,8 @@ static int find_program(const struct spec_process *p, char *out, size_t cap, str
 			return hull_errf(e, EACCES, "exec: \"%s\": is a directory", prog);
 		if (!S_ISREG(sb.st_mode) || access(prog, X_OK) < 0)
 			return hull_errf(e, EACCES, "exec: \"%s\": permission denied", prog);
-		snprintf(out, cap, "%s", prog);
+		if ((size_t)snprintf(out, cap, "%s", prog) >= cap)
+			return hull_errf(e, ENAMETOOLONG, "exec: \"%.64s...\": path too long", prog);
 		return 0;
 	}
 	const char *path = env_get(p, "PATH");
@@ -481,8 +482,10 @@ static int find_program(const struct spec_process *p, char *out, size_t cap, str
 		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 	for (const char *s = path; ; ) {
 		size_t n = strcspn(s, ":");
-		snprintf(out, cap, "%.*s%s%s", (int)n, s, n ? "/" : "", prog);
-		if (stat(out, &sb) == 0 && S_ISREG(sb.st_mode) && access(out, X_OK) == 0)
+		/* A candidate that does not fit is skipped, never cut short (a
+		 * cut name could be another program). */
+		if ((size_t)snprintf(out, cap, "%.*s%s%s", (int)n, s, n ? "/" : "", prog) < cap &&
+		    stat(out, &sb) == 0 && S_ISREG(sb.st_mode) && access(out, X_OK) == 0)
 			return 0;
 		if (!s[n])
 			break;
