@@ -866,11 +866,7 @@ cg_defaults() {
 	need_ctrl cpu
 	need_ctrl pids
 	# what Docker 20.10 writes for `docker run` without resource flags
-	set_cfg '.linux.resources += {
-		"memory": {"disableOOMKiller": false},
-		"cpu": {"shares": 0, "quota": 0, "period": 0, "cpus": "", "mems": ""},
-		"pids": {"limit": 0},
-		"blockIO": {"weight": 0}}'
+	set_cfg '.linux.resources += {"memory": {"disableOOMKiller": false}, "cpu": {"shares": 0}, "blockIO": {"weight": 0}}'
 	set_sh 'echo ran'
 	hrun run -b "$BUNDLE" "$CID"
 	[ "$status" -eq 0 ]

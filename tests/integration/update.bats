@@ -356,12 +356,17 @@ start_limited() {
 @test "update: Docker's update (cpu shares, quota and period 0) changes only the memory" {
 	start_limited
 	# what Docker 20.10 sends for `docker update --memory 256m`
-	echo '{"memory": {"limit": 268435456}, "cpu": {"shares": 0, "quota": 0, "period": 0, "cpus": "", "mems": ""},
-		"blockIO": {"weight": 0}}' >"$HULL_TEST_DIR/res.json"
+	echo '{"memory": {"limit": 268435456, "reservation": 0, "swap": 0, "kernel": 0},
+		"cpu": {"shares": 0, "quota": 0, "period": 0}, "blockIO": {"weight": 0}}' >"$HULL_TEST_DIR/res.json"
 	hrun update --resources "$HULL_TEST_DIR/res.json" "$CID"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$(limits)" = "268435456 ${before#* }" ]
+	# and for `docker update --cpus 0.25`: the memory limit 0
+	echo '{"memory": {"limit": 0, "reservation": 0, "kernel": 0}, "cpu": {"shares": 0, "quota": 25000, "period": 100000},
+		"blockIO": {"weight": 0}}' | hull update --resources - "$CID"
+	[ "$(cpu_max)" = "25000 100000" ]
+	[ "$(memory_limit)" = 268435456 ]
 }
 
 @test "update: every zero in --resources leaves the value as it is" {

@@ -147,8 +147,8 @@ static const char docker_create[] =
 	" \"weightDevice\": [{\"major\": 8, \"minor\": 0, \"weight\": 0, \"leafWeight\": 0}]},"
 	" \"network\": {\"classID\": 0}}";
 static const char docker_update[] =
-	"{\"memory\": {\"limit\": 268435456}, \"cpu\": {\"shares\": 0, \"quota\": 0, \"period\": 0,"
-	" \"cpus\": \"\", \"mems\": \"\"}}";
+	"{\"memory\": {\"limit\": 268435456, \"reservation\": 0, \"swap\": 0, \"kernel\": 0},"
+	" \"cpu\": {\"shares\": 0, \"quota\": 0, \"period\": 0}, \"blockIO\": {\"weight\": 0}}";
 
 static void test_zeros(struct fake *f, const char *what)
 {
