@@ -4,7 +4,7 @@
 # building hull and the unit tests).
 #
 #   sh tests/run.sh                      unit (build/unit, build/asan) + all integration tests
-#                                        + tests/clients (Podman, containerd; HULL_CLIENTS=0: not)
+#                                        + tests/clients (Podman, containerd, Docker; HULL_CLIENTS=0: not)
 #   sh tests/run.sh tests/integration/cli.bats ...   only these .bats files
 #
 # Unit binaries print TAP ("ok N - ..." / "not ok N - ..."); one that crashes
@@ -72,7 +72,7 @@ if [ $# -eq 0 ]; then
 		done
 	done
 	set -- tests/integration/*.bats
-	# hull under real Podman and containerd; HULL_CLIENTS=0 skips them.
+	# hull under real Podman, containerd and Docker; HULL_CLIENTS=0 skips them.
 	if [ "${HULL_CLIENTS:-1}" != 0 ]; then
 		set -- "$@" tests/clients/*.bats
 	fi
