@@ -27,6 +27,7 @@ drun() { dk run --runtime hull --network none "$@"; }
 dk_state() { dk inspect --format '{{.State.Status}} {{.State.ExitCode}}' "$1"; }
 dk_state_is() { [ "$(dk_state "$1")" = "$2" ]; }
 dk_logs_have() { dk logs "$1" 2>&1 | grep -qF -- "$2"; }
+dk_top_has() { dk top "$1" 2>&1 | grep -qF -- "$2"; }
 dk_health_is() { [ "$(dk inspect --format '{{.State.Health.Status}}' "$1")" = "$2" ]; }
 
 # the container's cgroup file (below the test's cgroup parent)
@@ -213,7 +214,7 @@ two"
 	run drun -d --name p1 "$IMG" sh -c 'sleep 1001 & sleep 1002'
 	[ "$status" -eq 0 ]
 	id="$(dk inspect --format '{{.Id}}' p1)"
-	retry 50 0.1 sh -c "'$DOCKER' --host 'unix://$DK_SOCK' top p1 >/dev/null 2>&1" || true
+	retry 50 0.1 dk_top_has p1 "sleep 1002"
 	run dk top p1
 	[ "$status" -eq 0 ]
 	assert_contains "$output" "sleep 1001" "sleep 1002"
