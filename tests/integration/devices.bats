@@ -196,7 +196,9 @@ add_caps() {
 	# deny-all in linux.resources.devices; /dev/kmsg (c 1:11) made by linux.devices
 	set_cfg '.linux.devices = [{"path": "/dev/kmsg", "type": "c", "major": 1, "minor": 11, "fileMode": 438}]'
 	# a write-only open of /dev/kmsg needs no capability and writes nothing
-	set_sh 'ls -l /dev/kmsg; true >/dev/kmsg && echo opened; cat /sys/fs/cgroup/devices/devices.list'
+	# (v1: the rules as the devices controller lists them; v2: an eBPF program)
+	set_sh 'ls -l /dev/kmsg; true >/dev/kmsg && echo opened
+		if [ -e /sys/fs/cgroup/devices/devices.list ]; then cat /sys/fs/cgroup/devices/devices.list; fi'
 	run hull run -b "$BUNDLE" "$CID"
 	echo "$output"
 	[ "$status" -eq 0 ]
