@@ -637,12 +637,14 @@ static const struct dev_rule default_devices[] = {
 };
 
 /* The container's device rules, in the order they apply: deny all, the
- * config's rules, hull's defaults, then the nodes of linux.devices. */
-static int device_rules(const struct spec_device_rule *cfg, size_t ncfg, const struct spec_linux *lx,
-			struct dev_rule **out, size_t *n, struct hull_err *e)
+ * config's rules, then hull's defaults.  The nodes of linux.devices get no
+ * rule of their own (as with runc and crun): a node the config makes is
+ * usable only where linux.resources.devices (or the defaults) allow it. */
+static int device_rules(const struct spec_device_rule *cfg, size_t ncfg, struct dev_rule **out, size_t *n,
+			struct hull_err *e)
 {
 	size_t ndef = sizeof default_devices / sizeof *default_devices;
-	size_t cap = 1 + ncfg + ndef + (lx ? lx->n_devices : 0);
+	size_t cap = 1 + ncfg + ndef;
 	struct dev_rule *r = calloc(cap, sizeof *r);
 	if (!r)
 		return hull_errf(e, ENOMEM, "out of memory");
@@ -661,12 +663,6 @@ static int device_rules(const struct spec_device_rule *cfg, size_t ncfg, const s
 	}
 	for (size_t i = 0; i < ndef; i++)
 		r[k++] = default_devices[i];
-	for (size_t i = 0; lx && i < lx->n_devices; i++) {
-		const struct spec_device *d = &lx->devices[i];
-		if (d->type != 'p')
-			r[k++] = (struct dev_rule){ true, d->type == 'u' ? 'c' : d->type, d->major, d->minor,
-						    DEV_R | DEV_W | DEV_M };
-	}
 	*out = r;
 	*n = k;
 	return 0;
@@ -712,11 +708,11 @@ static int apply_devices_v1(const char *dir, int dfd, const struct dev_rule *rul
 }
 
 int cgroup_devices(const struct cgroup_set *cg, const struct spec_device_rule *cfg, size_t ncfg,
-		   const struct spec_linux *lx, struct hull_err *e)
+		   struct hull_err *e)
 {
 	struct dev_rule *rules = NULL;
 	size_t n = 0;
-	int r = device_rules(cfg, ncfg, lx, &rules, &n, e);
+	int r = device_rules(cfg, ncfg, &rules, &n, e);
 	if (r < 0)
 		return r;
 	int d = cg_v1_dir(cg, "devices");
@@ -935,7 +931,7 @@ int cgroup_create(struct cgroup_set *cg, const struct spec_linux *lx, bool adopt
 	/* Device rules always apply: without any, the list is just deny-all
 	 * plus hull's defaults, as runc does. */
 	if ((ret = cgroup_devices(cg, lx && lx->resources ? lx->resources->devices : NULL,
-				  lx && lx->resources ? lx->resources->n_devices : 0, lx, e)) < 0)
+				  lx && lx->resources ? lx->resources->n_devices : 0, e)) < 0)
 		goto fail;
 	if (lx && (ret = cgroup_apply(cg, lx->resources, false, e)) < 0)
 		goto fail;

@@ -46,11 +46,11 @@ int cgroup_v2_enable_all(const struct cgroup_set *cg, struct hull_err *e);
 /* Write linux.resources into the cgroup files (update: only what r sets,
  * checking memory.checkBeforeUpdate).  Refuses what the host cannot do. */
 int cgroup_apply(const struct cgroup_set *cg, const struct spec_resources *r, bool update, struct hull_err *e);
-/* The device rules: deny all, the config's rules, hull's defaults, the
- * nodes of linux.devices (lx may be NULL) - as devices.allow/deny writes on
- * v1, as an eBPF program on v2. */
+/* The device rules: deny all, the config's rules, hull's defaults (none for
+ * the nodes of linux.devices, as with runc) - as devices.allow/deny writes
+ * on v1, as an eBPF program on v2. */
 int cgroup_devices(const struct cgroup_set *cg, const struct spec_device_rule *cfg, size_t ncfg,
-		   const struct spec_linux *lx, struct hull_err *e);
+		   struct hull_err *e);
 /* O_PATH fd of the cgroup2 directory for clone3(CLONE_INTO_CGROUP), or -1. */
 int cgroup_v2_open(const struct cgroup_set *cg);
 /* Move pid into every hierarchy (skip_v2: it was born in the v2 one). */

@@ -1,7 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* linux.resources written into the container's cgroup files, on cgroup v1,
  * v2, and hybrid hosts (each controller where it is mounted).  Values given
- * in the OCI (v1-style) units are converted for v2 the way runc and crun do. */
+ * in the OCI (v1-style) units are converted for v2 the way runc and crun do.
+ *
+ * A zero means what it means to runc 1.1 (engines write zeros for what the
+ * user did not ask for: Docker sends "blockIO": {"weight": 0} with every
+ * create and "cpu": {"shares": 0, "quota": 0, "period": 0} with every
+ * update): nothing is written for a zero memory limit, reservation or swap,
+ * cpu shares, quota, period, realtimePeriod or realtimeRuntime, pids limit,
+ * blockIO weight or leafWeight (the device ones too), network classID, nor
+ * for disableOOMKiller false; a zero burst or idle (the kernel's default) is
+ * written where the kernel has the file.  Swappiness 0, a zero throttle
+ * rate, hugepage or rdma limit are values like any other, as in runc. */
 #include "cgroups/internal.h"
 
 #include <fcntl.h>
@@ -197,7 +207,11 @@ static int apply_memory(const struct cgroup_set *cg, const struct spec_memory *m
 	if (r <= 0)
 		return r < 0 ? r : missing("memory", "no memory controller on this host", e);
 	char v[32];
-	if (update && m->has_limit && m->has_check_before_update && m->check_before_update && m->limit > 0) {
+	/* zero: not set (runc) */
+	bool has_limit = m->has_limit && m->limit != 0, has_swap = m->has_swap && m->swap != 0;
+	bool has_reservation = m->has_reservation && m->reservation != 0;
+	int64_t swap = m->swap;
+	if (update && has_limit && m->has_check_before_update && m->check_before_update && m->limit > 0) {
 		uint64_t usage;
 		if (read_u64(&l, l.v2 ? "memory.current" : "memory.usage_in_bytes", &usage) == 0 &&
 		    (uint64_t)m->limit < usage)
@@ -209,27 +223,31 @@ static int apply_memory(const struct cgroup_set *cg, const struct spec_memory *m
 			return missing("memory.swappiness", "not supported on cgroup v2", e);
 		if (m->has_disable_oom_killer && m->disable_oom_killer)
 			return missing("memory.disableOOMKiller", "not supported on cgroup v2", e);
-		if (m->has_reservation) {
+		if (has_reservation) {
 			limit_str(m->reservation, v, sizeof v);
 			if ((r = put(&l, "memory.low", "memory.reservation", e, "%s", v)) < 0)
 				return r;
 		}
-		if (m->has_limit) {
+		if (has_limit) {
 			limit_str(m->limit, v, sizeof v);
 			if ((r = put(&l, "memory.max", "memory.limit", e, "%s", v)) < 0)
 				return r;
 		}
-		if (m->has_swap) {
+		/* An unlimited memory without a swap: swap unlimited too (runc),
+		 * where the host accounts swap. */
+		if (has_limit && m->limit < 0 && !has_swap && file_exists(&l, "memory.swap.max"))
+			has_swap = true, swap = -1;
+		if (has_swap) {
 			/* OCI's swap is memory+swap; v2's swap.max is swap alone. */
-			if (m->swap < 0)
+			if (swap < 0)
 				snprintf(v, sizeof v, "max");
-			else if (!m->has_limit || m->limit < 0)
+			else if (!has_limit || m->limit < 0)
 				return hull_errf(e, EINVAL, "linux.resources.memory.swap: needs memory.limit on cgroup v2");
-			else if (m->swap < m->limit)
+			else if (swap < m->limit)
 				return hull_errf(e, EINVAL, "linux.resources.memory.swap: %lld is below memory.limit %lld (swap counts memory+swap)",
-						 (long long)m->swap, (long long)m->limit);
+						 (long long)swap, (long long)m->limit);
 			else
-				snprintf(v, sizeof v, "%lld", (long long)(m->swap - m->limit));
+				snprintf(v, sizeof v, "%lld", (long long)(swap - m->limit));
 			if (!file_exists(&l, "memory.swap.max"))
 				return missing("memory.swap", "swap accounting is off on this host", e);
 			if ((r = put(&l, "memory.swap.max", "memory.swap", e, "%s", v)) < 0)
@@ -239,31 +257,34 @@ static int apply_memory(const struct cgroup_set *cg, const struct spec_memory *m
 	}
 	if (m->has_use_hierarchy)
 		put(&l, "memory.use_hierarchy", "memory.useHierarchy", e, "%d", m->use_hierarchy);  /* deprecated: best effort */
-	if (m->has_reservation && (r = put(&l, "memory.soft_limit_in_bytes", "memory.reservation", e, "%lld",
-					   (long long)m->reservation)) < 0)
+	if (has_reservation && (r = put(&l, "memory.soft_limit_in_bytes", "memory.reservation", e, "%lld",
+					 (long long)m->reservation)) < 0)
 		return r;
-	if (m->has_limit || m->has_swap) {
+	if (has_limit || has_swap) {
 		bool swap_ok = file_exists(&l, "memory.memsw.limit_in_bytes");
-		if (m->has_swap && !swap_ok)
+		if (has_swap && !swap_ok)
 			return missing("memory.swap", "swap accounting is off on this host", e);
+		/* An unlimited memory without a swap: swap unlimited too (runc). */
+		if (has_limit && m->limit < 0 && !has_swap && swap_ok)
+			has_swap = true, swap = -1;
 		/* memsw must stay >= the limit: raising, swap goes first. */
 		struct hull_err e2;
-		if (m->has_limit && put(&l, "memory.limit_in_bytes", "memory.limit", &e2, "%lld", (long long)m->limit) < 0) {
-			if (!m->has_swap)
+		if (has_limit && put(&l, "memory.limit_in_bytes", "memory.limit", &e2, "%lld", (long long)m->limit) < 0) {
+			if (!has_swap)
 				return hull_errf(e, e2.code, "%s", e2.msg);
-			if ((r = put(&l, "memory.memsw.limit_in_bytes", "memory.swap", e, "%lld", (long long)m->swap)) < 0 ||
+			if ((r = put(&l, "memory.memsw.limit_in_bytes", "memory.swap", e, "%lld", (long long)swap)) < 0 ||
 			    (r = put(&l, "memory.limit_in_bytes", "memory.limit", e, "%lld", (long long)m->limit)) < 0)
 				return r;
-		} else if (m->has_swap &&
-			   (r = put(&l, "memory.memsw.limit_in_bytes", "memory.swap", e, "%lld", (long long)m->swap)) < 0) {
+		} else if (has_swap &&
+			   (r = put(&l, "memory.memsw.limit_in_bytes", "memory.swap", e, "%lld", (long long)swap)) < 0) {
 			return r;
 		}
 	}
 	if (m->has_swappiness && m->swappiness != (uint64_t)-1 &&
 	    (r = put(&l, "memory.swappiness", "memory.swappiness", e, "%llu", (unsigned long long)m->swappiness)) < 0)
 		return r;
-	if (m->has_disable_oom_killer &&
-	    (r = put(&l, "memory.oom_control", "memory.disableOOMKiller", e, "%d", m->disable_oom_killer)) < 0)
+	if (m->has_disable_oom_killer && m->disable_oom_killer &&
+	    (r = put(&l, "memory.oom_control", "memory.disableOOMKiller", e, "1")) < 0)
 		return r;
 	return 0;
 }
@@ -272,24 +293,28 @@ static int apply_cpu(const struct cgroup_set *cg, const struct spec_cpu *c, stru
 {
 	struct loc l;
 	int r;
-	bool any_cpu = c->has_shares || c->has_quota || c->has_period || c->has_burst || c->has_idle ||
-		       c->has_realtime_period || c->has_realtime_runtime;
+	/* zero: not set (runc) */
+	bool has_shares = c->has_shares && c->shares, has_quota = c->has_quota && c->quota,
+	     has_period = c->has_period && c->period, has_rt_period = c->has_realtime_period && c->realtime_period,
+	     has_rt_runtime = c->has_realtime_runtime && c->realtime_runtime;
+	bool any_cpu = has_shares || has_quota || has_period || c->has_burst || c->has_idle || has_rt_period ||
+		       has_rt_runtime;
 	if (any_cpu) {
 		if ((r = locate(cg, "cpu", "cpu", &l, e)) <= 0)
 			return r < 0 ? r : missing("cpu", "no cpu controller on this host", e);
 		if (l.v2) {
-			if (c->has_realtime_period || c->has_realtime_runtime)
+			if (has_rt_period || has_rt_runtime)
 				return missing("cpu.realtimeRuntime", "not supported on cgroup v2", e);
-			if (c->has_shares && c->shares &&
+			if (has_shares &&
 			    (r = put(&l, "cpu.weight", "cpu.shares", e, "%llu",
 				     1 + ((unsigned long long)(c->shares < 2 ? 2 : c->shares > 262144 ? 262144 : c->shares) - 2) * 9999 / 262142)) < 0)
 				return r;
-			if (c->has_quota || c->has_period) {
+			if (has_quota || has_period) {
 				char quota[32] = "max";
-				unsigned long long period = c->has_period ? c->period : 100000;
-				if (c->has_quota && c->quota > 0)
+				unsigned long long period = has_period ? c->period : 100000;
+				if (has_quota && c->quota > 0)
 					snprintf(quota, sizeof quota, "%lld", (long long)c->quota);
-				if (!c->has_quota || !c->has_period) {
+				if (!has_quota || !has_period) {
 					/* Keep the half that was not given. */
 					char path[1500], *cur = NULL;
 					snprintf(path, sizeof path, "%s/cpu.max", l.dir);
@@ -297,9 +322,9 @@ static int apply_cpu(const struct cgroup_set *cg, const struct spec_cpu *c, stru
 						char q[32];
 						unsigned long long p;
 						if (sscanf(cur, "%31s %llu", q, &p) == 2) {
-							if (!c->has_quota)
+							if (!has_quota)
 								snprintf(quota, sizeof quota, "%s", q);
-							if (!c->has_period)
+							if (!has_period)
 								period = p;
 						}
 						free(cur);
@@ -308,28 +333,41 @@ static int apply_cpu(const struct cgroup_set *cg, const struct spec_cpu *c, stru
 				if ((r = put(&l, "cpu.max", "cpu.quota", e, "%s %llu", quota, period)) < 0)
 					return r;
 			}
-			if (c->has_burst && (r = put(&l, "cpu.max.burst", "cpu.burst", e, "%llu", (unsigned long long)c->burst)) < 0)
+			if (c->has_burst && (c->burst || file_exists(&l, "cpu.max.burst")) &&
+			    (r = put(&l, "cpu.max.burst", "cpu.burst", e, "%llu", (unsigned long long)c->burst)) < 0)
 				return r;
 		} else {
-			if (c->has_shares && c->shares &&
+			if (has_shares &&
 			    (r = put(&l, "cpu.shares", "cpu.shares", e, "%llu", (unsigned long long)c->shares)) < 0)
 				return r;
-			if (c->has_period && (r = put(&l, "cpu.cfs_period_us", "cpu.period", e, "%llu", (unsigned long long)c->period)) < 0)
+			/* A shorter period may be refused (EINVAL) until the new
+			 * quota is in: then it is written again after it (runc). */
+			struct hull_err e2;
+			bool period_again = false;
+			if (has_period && put(&l, "cpu.cfs_period_us", "cpu.period", &e2, "%llu", (unsigned long long)c->period) < 0) {
+				if (e2.code != EINVAL || !has_quota)
+					return hull_errf(e, e2.code, "%s", e2.msg);
+				period_again = true;
+			}
+			if (has_quota && (r = put(&l, "cpu.cfs_quota_us", "cpu.quota", e, "%lld", (long long)(c->quota > 0 ? c->quota : -1))) < 0)
 				return r;
-			if (c->has_quota && (r = put(&l, "cpu.cfs_quota_us", "cpu.quota", e, "%lld", (long long)(c->quota > 0 ? c->quota : -1))) < 0)
+			if (period_again &&
+			    (r = put(&l, "cpu.cfs_period_us", "cpu.period", e, "%llu", (unsigned long long)c->period)) < 0)
 				return r;
-			if (c->has_burst && (r = put(&l, "cpu.cfs_burst_us", "cpu.burst", e, "%llu", (unsigned long long)c->burst)) < 0)
+			if (c->has_burst && (c->burst || file_exists(&l, "cpu.cfs_burst_us")) &&
+			    (r = put(&l, "cpu.cfs_burst_us", "cpu.burst", e, "%llu", (unsigned long long)c->burst)) < 0)
 				return r;
-			if ((c->has_realtime_period || c->has_realtime_runtime) && !file_exists(&l, "cpu.rt_runtime_us"))
+			if ((has_rt_period || has_rt_runtime) && !file_exists(&l, "cpu.rt_runtime_us"))
 				return missing("cpu.realtimeRuntime", "this kernel has no realtime group scheduling", e);
-			if (c->has_realtime_period &&
+			if (has_rt_period &&
 			    (r = put(&l, "cpu.rt_period_us", "cpu.realtimePeriod", e, "%llu", (unsigned long long)c->realtime_period)) < 0)
 				return r;
-			if (c->has_realtime_runtime &&
+			if (has_rt_runtime &&
 			    (r = put(&l, "cpu.rt_runtime_us", "cpu.realtimeRuntime", e, "%lld", (long long)c->realtime_runtime)) < 0)
 				return r;
 		}
-		if (c->has_idle && (r = put(&l, "cpu.idle", "cpu.idle", e, "%lld", (long long)c->idle)) < 0)
+		if (c->has_idle && (c->idle || file_exists(&l, "cpu.idle")) &&
+		    (r = put(&l, "cpu.idle", "cpu.idle", e, "%lld", (long long)c->idle)) < 0)
 			return r;
 	}
 	if (c->cpus || c->mems) {
@@ -343,9 +381,25 @@ static int apply_cpu(const struct cgroup_set *cg, const struct spec_cpu *c, stru
 	return 0;
 }
 
+/* Whether a blockIO asks for anything: zero weights are not set (runc). */
+static bool blockio_set(const struct spec_blockio *b)
+{
+	if ((b->has_weight && b->weight) || (b->has_leaf_weight && b->leaf_weight) || b->n_throttle_read_bps ||
+	    b->n_throttle_write_bps || b->n_throttle_read_iops || b->n_throttle_write_iops)
+		return true;
+	for (size_t i = 0; i < b->n_weight_device; i++) {
+		const struct spec_weight_device *d = &b->weight_device[i];
+		if ((d->has_weight && d->weight) || (d->has_leaf_weight && d->leaf_weight))
+			return true;
+	}
+	return false;
+}
+
 static int apply_blockio(const struct cgroup_set *cg, const struct spec_blockio *b, struct hull_err *e)
 {
 	struct loc l;
+	if (!blockio_set(b))
+		return 0;
 	int r = locate(cg, "blkio", "io", &l, e);
 	if (r <= 0)
 		return r < 0 ? r : missing("blockIO", "no blkio/io controller on this host", e);
@@ -353,22 +407,27 @@ static int apply_blockio(const struct cgroup_set *cg, const struct spec_blockio 
 	bool bfq = file_exists(&l, l.v2 ? "io.bfq.weight" : "blkio.bfq.weight");
 	const char *wfile = l.v2 ? (bfq ? "io.bfq.weight" : "io.weight") : (bfq ? "blkio.bfq.weight" : "blkio.weight");
 #define IOW(w) (l.v2 && !bfq ? 1 + ((unsigned)(w) < 10 ? 0 : ((unsigned)(w) - 10)) * 9999 / 990 : (unsigned)(w))
-	if (b->has_weight) {
+	if (b->has_weight && b->weight) {
 		if (!file_exists(&l, wfile))
 			return missing("blockIO.weight", "this kernel's I/O scheduler has no weights", e);
 		if ((r = put(&l, wfile, "blockIO.weight", e, "%u", IOW(b->weight))) < 0)
 			return r;
 	}
-	if (b->has_leaf_weight && !l.v2 && (r = put(&l, "blkio.leaf_weight", "blockIO.leafWeight", e, "%u", b->leaf_weight)) < 0)
+	if (b->has_leaf_weight && b->leaf_weight && !l.v2 &&
+	    (r = put(&l, "blkio.leaf_weight", "blockIO.leafWeight", e, "%u", b->leaf_weight)) < 0)
 		return r;
 	for (size_t i = 0; i < b->n_weight_device; i++) {
 		const struct spec_weight_device *d = &b->weight_device[i];
-		if (d->has_weight) {
+		if (d->has_weight && d->weight) {
 			const char *f = l.v2 ? wfile : (bfq ? "blkio.bfq.weight_device" : "blkio.weight_device");
 			if ((r = put(&l, f, "blockIO.weightDevice", e, "%lld:%lld %u", (long long)d->major,
 				     (long long)d->minor, IOW(d->weight))) < 0)
 				return r;
 		}
+		if (d->has_leaf_weight && d->leaf_weight && !l.v2 &&
+		    (r = put(&l, "blkio.leaf_weight_device", "blockIO.weightDevice", e, "%lld:%lld %u", (long long)d->major,
+			     (long long)d->minor, d->leaf_weight)) < 0)
+			return r;
 	}
 #undef IOW
 	static const struct { const char *v1, *v2key, *field; } thr[] = {
@@ -464,7 +523,8 @@ static int apply(const struct cgroup_set *cg, const struct spec_resources *res, 
 		return r;
 	if (res->cpu && (r = apply_cpu(cg, res->cpu, e)) < 0)
 		return r;
-	if (res->has_pids_limit) {
+	/* zero: not set (runc); below zero: no limit */
+	if (res->has_pids_limit && res->pids_limit != 0) {
 		if ((r = locate(cg, "pids", "pids", &l, e)) <= 0)
 			return r < 0 ? r : missing("pids", "no pids controller on this host", e);
 		char v[32];
@@ -490,7 +550,7 @@ static int apply(const struct cgroup_set *cg, const struct spec_resources *res, 
 			return r;
 	}
 	if (res->network) {
-		if (res->network->has_class_id) {
+		if (res->network->has_class_id && res->network->class_id) {
 			if ((r = locate(cg, "net_cls", NULL, &l, e)) <= 0)
 				return r < 0 ? r : missing("network.classID", "no net_cls hierarchy (cgroup v1 only)", e);
 			if ((r = put(&l, "net_cls.classid", "network.classID", e, "%u", res->network->class_id)) < 0)

@@ -35,9 +35,9 @@ int container_update(const char *root, const char *id, struct spec_resources *re
 	if (r < 0)
 		return r;
 	/* The container's config holds what an update must keep: memory's
-	 * checkBeforeUpdate and the linux.devices nodes the rules allow. */
+	 * checkBeforeUpdate. */
 	struct spec *cfg = NULL;
-	bool need_cfg = res->n_devices || (res->memory && res->memory->has_limit && !res->memory->has_check_before_update);
+	bool need_cfg = res->memory && res->memory->has_limit && !res->memory->has_check_before_update;
 	if (need_cfg && (r = container_config(&st, &cfg, e)) < 0) {
 		state_free(&st);
 		return r;
@@ -49,7 +49,7 @@ int container_update(const char *root, const char *id, struct spec_resources *re
 	}
 	r = cgroup_apply(&st.cg, res, true, e);
 	if (r == 0 && res->n_devices)
-		r = cgroup_devices(&st.cg, res->devices, res->n_devices, cfg ? cfg->linux_ : NULL, e);
+		r = cgroup_devices(&st.cg, res->devices, res->n_devices, e);
 	/* systemd must keep the new limits when it rewrites the scope's cgroup. */
 	if (r == 0 && st.unit)
 		r = systemd_sync_resources(st.unit, &st.cg, e);

@@ -438,7 +438,7 @@ static const struct flag update_flags[] = {
 	{ "cpu-idle", 0, 1, "SCHED_IDLE for the cgroup (0 or 1)" },
 	{ "cpuset-cpus", 0, 1, "CPUs (list)" },
 	{ "cpuset-mems", 0, 1, "memory nodes (list)" },
-	{ "pids-limit", 0, 1, "maximum number of processes (0 or -1: unlimited)" },
+	{ "pids-limit", 0, 1, "maximum number of processes (-1: unlimited)" },
 	{ "blkio-weight", 0, 1, "block I/O weight (10-1000)" },
 	{ NULL, 0, 0, NULL },
 };
@@ -567,7 +567,8 @@ static int cmd_update(struct global *g, const struct parsed *p)
 	}
 	if (p->val[U_BLKIO]) {
 		int64_t w;
-		if (parse_i64(p->val[U_BLKIO], &w) < 0 || w < 10 || w > 1000)
+		/* 0: not set, as every zero here (runc) */
+		if (parse_i64(p->val[U_BLKIO], &w) < 0 || (w != 0 && (w < 10 || w > 1000)))
 			return usage_error("update: --blkio-weight: \"%s\" is not between 10 and 1000", p->val[U_BLKIO]);
 		if (rp->block_io)
 			blk = *rp->block_io;

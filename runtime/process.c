@@ -467,8 +467,16 @@ static int find_program(const struct spec_process *p, char *out, size_t cap, str
 	const char *prog = p->args[0];
 	struct stat sb;
 	if (strchr(prog, '/')) {
-		if (stat(prog, &sb) < 0)
-			return hull_syserr(e, errno, "exec: \"%s\"", prog);
+		if (stat(prog, &sb) < 0) {
+			/* runc's words, errno in Go's lower case: Docker's CLI
+			 * exits 127 only on "no such file or directory". */
+			int err = errno;
+			char msg[128];
+			snprintf(msg, sizeof msg, "%s", strerror(err));
+			if (msg[0] >= 'A' && msg[0] <= 'Z' && msg[1] >= 'a' && msg[1] <= 'z')
+				msg[0] = (char)(msg[0] - 'A' + 'a');
+			return hull_errf(e, err, "exec: \"%s\": stat %s: %s", prog, prog, msg);
+		}
 		if (S_ISDIR(sb.st_mode))
 			return hull_errf(e, EACCES, "exec: \"%s\": is a directory", prog);
 		if (!S_ISREG(sb.st_mode) || access(prog, X_OK) < 0)

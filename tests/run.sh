@@ -6,7 +6,7 @@
 #   sh tests/run.sh                      unit (build/unit, build/asan) + a short fuzz run
 #                                        (build/fuzz, HULL_FUZZ_TIME s each, default 20;
 #                                        HULL_FUZZ=0: not) + all integration tests
-#                                        + tests/clients (Podman, containerd; HULL_CLIENTS=0: not)
+#                                        + tests/clients (Podman, containerd, Docker; HULL_CLIENTS=0: not)
 #   sh tests/run.sh tests/integration/cli.bats ...   only these .bats files
 #
 # Unit binaries print TAP ("ok N - ..." / "not ok N - ..."); one that crashes
@@ -83,7 +83,7 @@ if [ $# -eq 0 ]; then
 		count_tap "$TMP/fuzz.out" "$_frc" tests/fuzz/run.sh
 	fi
 	set -- tests/integration/*.bats
-	# hull under real Podman and containerd; HULL_CLIENTS=0 skips them.
+	# hull under real Podman, containerd and Docker; HULL_CLIENTS=0 skips them.
 	if [ "${HULL_CLIENTS:-1}" != 0 ]; then
 		set -- "$@" tests/clients/*.bats
 	fi

@@ -285,7 +285,7 @@ teardown_file() {
 @test "containerd: hull's error reaches the ctr user, nothing is left" {
 	run ctr_run e1 --rm -- /nonexistent-prog
 	[ "$status" -ne 0 ]
-	assert_contains "$output" "OCI runtime create failed" 'exec: "/nonexistent-prog": No such file or directory'
+	assert_contains "$output" "OCI runtime create failed" 'exec: "/nonexistent-prog": stat /nonexistent-prog: no such file or directory'
 	run in_ns "$HULL" --root "$HULL_STATE" list -q
 	[ -z "$output" ]
 	[ -z "$(cg_left | grep '/e1$')" ]

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 # Shared helpers for the client tests: hull under real container engines
-# (podman.bats, containerd.bats).
+# (podman.bats, containerd.bats, docker.bats).
 #
 # Each .bats file runs its engine inside one private mount + network
 # namespace, held by a `sleep` started by ns_start (setup_file) and entered
@@ -277,6 +277,29 @@ make_oci_archive() {
 	rm -rf "$dir"
 }
 
+# make_docker_archive ROOTFS OUT NAME: an image archive in `docker save`'s
+# format (manifest.json, the config, one layer.tar), which Docker 20.10's
+# `docker load` reads, of ROOTFS as one layer, tagged NAME, for
+# linux/amd64, with CMD /bin/sh.
+make_docker_archive() {
+	local rootfs="$1" out="$2" name="$3" dir="$2.d" diff cfg
+	mkdir -p "$dir"
+	tar --sort=name --owner=0 --group=0 --numeric-owner -C "$rootfs" -cf "$dir/layer.tar" .
+	diff="$(sha256sum "$dir/layer.tar" | cut -d' ' -f1)"
+	mkdir "$dir/$diff"
+	mv "$dir/layer.tar" "$dir/$diff/layer.tar"
+	jq -cn --arg diff "sha256:$diff" '{
+		architecture: "amd64", os: "linux", created: "2024-01-01T00:00:00Z",
+		config: { Cmd: ["/bin/sh"], Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"] },
+		rootfs: { type: "layers", diff_ids: [$diff] } }' >"$dir/config.json"
+	cfg="$(sha256sum "$dir/config.json" | cut -d' ' -f1)"
+	mv "$dir/config.json" "$dir/$cfg.json"
+	jq -cn --arg c "$cfg.json" --arg l "$diff/layer.tar" --arg name "$name" \
+		'[{ Config: $c, RepoTags: [$name], Layers: [$l] }]' >"$dir/manifest.json"
+	tar -C "$dir" -cf "$out" manifest.json "$cfg.json" "$diff"
+	rm -rf "$dir"
+}
+
 # ---------------------------------------------------------------- terminals
 
 # in_pty ROWS COLS SHELL-COMMAND: SHELL-COMMAND (bash; it sees the exported
@@ -312,7 +335,8 @@ host_mounts() { grep -F -- "$1" /proc/self/mountinfo || true; }
 host_paths() {
 	local p
 	for p in /var/lib/containers /var/lib/cni /var/lib/containerd /run/containers /run/libpod \
-		/run/netns /run/containerd /run/hull /opt/containerd /dev/shm/libpod_lock /etc/cni/net.d/hullnet.conflist; do
+		/run/netns /run/containerd /run/hull /opt/containerd /dev/shm/libpod_lock /etc/cni/net.d/hullnet.conflist \
+		/var/lib/docker /run/docker /run/docker.sock /etc/docker/key.json; do
 		[ -e "$p" ] && echo "$p"
 	done
 	return 0

@@ -437,9 +437,9 @@ two"
 
 @test "podman: hull's error for a missing program reaches the user" {
 	run -127 prun "$IMG" /nonexistent-prog
-	assert_contains "$output" 'exec: "/nonexistent-prog": No such file or directory'
+	assert_contains "$output" 'exec: "/nonexistent-prog": stat /nonexistent-prog: no such file or directory'
 	# read from hull's JSON log (runtime_supports_json), not its stderr
-	[[ "$output" == 'Error: hull: exec: "/nonexistent-prog": No such file or directory: '* ]]
+	[[ "$output" == 'Error: hull: exec: "/nonexistent-prog": stat /nonexistent-prog: no such file or directory: '* ]]
 	run -126 prun "$IMG" /etc/passwd
 	assert_contains "$output" 'exec: "/etc/passwd"'
 }

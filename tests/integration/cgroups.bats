@@ -778,3 +778,131 @@ need_hybrid_unified() {
 	[ -n "$(cat "$d/cpuset.mems")" ]
 	assert_nothing_left
 }
+
+# ------------------------------------------------------------------- zeros
+# A zero means what it means to runc 1.1: not set.  Engines write zeros for
+# what the user did not ask for (Docker: "blockIO": {"weight": 0} always).
+
+# the values a new cgroup has, as "name=value" (v1 or v2 names)
+cg_defaults() {
+	echo "mem=$(mem_bytes "$(cg_read memory memory.limit_in_bytes memory.max)")"
+	if cg_ctrl_v2 cpu; then
+		echo "cpu=$(cg_read cpu - cpu.max) weight=$(cg_read cpu - cpu.weight)"
+	else
+		echo "cpu=$(cg_read cpu cpu.cfs_quota_us -) $(cg_read cpu cpu.cfs_period_us -) shares=$(cg_read cpu cpu.shares -)"
+	fi
+	echo "pids=$(cg_read pids pids.max pids.max)"
+}
+
+@test "zero: memory limit, reservation and swap 0 are not set" {
+	need_ctrl memory
+	set_cfg '.linux.resources.memory = {"limit": 0, "reservation": 0, "swap": 0, "kernel": 0, "kernelTCP": 0}'
+	create_ok
+	[ "$(mem_bytes "$(cg_read memory memory.limit_in_bytes memory.max)")" = max ]
+	if cg_ctrl_v2 memory; then
+		[ "$(cg_read memory - memory.low)" = 0 ]
+		cg_probe memory - memory.swap.max && [ "$(cg_read memory - memory.swap.max)" = max ]
+	else
+		[ "$(mem_bytes "$(cg_read memory memory.soft_limit_in_bytes -)")" = max ]
+		cg_probe memory memory.memsw.limit_in_bytes - &&
+			[ "$(mem_bytes "$(cg_read memory memory.memsw.limit_in_bytes -)")" = max ]
+	fi
+	# and the program runs (a zero limit would leave it no memory)
+	hrun start "$CID"
+	[ "$status" -eq 0 ]
+}
+
+@test "zero: disableOOMKiller false leaves memory.oom_control as the cgroup has it (v1)" {
+	need_ctrl memory
+	cg_ctrl_v2 memory && skip "no memory.oom_control on cgroup v2"
+	# a v1 memory cgroup inherits oom_kill_disable from its parent
+	p="$(cg_dir_of_pid memory $$)/$CID-oomp"
+	mkdir "$p"
+	CG_CLEANUP+=("$p")
+	echo 1 >"$p/memory.oom_control"
+	set_cfg '.linux.cgroupsPath = $p | .linux.resources.memory = {"disableOOMKiller": false}' --arg p "$CID-oomp/$CID"
+	create_ok
+	f="$(cg_file memory memory.oom_control -)"
+	cat "$f"
+	grep -qx 'oom_kill_disable 1' "$f"
+}
+
+@test "zero: cpu shares, quota, period and realtime values 0 are not set" {
+	need_ctrl cpu
+	set_cfg '.linux.resources.cpu = {"shares": 0, "quota": 0, "period": 0, "realtimeRuntime": 0, "realtimePeriod": 0,
+		"cpus": "", "mems": ""}'
+	create_ok
+	if cg_ctrl_v2 cpu; then
+		[ "$(cg_read cpu - cpu.max)" = "max 100000" ]
+		[ "$(cg_read cpu - cpu.weight)" = 100 ]
+	else
+		[ "$(cg_read cpu cpu.cfs_quota_us -)" = -1 ]
+		[ "$(cg_read cpu cpu.cfs_period_us -)" = 100000 ]
+		[ "$(cg_read cpu cpu.shares -)" = 1024 ]
+	fi
+}
+
+@test "zero: cpu quota 0 with a period sets the period only" {
+	need_ctrl cpu
+	set_cfg '.linux.resources.cpu = {"quota": 0, "period": 50000}'
+	create_ok
+	if cg_ctrl_v2 cpu; then
+		[ "$(cg_read cpu - cpu.max)" = "max 50000" ]
+	else
+		[ "$(cg_read cpu cpu.cfs_quota_us -)" = -1 ]
+		[ "$(cg_read cpu cpu.cfs_period_us -)" = 50000 ]
+	fi
+}
+
+@test "zero: cpu burst and idle 0 (the kernel's defaults) need no such file" {
+	need_ctrl cpu
+	set_cfg '.linux.resources.cpu = {"burst": 0, "idle": 0}'
+	create_ok
+	if cg_probe cpu cpu.idle cpu.idle; then
+		[ "$(cg_read cpu cpu.idle cpu.idle)" = 0 ]
+	fi
+}
+
+@test "zero: blockIO weight, leafWeight and a device's weights 0 are not set" {
+	set_cfg '.linux.resources.blockIO = {"weight": 0, "leafWeight": 0,
+		"weightDevice": [{"major": 8, "minor": 0, "weight": 0, "leafWeight": 0}]}'
+	create_ok
+	hrun start "$CID"
+	[ "$status" -eq 0 ]
+}
+
+@test "zero: network classID 0 is not set (no net_cls hierarchy needed)" {
+	set_cfg '.linux.resources.network = {"classID": 0}'
+	create_ok
+}
+
+@test "zero: pids limit 0 is not set" {
+	need_ctrl pids
+	set_cfg '.linux.resources.pids = {"limit": 0}'
+	create_ok
+	[ "$(cg_read pids pids.max pids.max)" = max ]
+}
+
+@test "zero: Docker's linux.resources for a container without limits" {
+	need_ctrl memory
+	need_ctrl cpu
+	need_ctrl pids
+	# what Docker 20.10 writes for `docker run` without resource flags
+	set_cfg '.linux.resources += {"memory": {"disableOOMKiller": false}, "cpu": {"shares": 0}, "blockIO": {"weight": 0}}'
+	set_sh 'echo ran'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = ran ]
+	set_sh 'sleep 100'
+	create_ok
+	got="$(cg_defaults)"
+	echo "$got"
+	if cg_ctrl_v2 cpu; then
+		cpu="cpu=max 100000 weight=100"
+	else
+		cpu="cpu=-1 100000 shares=1024"
+	fi
+	[ "$got" = "mem=max
+$cpu
+pids=max" ]
+}

@@ -191,3 +191,29 @@ add_caps() {
 	refute grep -qx 'a \*:\* rwm' "$dir/devices.list"
 	grep -qx 'c 1:3 rwm' "$dir/devices.list"
 }
+
+@test "devices cgroup: a linux.devices node gets no access the resources section does not give" {
+	# deny-all in linux.resources.devices; /dev/kmsg (c 1:11) made by linux.devices
+	set_cfg '.linux.devices = [{"path": "/dev/kmsg", "type": "c", "major": 1, "minor": 11, "fileMode": 438}]'
+	# a write-only open of /dev/kmsg needs no capability and writes nothing
+	# (v1: the rules as the devices controller lists them; v2: an eBPF program)
+	set_sh 'ls -l /dev/kmsg; true >/dev/kmsg && echo opened
+		if [ -e /sys/fs/cgroup/devices/devices.list ]; then cat /sys/fs/cgroup/devices/devices.list; fi'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == crw-rw-rw-* ]]
+	[[ "$output" == *"Operation not permitted"* ]]
+	[[ "$output" != *opened* ]]
+	[[ "$output" != *"c 1:11 "* ]]
+}
+
+@test "devices cgroup: a linux.devices node opens where linux.resources.devices allows it" {
+	set_cfg '.linux.devices = [{"path": "/dev/kmsg", "type": "c", "major": 1, "minor": 11, "fileMode": 438}]
+		| .linux.resources.devices += [{"allow": true, "type": "c", "major": 1, "minor": 11, "access": "w"}]'
+	set_sh 'true >/dev/kmsg && echo opened'
+	run hull run -b "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = opened ]
+}

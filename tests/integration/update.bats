@@ -343,3 +343,88 @@ cpu_max() {
 	[ "$(memory_limit)" = 209715200 ]
 	[ "$(ct_status)" = running ]
 }
+
+# ------------------------------------------------------------------- zeros
+# A zero means what it means to runc 1.1: not set, so the value stays.
+
+# the limits of the running container as one line
+limits() {
+	local shares
+	shares="$(cg_read cpu cpu.shares cpu.weight)"
+	echo "$(memory_limit) $(mem_bytes "$(cg_read memory memory.soft_limit_in_bytes memory.low)") $(cg_read pids pids.max pids.max) $(cpu_max) $shares"
+}
+
+start_limited() {
+	need_ctrl memory
+	need_ctrl pids
+	need_ctrl cpu
+	set_cfg '.linux.resources += {
+		"memory": {"limit": 67108864, "reservation": 33554432},
+		"pids": {"limit": 30},
+		"cpu": {"shares": 512, "quota": 50000, "period": 100000}}'
+	start_sleeper
+	before="$(limits)"
+	echo "before: $before"
+}
+
+@test "update: Docker's update (cpu shares, quota and period 0) changes only the memory" {
+	start_limited
+	# what Docker 20.10 sends for `docker update --memory 256m`
+	echo '{"memory": {"limit": 268435456, "reservation": 0, "swap": 0, "kernel": 0},
+		"cpu": {"shares": 0, "quota": 0, "period": 0}, "blockIO": {"weight": 0}}' >"$HULL_TEST_DIR/res.json"
+	hrun update --resources "$HULL_TEST_DIR/res.json" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(limits)" = "268435456 ${before#* }" ]
+	# and for `docker update --cpus 0.25`: the memory limit 0
+	echo '{"memory": {"limit": 0, "reservation": 0, "kernel": 0}, "cpu": {"shares": 0, "quota": 25000, "period": 100000},
+		"blockIO": {"weight": 0}}' | hull update --resources - "$CID"
+	[ "$(cpu_max)" = "25000 100000" ]
+	[ "$(memory_limit)" = 268435456 ]
+}
+
+@test "update: every zero in --resources leaves the value as it is" {
+	start_limited
+	echo '{"memory": {"limit": 0, "reservation": 0, "swap": 0, "kernel": 0, "kernelTCP": 0, "disableOOMKiller": false},
+		"cpu": {"shares": 0, "quota": 0, "period": 0, "realtimeRuntime": 0, "realtimePeriod": 0, "cpus": "", "mems": ""},
+		"pids": {"limit": 0}, "blockIO": {"weight": 0, "leafWeight": 0}, "network": {"classID": 0}}' \
+		>"$HULL_TEST_DIR/res.json"
+	hrun update --resources "$HULL_TEST_DIR/res.json" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(limits)" = "$before" ]
+	# one at a time
+	for res in '{"cpu": {"quota": 0}}' '{"cpu": {"period": 0}}' '{"pids": {"limit": 0}}' \
+		'{"memory": {"limit": 0}}' '{"memory": {"reservation": 0}}'; do
+		echo "$res" | hull update --resources - "$CID"
+		echo "$res: $(limits)"
+		[ "$(limits)" = "$before" ]
+	done
+}
+
+@test "update: zero options leave the values as they are (runc's flags)" {
+	start_limited
+	hrun update --memory 0 --memory-reservation 0 --memory-swap 0 --cpu-shares 0 --cpu-quota 0 --cpu-period 0 \
+		--cpu-rt-period 0 --cpu-rt-runtime 0 --pids-limit 0 --blkio-weight 0 "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(limits)" = "$before" ]
+	hrun update --cpu-quota 0 --cpu-period 20000 "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(cpu_max)" = "50000 20000" ]
+}
+
+@test "update: --memory -1 without --memory-swap lifts memory+swap too" {
+	need_cg_file memory memory.memsw.limit_in_bytes memory.swap.max
+	set_cfg '.linux.resources.memory = {"limit": 67108864, "swap": 134217728}'
+	start_sleeper
+	hrun update --memory -1 "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(memory_limit)" = max ]
+	if cg_ctrl_v2 memory; then
+		[ "$(cg_read memory - memory.swap.max)" = max ]
+	else
+		[ "$(mem_bytes "$(cg_read memory memory.memsw.limit_in_bytes -)")" = max ]
+	fi
+}
