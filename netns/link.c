@@ -186,6 +186,20 @@ static void msg_attr_str(struct msg *m, unsigned short type, const char *s)
 	msg_attr(m, type, s, strlen(s) + 1);
 }
 
+/* One datagram from n into buf: its length, or -errno (-ETIMEDOUT when the
+ * socket's receive timeout ran out, -EPIPE at its end). */
+static int nl_recv(struct nl *n, char *buf, size_t cap)
+{
+	for (;;) {
+		ssize_t len = recv(n->fd, buf, cap, 0);
+		if (len < 0 && errno == EINTR)
+			continue;
+		if (len < 0)
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		return len == 0 ? -EPIPE : (int)len;
+	}
+}
+
 typedef int (*nl_cb)(const struct nlmsghdr *h, void *arg);
 
 /* Send m and read its answers up to the ack (or a dump's end), cb (if any)
@@ -201,14 +215,9 @@ static int nl_talk(struct nl *n, struct msg *m, nl_cb cb, void *arg)
 	if (w != (ssize_t)m->h.nlmsg_len)
 		return w < 0 ? -errno : -EIO;
 	for (;;) {
-		ssize_t len = recv(n->fd, buf, sizeof buf, 0);
-		if (len < 0 && errno == EINTR)
-			continue;
-		if (len < 0)
-			return errno == EAGAIN ? -ETIMEDOUT : -errno;
-		if (len == 0)
-			return -EPIPE;
-		int left = (int)len;
+		int left = nl_recv(n, buf, sizeof buf);
+		if (left < 0)
+			return left;
 		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
 			if (h->nlmsg_seq != n->seq)
 				continue;
@@ -387,12 +396,9 @@ static int link_arrived(struct nl *n, struct link *l)
 {
 	static char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
 	for (;;) {
-		ssize_t len = recv(n->fd, buf, sizeof buf, 0);
-		if (len < 0 && errno == EINTR)
-			continue;
-		if (len < 0)
-			return errno == EAGAIN ? -ETIMEDOUT : -errno;
-		int left = (int)len;
+		int left = nl_recv(n, buf, sizeof buf);
+		if (left < 0)
+			return left;
 		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
 			struct link x;
 			if (h->nlmsg_type != RTM_NEWLINK || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))

@@ -17,6 +17,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "spec/json.h"
+#include "tests/json_tree.h"
 #include "spec/spec.h"
 
 #define FAIL(...) (fprintf(stderr, "fuzz_config: " __VA_ARGS__), fputc('\n', stderr), abort())
@@ -253,54 +254,6 @@ static void error(int rc, const struct spec_err *e, const char *display)
 
 /* ---- json_parse against yajl_tree_parse ------------------------------------- */
 
-static void *block_alloc(void *ctx, size_t size)
-{
-	void **b = calloc(1, sizeof(void *) + size);
-	if (!b)
-		return NULL;
-	*b = *(void **)ctx;
-	*(void **)ctx = b;
-	return b + 1;
-}
-
-static void free_blocks(void *head)
-{
-	while (head) {
-		void *next = *(void **)head;
-		free(head);
-		head = next;
-	}
-}
-
-static bool same_tree(yajl_val a, yajl_val b)
-{
-	if (!a || !b || a->type != b->type)
-		return false;
-	switch (a->type) {
-	case yajl_t_string:
-		return !strcmp(a->u.string, b->u.string);
-	case yajl_t_number:
-		return !strcmp(a->u.number.r, b->u.number.r);
-	case yajl_t_object:
-		if (a->u.object.len != b->u.object.len)
-			return false;
-		for (size_t i = 0; i < a->u.object.len; i++)
-			if (strcmp(a->u.object.keys[i], b->u.object.keys[i]) ||
-			    !same_tree(a->u.object.values[i], b->u.object.values[i]))
-				return false;
-		return true;
-	case yajl_t_array:
-		if (a->u.array.len != b->u.array.len)
-			return false;
-		for (size_t i = 0; i < a->u.array.len; i++)
-			if (!same_tree(a->u.array.values[i], b->u.array.values[i]))
-				return false;
-		return true;
-	default:
-		return true;
-	}
-}
-
 /* Nesting beyond what either is asked to take is not compared (yajl
  * recurses to free its tree). */
 static unsigned max_nesting(const char *s)
@@ -336,8 +289,8 @@ static bool unfinished(const char *text, size_t at)
 	char *head = strndup(text, at);
 	void *blocks = NULL;
 	struct json_error je;
-	bool whole = head && json_parse(head, 64, block_alloc, &blocks, &je);
-	free_blocks(blocks);
+	bool whole = head && json_parse(head, 64, tree_block_alloc, &blocks, &je);
+	tree_free_blocks(blocks);
 	free(head);
 	return whole;
 }
@@ -349,18 +302,18 @@ static void differential(const char *text)
 	void *blocks = NULL;
 	struct json_error je;
 	char msg[256];
-	yajl_val mine = json_parse(text, 64, block_alloc, &blocks, &je);
+	yajl_val mine = json_parse(text, 64, tree_block_alloc, &blocks, &je);
 	yajl_val theirs = yajl_tree_parse(text, msg, sizeof msg);
 	if (mine && !theirs)
 		FAIL("json_parse accepted what yajl refuses (%s)", msg);
-	if (mine && !same_tree(mine, theirs))
+	if (mine && !tree_same(mine, theirs, false))
 		FAIL("json_parse and yajl read different trees");
 	if (!mine && je.status == JSON_SYNTAX && theirs && !unfinished(text, je.at))
 		FAIL("json_parse saw a syntax error where yajl saw none");
 	if (!mine && je.status == JSON_STRING && (!je.what || !*je.what))
 		FAIL("json_parse refused a string without saying why");
 	yajl_tree_free(theirs);
-	free_blocks(blocks);
+	tree_free_blocks(blocks);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

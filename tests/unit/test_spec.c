@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <yajl/yajl_tree.h>
 
+#include "tests/json_tree.h"
+
 #include "spec/spec.h"
 #include "spec/json.h"
 #include "tests/unit/unit.h"
@@ -1476,57 +1478,6 @@ static void test_features(void)
 
 /* ---- json_parse: the same tree as yajl_tree_parse, or NULL ---------------- */
 
-static void *test_alloc(void *ctx, size_t size)
-{
-	/* A list of blocks, freed together by free_blocks. */
-	void **b = calloc(1, sizeof(void *) + size);
-	if (!b)
-		return NULL;
-	*b = *(void **)ctx;
-	*(void **)ctx = b;
-	return b + 1;
-}
-
-static void free_blocks(void *head)
-{
-	while (head) {
-		void *next = *(void **)head;
-		free(head);
-		head = next;
-	}
-}
-
-static bool same_tree(yajl_val a, yajl_val b)
-{
-	if (!a || !b || a->type != b->type)
-		return false;
-	switch (a->type) {
-	case yajl_t_string:
-		return !strcmp(a->u.string, b->u.string);
-	case yajl_t_number:
-		return !strcmp(a->u.number.r, b->u.number.r) && a->u.number.flags == b->u.number.flags &&
-		       (!(a->u.number.flags & YAJL_NUMBER_INT_VALID) || a->u.number.i == b->u.number.i) &&
-		       (!(a->u.number.flags & YAJL_NUMBER_DOUBLE_VALID) || a->u.number.d == b->u.number.d);
-	case yajl_t_object:
-		if (a->u.object.len != b->u.object.len)
-			return false;
-		for (size_t i = 0; i < a->u.object.len; i++)
-			if (strcmp(a->u.object.keys[i], b->u.object.keys[i]) ||
-			    !same_tree(a->u.object.values[i], b->u.object.values[i]))
-				return false;
-		return true;
-	case yajl_t_array:
-		if (a->u.array.len != b->u.array.len)
-			return false;
-		for (size_t i = 0; i < a->u.array.len; i++)
-			if (!same_tree(a->u.array.values[i], b->u.array.values[i]))
-				return false;
-		return true;
-	default:
-		return true;
-	}
-}
-
 /* Parsed alike by both (want == -1), or refused by json_parse for reason
  * want (enum json_status); a syntax error also by yajl. */
 static void check_json(const char *doc, int want)
@@ -1534,17 +1485,17 @@ static void check_json(const char *doc, int want)
 	void *blocks = NULL;
 	char err[256];
 	struct json_error je;
-	yajl_val fast = json_parse(doc, 8, test_alloc, &blocks, &je);
+	yajl_val fast = json_parse(doc, 8, tree_block_alloc, &blocks, &je);
 	yajl_val slow = yajl_tree_parse(doc, err, sizeof err);
 	bool ok;
 	if (want < 0)
-		ok = CHECK(fast != NULL) && CHECK(same_tree(fast, slow));
+		ok = CHECK(fast != NULL) && CHECK(tree_same(fast, slow, true));
 	else
 		ok = CHECK(fast == NULL) && CHECK_INT(je.status, want) && (want != JSON_SYNTAX || CHECK(slow == NULL));
 	if (!ok)
 		printf("#   document: %s\n", doc);
 	yajl_tree_free(slow);
-	free_blocks(blocks);
+	tree_free_blocks(blocks);
 }
 
 /* Refused for a string at path (keys and indexes as "a.b[1]" would show
@@ -1553,7 +1504,7 @@ static void check_json_string(const char *doc, const char *path, const char *wha
 {
 	void *blocks = NULL;
 	struct json_error je;
-	yajl_val v = json_parse(doc, 8, test_alloc, &blocks, &je);
+	yajl_val v = json_parse(doc, 8, tree_block_alloc, &blocks, &je);
 	char got[256] = "";
 	size_t n = 0;
 	for (unsigned i = 0; !v && i < je.depth && i < JSON_MAX_PATH; i++)
@@ -1562,7 +1513,7 @@ static void check_json_string(const char *doc, const char *path, const char *wha
 	if (!(CHECK(v == NULL) && CHECK_INT(je.status, JSON_STRING) && CHECK_STR(got, path) &&
 	      CHECK_STR(je.what, what)))
 		printf("#   document: %s\n", doc);
-	free_blocks(blocks);
+	tree_free_blocks(blocks);
 }
 
 static void test_json_parse(void)
@@ -1618,9 +1569,9 @@ static void test_json_parse(void)
 	/* The path stops at JSON_MAX_PATH frames; depth says how deep it was. */
 	void *blocks = NULL;
 	struct json_error je;
-	CHECK(!json_parse("[[[[[[[[[[[[[[[[[[[\"\\u0000\"]]]]]]]]]]]]]]]]]]]", 64, test_alloc, &blocks, &je));
+	CHECK(!json_parse("[[[[[[[[[[[[[[[[[[[\"\\u0000\"]]]]]]]]]]]]]]]]]]]", 64, tree_block_alloc, &blocks, &je));
 	CHECK_INT(je.depth, 19);
-	free_blocks(blocks);
+	tree_free_blocks(blocks);
 	/* The default config hull spec writes. */
 	char dir[] = "/tmp/hull-json-XXXXXX";
 	if (CHECK(mkdtemp(dir) != NULL)) {
