@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -618,6 +619,105 @@ int rootfs_open_bind_sources(struct init_ctx *c, struct hull_err *e)
 	return 0;
 }
 
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
+#endif
+#ifndef SYSFS_MAGIC
+#define SYSFS_MAGIC 0x62656572
+#endif
+
+/* dest with "//", "." and ".." collapsed (".." never above "/"), as the
+ * container would name it if it held no symlink. */
+static void clean_path(const char *dest, char *out, size_t cap)
+{
+	size_t n = 0;
+	out[0] = '/';
+	out[1] = 0;
+	for (const char *p = dest; *p; ) {
+		while (*p == '/')
+			p++;
+		size_t l = strcspn(p, "/");
+		if (!l)
+			break;
+		if (l == 1 && p[0] == '.') {
+		} else if (l == 2 && p[0] == '.' && p[1] == '.') {
+			while (n > 0 && out[n] != '/')
+				n--;
+			out[n ? n : 1] = 0;
+			if (!n)
+				out[1] = 0;
+		} else if (n + 1 + l + 1 < cap) {
+			out[n] = '/';
+			memcpy(out + n + 1, p, l);
+			n += 1 + l;
+			out[n] = 0;
+		}
+		p += l;
+	}
+	if (!n)
+		strcpy(out, "/");
+}
+
+/* Mounts inside /proc (CVE-2019-16884, CVE-2019-19921, and issue 22: a
+ * bind at /proc/sys/net sent hull's own sysctl writes into the
+ * container's files): refused, but for the regular files container
+ * engines and lxcfs bind over (runc's list); /proc itself takes only a
+ * real procfs. */
+static const char *const proc_files_ok[] = {
+	"/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", "/proc/stat", "/proc/swaps",
+	"/proc/uptime", "/proc/loadavg", "/proc/slabinfo", "/proc/net/dev",
+	"/proc/sys/kernel/ns_last_pid", NULL,
+};
+
+static bool proc_file_ok(const char *clean)
+{
+	for (size_t i = 0; proc_files_ok[i]; i++)
+		if (!strcmp(clean, proc_files_ok[i]))
+			return true;
+	return false;
+}
+
+static bool below(const char *clean, const char *dir)
+{
+	size_t l = strlen(dir);
+	return !strncmp(clean, dir, l) && (clean[l] == '/' || !clean[l]);
+}
+
+/* Before anything is made or mounted: the destination as written. */
+static int check_dest_text(size_t idx, const char *clean, bool bind, const char *type, struct hull_err *e)
+{
+	if (!strcmp(clean, "/proc")) {
+		/* (A bind: its source is checked to be a procfs in do_mount.) */
+		if (!bind && (!type || strcmp(type, "proc")))
+			return hull_errf(e, EINVAL, "mounts[%zu].destination: /proc takes only a procfs, not %s",
+					 idx, type ? type : "no type");
+		return 0;
+	}
+	if (below(clean, "/proc") && !(bind && proc_file_ok(clean)))
+		return hull_errf(e, EINVAL, "mounts[%zu].destination: %s is inside /proc", idx, clean);
+	return 0;
+}
+
+/* After the destination is resolved in the rootfs (a symlink of the image
+ * may lead into /proc or /sys): the filesystem of the target itself, one
+ * fstatfs.  Inside a procfs, only what check_dest_text let through by
+ * name; below a sysfs, only the cgroup hierarchies at /sys/fs/cgroup.
+ * hull writes nothing under /sys today: the rule is there so that nothing
+ * of the host's kernel interface in the container is covered by something
+ * else (a later write of hull's, a read by a tool trusting /sys, or an
+ * allow-listed path of a LSM profile) — as runc and crun refuse it. */
+static int check_dest_fs(size_t idx, int tfd, const char *dest, const char *clean, bool sourcefile, struct hull_err *e)
+{
+	struct statfs sf;
+	if (fstatfs(tfd, &sf) < 0)
+		return hull_syserr(e, errno, "mounts[%zu].destination: %s", idx, dest);
+	if (sf.f_type == PROC_SUPER_MAGIC && strcmp(clean, "/proc") && !(sourcefile && proc_file_ok(clean)))
+		return hull_errf(e, EINVAL, "mounts[%zu].destination: %s is inside /proc (through a symlink)", idx, dest);
+	if (sf.f_type == SYSFS_MAGIC && strcmp(clean, "/sys") && !below(clean, "/sys/fs/cgroup"))
+		return hull_errf(e, EINVAL, "mounts[%zu].destination: %s is inside /sys", idx, dest);
+	return 0;
+}
+
 static int do_mount(struct init_ctx *c, int rootfd, size_t idx, struct hull_err *e)
 {
 	const struct spec_mount *sm = &c->spec->mounts[idx];
@@ -630,6 +730,11 @@ static int do_mount(struct init_ctx *c, int rootfd, size_t idx, struct hull_err 
 		return hull_errf(e, ENOTSUP, "mounts[%zu]: id-mapped mounts are not supported by this hull yet", idx);
 	bool bind = is_bind(sm, &m);
 	const char *type = sm->type;
+	char clean[4096];
+	clean_path(sm->destination, clean, sizeof clean);
+	int r;
+	if ((r = check_dest_text(idx, clean, bind, type, e)) < 0)
+		return r;
 	if (!bind && type && strcmp(type, "cgroup") == 0)
 		return mount_cgroup(c, rootfd, sm, &m, e);
 	if (!bind && !type)
@@ -637,7 +742,7 @@ static int do_mount(struct init_ctx *c, int rootfd, size_t idx, struct hull_err 
 
 	char src[8192];
 	const char *source = sm->source;
-	bool file = false;
+	bool file = false, regular = false;
 	int sfd = -1;
 	if (bind) {
 		if (!source)
@@ -649,11 +754,23 @@ static int do_mount(struct init_ctx *c, int rootfd, size_t idx, struct hull_err 
 		if ((sfd >= 0 ? fstat(sfd, &sb) : stat(source, &sb)) < 0)
 			return hull_syserr(e, errno, "mounts[%zu].source: %s", idx, source);
 		file = !S_ISDIR(sb.st_mode);
+		regular = S_ISREG(sb.st_mode);
+		/* Onto /proc, a bind of a procfs only (the host's /proc, as
+		 * rootless engines do without a pid namespace of their own). */
+		struct statfs sf;
+		if (!strcmp(clean, "/proc") &&
+		    ((sfd >= 0 ? fstatfs(sfd, &sf) : statfs(source, &sf)) < 0 || sf.f_type != PROC_SUPER_MAGIC))
+			return hull_errf(e, EINVAL, "mounts[%zu].destination: /proc takes only a procfs, not a bind of %s",
+					 idx, source);
 	}
 	int tfd;
-	int r = make_target(rootfd, sm->destination, file, &tfd);
+	r = make_target(rootfd, sm->destination, file, &tfd);
 	if (r < 0)
 		return hull_syserr(e, -r, "mounts[%zu].destination: %s", idx, sm->destination);
+	if ((r = check_dest_fs(idx, tfd, sm->destination, clean, regular, e)) < 0) {
+		close(tfd);
+		return r;
+	}
 	/* tmpcopyup: the directory the tmpfs will cover, held open. */
 	int under = -1;
 	if (!bind && m.copyup && strcmp(type, "tmpfs") == 0 &&

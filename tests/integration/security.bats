@@ -527,3 +527,106 @@ masked_file() {
 	refute grep -q UNDONE <<<"$output"
 	grep -Eq '^masked= *0$' <<<"$output"
 }
+
+# ------------------------------------------- issue 22: procfs, /dev/null
+# Mounts inside /proc (CVE-2019-16884, CVE-2019-19921), hull's own procfs
+# writes redirected (CVE-2025-52881), masked paths bound from a /dev/null
+# that is not one (CVE-2025-31133); docs/security.md.  Each is the attack
+# with a harmless target: a file of the container's own rootfs.  Each of
+# these fails with hull before issue 22; the comment says how Debian's
+# runc 1.1.5 (/usr/sbin/runc) fares.
+
+# last_mount: the index of the last entry of .mounts
+last_mount() { jq '.mounts | length - 1' "$CONFIG"; }
+
+@test "22: a bind mount inside /proc is refused (it redirected hull's sysctl writes)" {
+	# runc 1.1.5 refuses the mount too ("cannot be mounted because it is
+	# inside /proc"): it fails here only on hull's one-line error.
+	mkdir "$ROOTFS/fake-net"
+	ln -s /tmp "$ROOTFS/fake-net/ipv4"
+	: >"$ROOTFS/tmp/ip_forward"
+	add_mount "{\"destination\": \"/proc/sys/net\", \"type\": \"bind\", \"source\": \"$ROOTFS/fake-net\", \"options\": [\"bind\"]}"
+	set_cfg '.linux.sysctl = {"net.ipv4.ip_forward": "1"}'
+	set_sh 'echo ran'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "mounts[$(last_mount)].destination: /proc/sys/net is inside /proc"
+	[ ! -s "$ROOTFS/tmp/ip_forward" ]
+	assert_nothing_left
+}
+
+@test "22: a mount reaching into /proc through a symlink of the image is refused" {
+	# runc 1.1.5 refuses it too (it checks the destination once resolved):
+	# it fails here only on hull's one-line error.
+	mkdir -p "$ROOTFS/mnt" "$ROOTFS/fake-net"
+	ln -s /proc/sys "$ROOTFS/mnt/x"
+	ln -s /tmp "$ROOTFS/fake-net/ipv4"
+	: >"$ROOTFS/tmp/ip_forward"
+	add_mount "{\"destination\": \"/mnt/x/net\", \"type\": \"bind\", \"source\": \"$ROOTFS/fake-net\", \"options\": [\"bind\"]}"
+	set_cfg '.linux.sysctl = {"net.ipv4.ip_forward": "1"}'
+	set_sh 'echo ran'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "mounts[$(last_mount)].destination: /mnt/x/net is inside /proc"
+	[ ! -s "$ROOTFS/tmp/ip_forward" ]
+	assert_nothing_left
+}
+
+@test "22: /proc takes only a procfs: a bind of a directory there is refused" {
+	# runc 1.1.5 refuses it too ("is not of type proc"): it fails here
+	# only on hull's one-line error.
+	mkdir -p "$ROOTFS/fake-proc/sys/net/ipv4"
+	: >"$ROOTFS/fake-proc/sys/net/ipv4/ip_forward"
+	set_cfg '.mounts |= map(select(.destination != "/proc"))'
+	add_mount "{\"destination\": \"/proc\", \"type\": \"bind\", \"source\": \"$ROOTFS/fake-proc\", \"options\": [\"rbind\"]}"
+	set_cfg '.linux.sysctl = {"net.ipv4.ip_forward": "1"}'
+	set_sh 'echo ran'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "mounts[$(last_mount)].destination: /proc takes only a procfs, not a bind of $ROOTFS/fake-proc"
+	[ ! -s "$ROOTFS/fake-proc/sys/net/ipv4/ip_forward" ]
+	assert_nothing_left
+}
+
+@test "22: the files engines and lxcfs bind over in /proc still can be, and /proc can be a bind of a procfs" {
+	echo "12345.67 0.00" >"$ROOTFS/fake-uptime"
+	add_mount "{\"destination\": \"/proc/uptime\", \"type\": \"bind\", \"source\": \"$ROOTFS/fake-uptime\", \"options\": [\"bind\"]}"
+	set_sh 'cat /proc/uptime'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = "12345.67 0.00" ]
+	# the host's /proc bound (rootless engines sharing the host's pids)
+	make_bundle "$HULL_TEST_DIR/b2"
+	del_ns pid
+	set_cfg '.mounts |= map(if .destination == "/proc" then {destination: "/proc", type: "bind", source: "/proc", options: ["rbind"]} else . end)'
+	set_sh 'test -e /proc/1/status && echo ok'
+	hrun run -b "$BUNDLE" "$CID-2"
+	[ "$status" -eq 0 ]
+	[ "$output" = ok ]
+}
+
+@test "22: a mount onto sysfs below /sys is refused, /sys/fs/cgroup is not" {
+	# runc 1.1.5 fails: it mounts the tmpfs over the container's /sys/kernel.
+	add_mount '{"destination": "/sys/kernel", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m"]}'
+	set_sh 'echo ran'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "mounts[$(last_mount)].destination: /sys/kernel is inside /sys"
+	# the same through a symlink of the image
+	make_bundle "$HULL_TEST_DIR/b2"
+	ln -s /sys/kernel "$ROOTFS/sk"
+	add_mount '{"destination": "/sk", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m"]}'
+	set_sh 'echo ran'
+	hrun run -b "$BUNDLE" "$CID-2"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "mounts[$(last_mount)].destination: /sk is inside /sys"
+	# /sys/fs/cgroup may take something else than the cgroup mount
+	make_bundle "$HULL_TEST_DIR/b3"
+	set_cfg '.mounts |= map(select(.destination != "/sys/fs/cgroup"))'
+	add_mount '{"destination": "/sys/fs/cgroup", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m"]}'
+	set_sh 'grep " /sys/fs/cgroup " /proc/self/mountinfo | grep -c tmpfs'
+	hrun run -b "$BUNDLE" "$CID-3"
+	[ "$status" -eq 0 ]
+	[ "$output" = 1 ]
+	assert_nothing_left
+}
