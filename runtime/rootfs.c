@@ -1204,28 +1204,59 @@ out:
 	return r;
 }
 
+/* A refused procfs open as one line: "FIELD: /proc/PATH crosses a mount". */
+static int procfs_err(struct hull_err *e, int err, const char *field, const char *path)
+{
+	const char *why = procfs_why(err);
+	if (err == -EMEDIUMTYPE)
+		return hull_errf(e, EMEDIUMTYPE, "%s: /proc is not a procfs", field);
+	if (why)
+		return hull_errf(e, -err, "%s: %s %s", field, path, why);
+	return hull_syserr(e, -err, "%s: %s", field, path);
+}
+
+/* Each sysctl is written through the container's /proc, checked to be a
+ * procfs root, and walked below it by procfs_open: no symlink, no magic
+ * link, no mount crossed.  A mount placed inside /proc (refused by
+ * do_mount, but raced in by a process sharing the mount namespace) or a
+ * /proc of the image that is not a procfs cannot send the value elsewhere
+ * (CVE-2025-52881).  Only configs with sysctls pay for it: 3 syscalls. */
 static int write_sysctls(const struct spec_linux *lx, struct hull_err *e)
 {
-	for (size_t i = 0; lx && i < lx->n_sysctl; i++) {
+	if (!lx || !lx->n_sysctl)
+		return 0;
+	int root = -1, r = 0;
+	for (size_t i = 0; i < lx->n_sysctl && r == 0; i++) {
 		const char *k = lx->sysctl[i].key;
-		char path[512];
-		if (strstr(k, "..") || k[0] == '.' || k[0] == '/' || strlen(k) > 400)
-			return hull_errf(e, EINVAL, "linux.sysctl: invalid key \"%s\"", k);
+		char path[512], field[512];
+		if (strstr(k, "..") || k[0] == '.' || k[0] == '/' || strlen(k) > 400) {
+			r = hull_errf(e, EINVAL, "linux.sysctl: invalid key \"%s\"", k);
+			break;
+		}
 		int n = snprintf(path, sizeof path, "/proc/sys/%s", k);
 		/* net.ipv4.conf.eth0.x: dots become slashes (a name with a '/'
 		 * would be written with '.' in sysctl(8) style; keep it simple). */
 		for (char *p = path + 10; p < path + n; p++)
 			if (*p == '.')
 				*p = '/';
-		int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd < 0)
-			return hull_syserr(e, errno, "linux.sysctl: %s", k);
-		int r = write_all(fd, lx->sysctl[i].value, strlen(lx->sysctl[i].value));
+		snprintf(field, sizeof field, "linux.sysctl: %s", k);
+		if (root < 0 && (root = procfs_root()) < 0) {
+			r = procfs_err(e, root, field, path);
+			break;
+		}
+		int fd = procfs_open(root, path + 6, O_WRONLY, true);
+		if (fd < 0) {
+			r = procfs_err(e, fd, field, path);
+			break;
+		}
+		r = write_all(fd, lx->sysctl[i].value, strlen(lx->sysctl[i].value));
 		close(fd);
 		if (r < 0)
-			return hull_syserr(e, -r, "linux.sysctl: setting %s=%s", k, lx->sysctl[i].value);
+			r = hull_syserr(e, -r, "linux.sysctl: setting %s=%s", k, lx->sysctl[i].value);
 	}
-	return 0;
+	if (root >= 0)
+		close(root);
+	return r;
 }
 
 /* What masks paths: one empty read-only tmpfs, bound onto every masked

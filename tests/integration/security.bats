@@ -630,3 +630,61 @@ last_mount() { jq '.mounts | length - 1' "$CONFIG"; }
 	[ "$output" = 1 ]
 	assert_nothing_left
 }
+
+@test "22: sysctls are written only into a procfs: an image's /proc/sys that is not one is refused" {
+	# runc 1.1.5 fails: it writes 1 into the container's /tmp/ip_forward.
+	set_cfg '.mounts |= map(select(.destination != "/proc"))'
+	mkdir -p "$ROOTFS/proc/sys/net"
+	ln -s /tmp "$ROOTFS/proc/sys/net/ipv4"
+	: >"$ROOTFS/tmp/ip_forward"
+	set_cfg '.linux.sysctl = {"net.ipv4.ip_forward": "1"}'
+	set_sh 'echo ran'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "linux.sysctl: net.ipv4.ip_forward: /proc is not a procfs"
+	[ ! -s "$ROOTFS/tmp/ip_forward" ]
+	assert_nothing_left
+}
+
+@test "52881: a mount raced in inside /proc does not redirect a sysctl write" {
+	# The racing process is a createContainer hook: it runs in the
+	# container's mount namespace after the mounts, before the sysctls are
+	# written, and binds a directory over the container's /proc/sys/net.
+	# runc 1.1.5 fails: it writes 1 into the container's /tmp/ip_forward.
+	mkdir "$ROOTFS/fake-net"
+	ln -s /tmp "$ROOTFS/fake-net/ipv4"
+	: >"$ROOTFS/tmp/ip_forward"
+	set_cfg '.hooks.createContainer = [{path: "/bin/sh", args: ["sh", "-c", $s]}]' \
+		--arg s "mount --bind '$ROOTFS/fake-net' '$ROOTFS/proc/sys/net'"
+	set_cfg '.linux.sysctl = {"net.ipv4.ip_forward": "1"}'
+	set_sh 'echo ran'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "linux.sysctl: net.ipv4.ip_forward: /proc/sys/net/ipv4/ip_forward crosses a mount"
+	[ ! -s "$ROOTFS/tmp/ip_forward" ]
+	assert_nothing_left
+}
+
+@test "22: sysctls still work (through the checked procfs)" {
+	set_cfg '.linux.sysctl = {"net.ipv4.ip_forward": "1", "kernel.shmmni": "1234"}'
+	set_sh 'cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmni'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = "1
+1234" ]
+}
+
+@test "22: oomScoreAdj is written only into a procfs" {
+	# runc 1.1.5 writes oom_score_adj before the rootfs is made; it fails
+	# here as it cannot run at all without a procfs at /proc.
+	set_cfg '.mounts |= map(select(.destination != "/proc"))'
+	mkdir -p "$ROOTFS/proc/self"
+	: >"$ROOTFS/proc/self/oom_score_adj"
+	set_cfg '.process.oomScoreAdj = 100'
+	set_sh 'echo ran'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "process.oomScoreAdj: /proc/self/oom_score_adj (/proc is not a procfs)"
+	[ ! -s "$ROOTFS/proc/self/oom_score_adj" ]
+	assert_nothing_left
+}
