@@ -1266,6 +1266,29 @@ struct masks {
 	int null;  /* O_PATH fd of /dev/null, once opened */
 };
 
+/* The /dev/null masked files are bound from: the container's, reached
+ * without any symlink (O_PATH, so nothing is opened) and checked to be the
+ * character device 1:3.  An image or a bind that put a symlink or another
+ * file there would otherwise have that file bound over the masked path,
+ * unmasking it or exposing what it points to (CVE-2025-31133). */
+static int open_null(int *out)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = (int)syscall(SYS_openat2, AT_FDCWD, "/dev/null", &how, sizeof how);
+	if (fd < 0)
+		return errno == ELOOP ? -ENODEV : -errno;
+	struct stat sb;
+	if (fstat(fd, &sb) < 0 || !S_ISCHR(sb.st_mode) || sb.st_rdev != makedev(1, 3)) {
+		close(fd);
+		return -ENODEV;
+	}
+	*out = fd;
+	return 0;
+}
+
 static int mask_path(struct masks *mk, const char *path, struct hull_err *e)
 {
 	int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -1281,9 +1304,13 @@ static int mask_path(struct masks *mk, const char *path, struct hull_err *e)
 		if (r == 0)
 			mk->dir = open(path, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
 	} else if (r == 0 && !S_ISLNK(sb.st_mode)) {
-		if (mk->null < 0)
-			mk->null = open("/dev/null", O_PATH | O_CLOEXEC);
-		b = mk->null < 0 ? -1 : bind_onto(mk->null, "", fd, false, NULL);
+		if (mk->null < 0 && (r = open_null(&mk->null)) < 0) {
+			close(fd);
+			return r == -ENODEV ? hull_errf(e, ENODEV, "linux.maskedPaths: %s: /dev/null of the container "
+							 "is not the null device (1:3)", path)
+					    : hull_syserr(e, -r, "linux.maskedPaths: %s: /dev/null", path);
+		}
+		b = bind_onto(mk->null, "", fd, false, NULL);
 	}
 	if (b == -1)
 		r = -1;

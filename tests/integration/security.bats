@@ -688,3 +688,50 @@ last_mount() { jq '.mounts | length - 1' "$CONFIG"; }
 	[ ! -s "$ROOTFS/proc/self/oom_score_adj" ]
 	assert_nothing_left
 }
+
+@test "31133: masked paths are not bound from a /dev/null that is a symlink" {
+	# runc 1.1.5 fails: /etc/masked shows the file /dev/null points to.
+	mkdir "$BUNDLE/fake-dev"
+	ln -s /leak "$BUNDLE/fake-dev/null"
+	echo leaked >"$ROOTFS/leak"
+	echo secret >"$ROOTFS/etc/masked"
+	set_cfg '.mounts |= map(if .destination == "/dev" then {destination: "/dev", type: "bind", source: $d, options: ["rbind"]} else . end)' \
+		--arg d "$BUNDLE/fake-dev"
+	set_cfg '.linux.maskedPaths = ["/etc/masked"]'
+	set_sh 'cat /etc/masked'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" != *leaked* ]]
+	assert_one_line_error "linux.maskedPaths: /etc/masked: /dev/null of the container is not the null device (1:3)"
+	assert_nothing_left
+}
+
+@test "31133: masked paths are not bound from a /dev/null that is another file" {
+	# runc 1.1.5 fails: /etc/masked shows the regular file's contents.
+	mkdir "$BUNDLE/fake-dev"
+	echo leaked >"$BUNDLE/fake-dev/null"
+	echo secret >"$ROOTFS/etc/masked"
+	set_cfg '.mounts |= map(if .destination == "/dev" then {destination: "/dev", type: "bind", source: $d, options: ["rbind"]} else . end)' \
+		--arg d "$BUNDLE/fake-dev"
+	set_cfg '.linux.maskedPaths = ["/etc/masked"]'
+	set_sh 'cat /etc/masked'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" != *leaked* ]]
+	assert_one_line_error "linux.maskedPaths: /etc/masked: /dev/null of the container is not the null device (1:3)"
+	assert_nothing_left
+}
+
+@test "31133: a masked path that is a symlink is not followed" {
+	# A guard: hull never followed it.  runc 1.1.5 fails: it masks
+	# /etc/keep, the symlink's target.
+	echo kept >"$ROOTFS/etc/keep"
+	echo secret >"$ROOTFS/etc/masked"
+	ln -s /etc/keep "$ROOTFS/etc/link"
+	set_cfg '.linux.maskedPaths = ["/etc/link", "/etc/masked"]'
+	set_sh 'cat /etc/keep; cat /etc/masked; echo end'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = "kept
+end" ]
+}
