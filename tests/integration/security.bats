@@ -735,3 +735,54 @@ last_mount() { jq '.mounts | length - 1' "$CONFIG"; }
 	[ "$output" = "kept
 end" ]
 }
+
+@test "22, 31133: a race swapping symlinks into /proc and at /dev/null writes nothing through them" {
+	# runc 1.1.5 fails: some runs mask /etc/masked with /leak.
+	need_cmd perl
+	[ "$(uname -m)" = x86_64 ] || skip "the swapper uses renameat2 by its x86_64 number"
+	# /mnt/x: alternately a directory and a symlink to /proc/sys
+	mkdir -p "$ROOTFS/mnt/x" "$ROOTFS/fake-net"
+	ln -s /proc/sys "$ROOTFS/mnt/x-link"
+	ln -s /tmp "$ROOTFS/fake-net/ipv4"
+	: >"$ROOTFS/tmp/ip_forward"
+	add_mount "{\"destination\": \"/mnt/x/net\", \"type\": \"bind\", \"source\": \"$ROOTFS/fake-net\", \"options\": [\"bind\"]}"
+	set_cfg '.linux.sysctl = {"net.ipv4.ip_forward": "1"}'
+	# /dev/null: alternately the null device and a symlink to /leak
+	mkdir "$BUNDLE/fake-dev"
+	mknod "$BUNDLE/fake-dev/null" c 1 3
+	ln -s /leak "$BUNDLE/fake-dev/null-link"
+	echo leaked >"$ROOTFS/leak"
+	echo secret >"$ROOTFS/etc/masked"
+	set_cfg '.mounts |= map(if .destination == "/dev" then {destination: "/dev", type: "bind", source: $d, options: ["rbind"]} else . end)' \
+		--arg d "$BUNDLE/fake-dev"
+	set_cfg '.linux.maskedPaths = ["/etc/masked"]'
+	set_sh 'cat /etc/masked; echo end'
+	perl -e '
+		my $stop = shift; my $n = 0; my $end = time + 60;
+		while (!-e $stop && time < $end) {
+			$n++ if syscall(316, -100, $ARGV[0], -100, $ARGV[1], 2) == 0;
+			syscall(316, -100, $ARGV[2], -100, $ARGV[3], 2);
+		}
+		open(my $f, ">", "$stop.count"); print $f "$n\n";' \
+		"$HULL_TEST_DIR/stop-swapper" "$ROOTFS/mnt/x" "$ROOTFS/mnt/x-link" \
+		"$BUNDLE/fake-dev/null" "$BUNDLE/fake-dev/null-link" 3>&- &
+	HULL_BG_PIDS+=($!)
+	swapper=$!
+	ok=0 n=0 end=$((SECONDS + 40))
+	while [ $n -lt 300 ] && [ $SECONDS -lt $end ]; do
+		n=$((n + 1))
+		if HULL_TEST_MARK="$HULL_TEST_DIR" timeout -k 1 10 "$HULL" --root "$HULL_ROOT" run -b "$BUNDLE" "$CID-$n" \
+			>>"$HULL_TEST_DIR/race.out" 2>>"$HULL_TEST_DIR/race.err" </dev/null 3>&-; then
+			ok=$((ok + 1))
+		fi
+		hull delete -f "$CID-$n" >/dev/null 2>&1 || true
+	done
+	touch "$HULL_TEST_DIR/stop-swapper"
+	wait "$swapper"
+	echo "swaps: $(cat "$HULL_TEST_DIR/stop-swapper.count"), runs: $n, succeeded: $ok"
+	sort "$HULL_TEST_DIR/race.err" | sed 's/hit[^ ]*//' | uniq -c | sort -rn | head -5
+	[ "$(cat "$HULL_TEST_DIR/stop-swapper.count")" -gt 100 ]
+	refute grep -q leaked "$HULL_TEST_DIR/race.out"
+	[ ! -s "$ROOTFS/tmp/ip_forward" ]
+	[ -z "$(hull list -q)" ]
+}
