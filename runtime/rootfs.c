@@ -429,6 +429,8 @@ void rootfs_cgroup_trees(const struct init_ctx *c, int *trees)
 /* A cgroup mount: the host's hierarchies as the container sees them.  Pure
  * v2 hosts get cgroup2; hybrid and v1 hosts a tmpfs holding a bind of the
  * container's own directory of each hierarchy, read-only when asked. */
+static int check_dest_fs(size_t idx, int tfd, const char *dest, const char *clean, bool sourcefile, struct hull_err *e);
+
 static int mount_cgroup(struct init_ctx *c, int rootfd, const struct spec_mount *sm, const struct mopts *m,
 			struct hull_err *e)
 {
@@ -439,6 +441,12 @@ static int mount_cgroup(struct init_ctx *c, int rootfd, const struct spec_mount 
 	bool new_ns = c->ns_new[SPEC_NS_CGROUP];
 	if ((r = make_target(rootfd, sm->destination, false, &tfd)) < 0)
 		return hull_syserr(e, -r, "mount %s", sm->destination);
+	char clean[4096];
+	rootfs_clean_path(sm->destination, clean, sizeof clean);
+	if ((r = check_dest_fs((size_t)(sm - c->spec->mounts), tfd, sm->destination, clean, false, e)) < 0) {
+		close(tfd);
+		return r;
+	}
 	if (only_v2) {
 		int b = -1;
 		if (!new_ns)
@@ -626,9 +634,8 @@ int rootfs_open_bind_sources(struct init_ctx *c, struct hull_err *e)
 #define SYSFS_MAGIC 0x62656572
 #endif
 
-/* dest with "//", "." and ".." collapsed (".." never above "/"), as the
- * container would name it if it held no symlink. */
-static void clean_path(const char *dest, char *out, size_t cap)
+/* As the container would name dest if it held no symlink. */
+void rootfs_clean_path(const char *dest, char *out, size_t cap)
 {
 	size_t n = 0;
 	out[0] = '/';
@@ -644,8 +651,6 @@ static void clean_path(const char *dest, char *out, size_t cap)
 			while (n > 0 && out[n] != '/')
 				n--;
 			out[n ? n : 1] = 0;
-			if (!n)
-				out[1] = 0;
 		} else if (n + 1 + l + 1 < cap) {
 			out[n] = '/';
 			memcpy(out + n + 1, p, l);
@@ -712,7 +717,8 @@ static int check_dest_fs(size_t idx, int tfd, const char *dest, const char *clea
 	if (fstatfs(tfd, &sf) < 0)
 		return hull_syserr(e, errno, "mounts[%zu].destination: %s", idx, dest);
 	if (sf.f_type == PROC_SUPER_MAGIC && strcmp(clean, "/proc") && !(sourcefile && proc_file_ok(clean)))
-		return hull_errf(e, EINVAL, "mounts[%zu].destination: %s is inside /proc (through a symlink)", idx, dest);
+		return hull_errf(e, EINVAL, "mounts[%zu].destination: %s is inside /proc (%s)", idx, dest,
+				 below(clean, "/proc") ? "only a regular file may be bound there" : "through a symlink");
 	if (sf.f_type == SYSFS_MAGIC && strcmp(clean, "/sys") && !below(clean, "/sys/fs/cgroup"))
 		return hull_errf(e, EINVAL, "mounts[%zu].destination: %s is inside /sys", idx, dest);
 	return 0;
@@ -731,7 +737,7 @@ static int do_mount(struct init_ctx *c, int rootfd, size_t idx, struct hull_err 
 	bool bind = is_bind(sm, &m);
 	const char *type = sm->type;
 	char clean[4096];
-	clean_path(sm->destination, clean, sizeof clean);
+	rootfs_clean_path(sm->destination, clean, sizeof clean);
 	int r;
 	if ((r = check_dest_text(idx, clean, bind, type, e)) < 0)
 		return r;

@@ -569,6 +569,14 @@ last_mount() { jq '.mounts | length - 1' "$CONFIG"; }
 	[ "$status" -ne 0 ]
 	assert_one_line_error "mounts[$(last_mount)].destination: /mnt/x/net is inside /proc"
 	[ ! -s "$ROOTFS/tmp/ip_forward" ]
+	# a cgroup mount likewise (mounted by code of its own)
+	make_bundle "$HULL_TEST_DIR/b2"
+	ln -s /proc/sys "$ROOTFS/cg"
+	add_mount '{"destination": "/cg", "type": "cgroup", "source": "cgroup", "options": ["ro"]}'
+	set_sh 'echo ran'
+	hrun run -b "$BUNDLE" "$CID-2"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "mounts[$(last_mount)].destination: /cg is inside /proc"
 	assert_nothing_left
 }
 
