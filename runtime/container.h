@@ -203,6 +203,9 @@ int rootfs_finish(struct init_ctx *c, struct hull_err *e);
 /* Create every missing directory of path below rootfd (never leaving the
  * root); returns an O_PATH fd of the directory or -errno. */
 int root_mkdir_all(int rootfd, const char *path, unsigned mode);
+/* A mount destination with "//", "." and ".." collapsed, never above "/"
+ * (what the /proc and /sys checks of the mounts compare). */
+void rootfs_clean_path(const char *dest, char *out, size_t cap);
 
 /* Validate id, open its state directory (taking lock: LOCK_EX, LOCK_SH or 0)
  * and read its state.  The fds are set (or -1) even on failure. */

@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/mount.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -156,15 +157,25 @@ static int setup_terminal(struct init_ctx *c, struct hull_err *e)
 	if (cfd >= 0)
 		close(cfd);
 	cfd = open("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	char src[64], dst[64];
-	snprintf(src, sizeof src, "/proc/self/fd/%d", slave);
-	snprintf(dst, sizeof dst, "/proc/self/fd/%d", cfd);
-	if (cfd < 0 || mount(src, dst, NULL, MS_BIND, NULL) < 0) {
+	struct stat sb;
+	if (cfd >= 0 && fstat(cfd, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+		close(cfd);
+		r = hull_errf(e, ELOOP, "process.terminal: /dev/console of the container is a symlink");
+		goto out;
+	}
+	/* Bound by fd (open_tree + move_mount): no /proc/self/fd magic link
+	 * of the container's /proc on the way, which need not be a procfs
+	 * (issue 22). */
+	int t = cfd < 0 ? -1 : (int)syscall(SYS_open_tree, slave, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (t < 0 || syscall(SYS_move_mount, t, "", cfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
 		r = hull_syserr(e, errno, "process.terminal: binding %s on /dev/console", name);
+		if (t >= 0)
+			close(t);
 		if (cfd >= 0)
 			close(cfd);
 		goto out;
 	}
+	close(t);
 	close(cfd);
 	if (c->console_fd >= 0) {
 		r = tty_send_fd(c->console_fd, master, name, e);

@@ -203,7 +203,11 @@ int process_apply_attrs(const struct spec_process *p, const struct spec_linux *l
 	if (p->has_oom_score_adj) {
 		char v[16];
 		snprintf(v, sizeof v, "%d", p->oom_score_adj);
-		if ((r = write_file("/proc/self/oom_score_adj", v)) < 0)
+		/* (Through procfs_write, as the labels below.) */
+		if ((r = procfs_write("self/oom_score_adj", v)) < 0 && procfs_why(r))
+			return hull_errf(e, -r, "process.oomScoreAdj: /proc/self/oom_score_adj %s",
+					 r == -EMEDIUMTYPE ? "(/proc is not a procfs)" : procfs_why(r));
+		if (r < 0)
 			return hull_syserr(e, -r, "process.oomScoreAdj: setting %d", p->oom_score_adj);
 	}
 	for (size_t i = 0; i < p->n_rlimits; i++) {
@@ -361,9 +365,14 @@ static int set_ids(const struct spec_user *u, struct hull_err *e)
 }
 
 /* The label the kernel gives the program at its exec. */
+/* Through procfs_write: a label written into a file that a mount (or an
+ * image's /proc that is no procfs) put in place of /proc/self/attr would
+ * leave the process unconfined without a word (CVE-2019-16884). */
 static int set_exec_label(const char *file, const char *label, const char *field, struct hull_err *e)
 {
-	int r = write_file(file, label);
+	int r = procfs_write(file, label);
+	if (r < 0 && procfs_why(r))
+		return hull_errf(e, -r, "process.%s: /proc/%s %s", field, file, r == -EMEDIUMTYPE ? "(/proc is not a procfs)" : procfs_why(r));
 	if (r < 0)
 		return hull_syserr(e, -r, "process.%s: setting \"%s\"", field, label);
 	return 0;
@@ -440,13 +449,13 @@ int process_become_user(const struct spec_process *p, struct proc_seccomp *ps, s
 	if (p->apparmor_profile && *p->apparmor_profile) {
 		char buf[512];
 		snprintf(buf, sizeof buf, "exec %s", p->apparmor_profile);
-		const char *f = access("/proc/self/attr/apparmor/exec", F_OK) == 0 ? "/proc/self/attr/apparmor/exec"
-										     : "/proc/self/attr/exec";
+		const char *f = access("/proc/self/attr/apparmor/exec", F_OK) == 0 ? "self/attr/apparmor/exec"
+										     : "self/attr/exec";
 		if ((r = set_exec_label(f, buf, "apparmorProfile", e)) < 0)
 			return r;
 	}
 	if (p->selinux_label && *p->selinux_label &&
-	    (r = set_exec_label("/proc/self/attr/exec", p->selinux_label, "selinuxLabel", e)) < 0)
+	    (r = set_exec_label("self/attr/exec", p->selinux_label, "selinuxLabel", e)) < 0)
 		return r;
 	return 0;
 }

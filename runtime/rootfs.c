@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -428,6 +429,8 @@ void rootfs_cgroup_trees(const struct init_ctx *c, int *trees)
 /* A cgroup mount: the host's hierarchies as the container sees them.  Pure
  * v2 hosts get cgroup2; hybrid and v1 hosts a tmpfs holding a bind of the
  * container's own directory of each hierarchy, read-only when asked. */
+static int check_dest_fs(size_t idx, int tfd, const char *dest, const char *clean, bool sourcefile, struct hull_err *e);
+
 static int mount_cgroup(struct init_ctx *c, int rootfd, const struct spec_mount *sm, const struct mopts *m,
 			struct hull_err *e)
 {
@@ -438,6 +441,12 @@ static int mount_cgroup(struct init_ctx *c, int rootfd, const struct spec_mount 
 	bool new_ns = c->ns_new[SPEC_NS_CGROUP];
 	if ((r = make_target(rootfd, sm->destination, false, &tfd)) < 0)
 		return hull_syserr(e, -r, "mount %s", sm->destination);
+	char clean[4096];
+	rootfs_clean_path(sm->destination, clean, sizeof clean);
+	if ((r = check_dest_fs((size_t)(sm - c->spec->mounts), tfd, sm->destination, clean, false, e)) < 0) {
+		close(tfd);
+		return r;
+	}
 	if (only_v2) {
 		int b = -1;
 		if (!new_ns)
@@ -618,6 +627,103 @@ int rootfs_open_bind_sources(struct init_ctx *c, struct hull_err *e)
 	return 0;
 }
 
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
+#endif
+#ifndef SYSFS_MAGIC
+#define SYSFS_MAGIC 0x62656572
+#endif
+
+/* As the container would name dest if it held no symlink. */
+void rootfs_clean_path(const char *dest, char *out, size_t cap)
+{
+	size_t n = 0;
+	out[0] = '/';
+	out[1] = 0;
+	for (const char *p = dest; *p; ) {
+		while (*p == '/')
+			p++;
+		size_t l = strcspn(p, "/");
+		if (!l)
+			break;
+		if (l == 1 && p[0] == '.') {
+		} else if (l == 2 && p[0] == '.' && p[1] == '.') {
+			while (n > 0 && out[n] != '/')
+				n--;
+			out[n ? n : 1] = 0;
+		} else if (n + 1 + l + 1 < cap) {
+			out[n] = '/';
+			memcpy(out + n + 1, p, l);
+			n += 1 + l;
+			out[n] = 0;
+		}
+		p += l;
+	}
+	if (!n)
+		strcpy(out, "/");
+}
+
+/* Mounts inside /proc (CVE-2019-16884, CVE-2019-19921, and issue 22: a
+ * bind at /proc/sys/net sent hull's own sysctl writes into the
+ * container's files): refused, but for the regular files container
+ * engines and lxcfs bind over (runc's list); /proc itself takes only a
+ * real procfs. */
+static const char *const proc_files_ok[] = {
+	"/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", "/proc/stat", "/proc/swaps",
+	"/proc/uptime", "/proc/loadavg", "/proc/slabinfo", "/proc/net/dev",
+	"/proc/sys/kernel/ns_last_pid", NULL,
+};
+
+static bool proc_file_ok(const char *clean)
+{
+	for (size_t i = 0; proc_files_ok[i]; i++)
+		if (!strcmp(clean, proc_files_ok[i]))
+			return true;
+	return false;
+}
+
+static bool below(const char *clean, const char *dir)
+{
+	size_t l = strlen(dir);
+	return !strncmp(clean, dir, l) && (clean[l] == '/' || !clean[l]);
+}
+
+/* Before anything is made or mounted: the destination as written. */
+static int check_dest_text(size_t idx, const char *clean, bool bind, const char *type, struct hull_err *e)
+{
+	if (!strcmp(clean, "/proc")) {
+		/* (A bind: its source is checked to be a procfs in do_mount.) */
+		if (!bind && (!type || strcmp(type, "proc")))
+			return hull_errf(e, EINVAL, "mounts[%zu].destination: /proc takes only a procfs, not %s",
+					 idx, type ? type : "no type");
+		return 0;
+	}
+	if (below(clean, "/proc") && !(bind && proc_file_ok(clean)))
+		return hull_errf(e, EINVAL, "mounts[%zu].destination: %s is inside /proc", idx, clean);
+	return 0;
+}
+
+/* After the destination is resolved in the rootfs (a symlink of the image
+ * may lead into /proc or /sys): the filesystem of the target itself, one
+ * fstatfs.  Inside a procfs, only what check_dest_text let through by
+ * name; below a sysfs, only the cgroup hierarchies at /sys/fs/cgroup.
+ * hull writes nothing under /sys today: the rule is there so that nothing
+ * of the host's kernel interface in the container is covered by something
+ * else (a later write of hull's, a read by a tool trusting /sys, or an
+ * allow-listed path of a LSM profile) — as runc and crun refuse it. */
+static int check_dest_fs(size_t idx, int tfd, const char *dest, const char *clean, bool sourcefile, struct hull_err *e)
+{
+	struct statfs sf;
+	if (fstatfs(tfd, &sf) < 0)
+		return hull_syserr(e, errno, "mounts[%zu].destination: %s", idx, dest);
+	if (sf.f_type == PROC_SUPER_MAGIC && strcmp(clean, "/proc") && !(sourcefile && proc_file_ok(clean)))
+		return hull_errf(e, EINVAL, "mounts[%zu].destination: %s is inside /proc (%s)", idx, dest,
+				 below(clean, "/proc") ? "only a regular file may be bound there" : "through a symlink");
+	if (sf.f_type == SYSFS_MAGIC && strcmp(clean, "/sys") && !below(clean, "/sys/fs/cgroup"))
+		return hull_errf(e, EINVAL, "mounts[%zu].destination: %s is inside /sys", idx, dest);
+	return 0;
+}
+
 static int do_mount(struct init_ctx *c, int rootfd, size_t idx, struct hull_err *e)
 {
 	const struct spec_mount *sm = &c->spec->mounts[idx];
@@ -630,6 +736,11 @@ static int do_mount(struct init_ctx *c, int rootfd, size_t idx, struct hull_err 
 		return hull_errf(e, ENOTSUP, "mounts[%zu]: id-mapped mounts are not supported by this hull yet", idx);
 	bool bind = is_bind(sm, &m);
 	const char *type = sm->type;
+	char clean[4096];
+	rootfs_clean_path(sm->destination, clean, sizeof clean);
+	int r;
+	if ((r = check_dest_text(idx, clean, bind, type, e)) < 0)
+		return r;
 	if (!bind && type && strcmp(type, "cgroup") == 0)
 		return mount_cgroup(c, rootfd, sm, &m, e);
 	if (!bind && !type)
@@ -637,7 +748,7 @@ static int do_mount(struct init_ctx *c, int rootfd, size_t idx, struct hull_err 
 
 	char src[8192];
 	const char *source = sm->source;
-	bool file = false;
+	bool file = false, regular = false;
 	int sfd = -1;
 	if (bind) {
 		if (!source)
@@ -649,11 +760,23 @@ static int do_mount(struct init_ctx *c, int rootfd, size_t idx, struct hull_err 
 		if ((sfd >= 0 ? fstat(sfd, &sb) : stat(source, &sb)) < 0)
 			return hull_syserr(e, errno, "mounts[%zu].source: %s", idx, source);
 		file = !S_ISDIR(sb.st_mode);
+		regular = S_ISREG(sb.st_mode);
+		/* Onto /proc, a bind of a procfs only (the host's /proc, as
+		 * rootless engines do without a pid namespace of their own). */
+		struct statfs sf;
+		if (!strcmp(clean, "/proc") &&
+		    ((sfd >= 0 ? fstatfs(sfd, &sf) : statfs(source, &sf)) < 0 || sf.f_type != PROC_SUPER_MAGIC))
+			return hull_errf(e, EINVAL, "mounts[%zu].destination: /proc takes only a procfs, not a bind of %s",
+					 idx, source);
 	}
 	int tfd;
-	int r = make_target(rootfd, sm->destination, file, &tfd);
+	r = make_target(rootfd, sm->destination, file, &tfd);
 	if (r < 0)
 		return hull_syserr(e, -r, "mounts[%zu].destination: %s", idx, sm->destination);
+	if ((r = check_dest_fs(idx, tfd, sm->destination, clean, regular, e)) < 0) {
+		close(tfd);
+		return r;
+	}
 	/* tmpcopyup: the directory the tmpfs will cover, held open. */
 	int under = -1;
 	if (!bind && m.copyup && strcmp(type, "tmpfs") == 0 &&
@@ -1087,28 +1210,59 @@ out:
 	return r;
 }
 
+/* A refused procfs open as one line: "FIELD: /proc/PATH crosses a mount". */
+static int procfs_err(struct hull_err *e, int err, const char *field, const char *path)
+{
+	const char *why = procfs_why(err);
+	if (err == -EMEDIUMTYPE)
+		return hull_errf(e, EMEDIUMTYPE, "%s: /proc is not a procfs", field);
+	if (why)
+		return hull_errf(e, -err, "%s: %s %s", field, path, why);
+	return hull_syserr(e, -err, "%s: %s", field, path);
+}
+
+/* Each sysctl is written through the container's /proc, checked to be a
+ * procfs root, and walked below it by procfs_open: no symlink, no magic
+ * link, no mount crossed.  A mount placed inside /proc (refused by
+ * do_mount, but raced in by a process sharing the mount namespace) or a
+ * /proc of the image that is not a procfs cannot send the value elsewhere
+ * (CVE-2025-52881).  Only configs with sysctls pay for it: 3 syscalls. */
 static int write_sysctls(const struct spec_linux *lx, struct hull_err *e)
 {
-	for (size_t i = 0; lx && i < lx->n_sysctl; i++) {
+	if (!lx || !lx->n_sysctl)
+		return 0;
+	int root = -1, r = 0;
+	for (size_t i = 0; i < lx->n_sysctl && r == 0; i++) {
 		const char *k = lx->sysctl[i].key;
-		char path[512];
-		if (strstr(k, "..") || k[0] == '.' || k[0] == '/' || strlen(k) > 400)
-			return hull_errf(e, EINVAL, "linux.sysctl: invalid key \"%s\"", k);
+		char path[512], field[512];
+		if (strstr(k, "..") || k[0] == '.' || k[0] == '/' || strlen(k) > 400) {
+			r = hull_errf(e, EINVAL, "linux.sysctl: invalid key \"%s\"", k);
+			break;
+		}
 		int n = snprintf(path, sizeof path, "/proc/sys/%s", k);
 		/* net.ipv4.conf.eth0.x: dots become slashes (a name with a '/'
 		 * would be written with '.' in sysctl(8) style; keep it simple). */
 		for (char *p = path + 10; p < path + n; p++)
 			if (*p == '.')
 				*p = '/';
-		int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd < 0)
-			return hull_syserr(e, errno, "linux.sysctl: %s", k);
-		int r = write_all(fd, lx->sysctl[i].value, strlen(lx->sysctl[i].value));
+		snprintf(field, sizeof field, "linux.sysctl: %s", k);
+		if (root < 0 && (root = procfs_root()) < 0) {
+			r = procfs_err(e, root, field, path);
+			break;
+		}
+		int fd = procfs_open(root, path + 6, O_WRONLY, true);
+		if (fd < 0) {
+			r = procfs_err(e, fd, field, path);
+			break;
+		}
+		r = write_all(fd, lx->sysctl[i].value, strlen(lx->sysctl[i].value));
 		close(fd);
 		if (r < 0)
-			return hull_syserr(e, -r, "linux.sysctl: setting %s=%s", k, lx->sysctl[i].value);
+			r = hull_syserr(e, -r, "linux.sysctl: setting %s=%s", k, lx->sysctl[i].value);
 	}
-	return 0;
+	if (root >= 0)
+		close(root);
+	return r;
 }
 
 /* What masks paths: one empty read-only tmpfs, bound onto every masked
@@ -1117,6 +1271,29 @@ struct masks {
 	int dir;   /* fd of the masking tmpfs, once made */
 	int null;  /* O_PATH fd of /dev/null, once opened */
 };
+
+/* The /dev/null masked files are bound from: the container's, reached
+ * without any symlink (O_PATH, so nothing is opened) and checked to be the
+ * character device 1:3.  An image or a bind that put a symlink or another
+ * file there would otherwise have that file bound over the masked path,
+ * unmasking it or exposing what it points to (CVE-2025-31133). */
+static int open_null(int *out)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = (int)syscall(SYS_openat2, AT_FDCWD, "/dev/null", &how, sizeof how);
+	if (fd < 0)
+		return errno == ELOOP ? -ENODEV : -errno;
+	struct stat sb;
+	if (fstat(fd, &sb) < 0 || !S_ISCHR(sb.st_mode) || sb.st_rdev != makedev(1, 3)) {
+		close(fd);
+		return -ENODEV;
+	}
+	*out = fd;
+	return 0;
+}
 
 static int mask_path(struct masks *mk, const char *path, struct hull_err *e)
 {
@@ -1133,9 +1310,13 @@ static int mask_path(struct masks *mk, const char *path, struct hull_err *e)
 		if (r == 0)
 			mk->dir = open(path, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
 	} else if (r == 0 && !S_ISLNK(sb.st_mode)) {
-		if (mk->null < 0)
-			mk->null = open("/dev/null", O_PATH | O_CLOEXEC);
-		b = mk->null < 0 ? -1 : bind_onto(mk->null, "", fd, false, NULL);
+		if (mk->null < 0 && (r = open_null(&mk->null)) < 0) {
+			close(fd);
+			return r == -ENODEV ? hull_errf(e, ENODEV, "linux.maskedPaths: %s: /dev/null of the container "
+							 "is not the null device (1:3)", path)
+					    : hull_syserr(e, -r, "linux.maskedPaths: %s: /dev/null", path);
+		}
+		b = bind_onto(mk->null, "", fd, false, NULL);
 	}
 	if (b == -1)
 		r = -1;

@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <linux/openat2.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -63,6 +64,71 @@ int write_file_at(int dirfd, const char *path, const char *s)
 int write_file(const char *path, const char *s)
 {
 	return write_file_at(AT_FDCWD, path, s);
+}
+
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
+#endif
+
+int procfs_root(void)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = (int)syscall(SYS_openat2, AT_FDCWD, "/proc", &how, sizeof how);
+	if (fd < 0)
+		return -errno;
+	struct statfs sf;
+	struct stat sb;
+	if (fstatfs(fd, &sf) < 0 || fstat(fd, &sb) < 0) {
+		int err = -errno;
+		close(fd);
+		return err;
+	}
+	if (sf.f_type != PROC_SUPER_MAGIC || sb.st_ino != 1) {
+		close(fd);
+		return -EMEDIUMTYPE;
+	}
+	return fd;
+}
+
+int procfs_open(int root, const char *rel, int flags, bool no_symlinks)
+{
+	struct open_how how = {
+		.flags = (uint64_t)flags | O_CLOEXEC | O_NOCTTY,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS |
+			   (no_symlinks ? RESOLVE_NO_SYMLINKS : 0),
+	};
+	int fd;
+	do
+		fd = (int)syscall(SYS_openat2, root, rel, &how, sizeof how);
+	while (fd < 0 && (errno == EAGAIN || errno == EINTR));
+	return fd < 0 ? -errno : fd;
+}
+
+const char *procfs_why(int err)
+{
+	switch (err < 0 ? -err : err) {
+	case EXDEV: return "crosses a mount";
+	case ELOOP: return "is reached through a symlink";
+	case EMEDIUMTYPE: return "/proc is not a procfs";
+	default: return NULL;
+	}
+}
+
+int procfs_write(const char *rel, const char *s)
+{
+	int root = procfs_root();
+	if (root < 0)
+		return root;
+	int fd = procfs_open(root, rel, O_WRONLY, false);
+	close(root);
+	if (fd < 0)
+		return fd;
+	int r = write_all(fd, s, strlen(s));
+	close(fd);
+	return r;
 }
 
 ssize_t read_full(int fd, char *buf, size_t n)

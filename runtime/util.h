@@ -38,6 +38,21 @@ int write_all(int fd, const void *buf, size_t len);
 /* Write a string to an existing file at path (no O_CREAT); -errno. */
 int write_file(const char *path, const char *s);
 int write_file_at(int dirfd, const char *path, const char *s);
+/* Writes into procfs that a container's mounts must not redirect
+ * (CVE-2019-16884, CVE-2025-52881; docs/security.md).  procfs_root: an
+ * O_PATH fd of "/proc" as this process sees it now, reached without any
+ * symlink and checked to be the root of a procfs (fstatfs PROC_SUPER_MAGIC,
+ * inode 1); -EMEDIUMTYPE when it is not.  procfs_open: rel ("sys/net/...",
+ * "self/attr/exec") opened below that root with openat2, never crossing a
+ * mount (RESOLVE_NO_XDEV: -EXDEV, so nothing bound inside /proc is
+ * reached) nor following a magic link, nor any symlink when no_symlinks
+ * (-ELOOP; "self" is one).  procfs_why: those errnos as the words that end
+ * a one-line error ("crosses a mount"), NULL for any other. */
+int procfs_root(void);
+int procfs_open(int root, const char *rel, int flags, bool no_symlinks);
+const char *procfs_why(int err);
+/* Write s into /proc/rel through procfs_open; -errno as there. */
+int procfs_write(const char *rel, const char *s);
 /* Read a whole (small) file; *out is NUL terminated and must be freed. */
 int read_file(const char *path, char **out, size_t *len);
 int read_file_at(int dirfd, const char *path, char **out, size_t *len);

@@ -536,3 +536,270 @@ masked_file() {
 	refute grep -q UNDONE <<<"$output"
 	grep -Eq '^masked= *0$' <<<"$output"
 }
+
+# ------------------------------------------- issue 22: procfs, /dev/null
+# Mounts inside /proc (CVE-2019-16884, CVE-2019-19921), hull's own procfs
+# writes redirected (CVE-2025-52881), masked paths bound from a /dev/null
+# that is not one (CVE-2025-31133); docs/security.md.  Each is the attack
+# with a harmless target: a file of the container's own rootfs.  Each of
+# these fails with hull before issue 22; the comment says how Debian's
+# runc 1.1.5 (/usr/sbin/runc) fares.
+
+# last_mount: the index of the last entry of .mounts
+last_mount() { jq '.mounts | length - 1' "$CONFIG"; }
+
+@test "22: a bind mount inside /proc is refused (it redirected hull's sysctl writes)" {
+	# runc 1.1.5 refuses the mount too ("cannot be mounted because it is
+	# inside /proc"): it fails here only on hull's one-line error.
+	mkdir "$ROOTFS/fake-net"
+	ln -s /tmp "$ROOTFS/fake-net/ipv4"
+	: >"$ROOTFS/tmp/ip_forward"
+	add_mount "{\"destination\": \"/proc/sys/net\", \"type\": \"bind\", \"source\": \"$ROOTFS/fake-net\", \"options\": [\"bind\"]}"
+	set_cfg '.linux.sysctl = {"net.ipv4.ip_forward": "1"}'
+	set_sh 'echo ran'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "mounts[$(last_mount)].destination: /proc/sys/net is inside /proc"
+	[ ! -s "$ROOTFS/tmp/ip_forward" ]
+	assert_nothing_left
+}
+
+@test "22: a mount reaching into /proc through a symlink of the image is refused" {
+	# runc 1.1.5 refuses it too (it checks the destination once resolved):
+	# it fails here only on hull's one-line error.
+	mkdir -p "$ROOTFS/mnt" "$ROOTFS/fake-net"
+	ln -s /proc/sys "$ROOTFS/mnt/x"
+	ln -s /tmp "$ROOTFS/fake-net/ipv4"
+	: >"$ROOTFS/tmp/ip_forward"
+	add_mount "{\"destination\": \"/mnt/x/net\", \"type\": \"bind\", \"source\": \"$ROOTFS/fake-net\", \"options\": [\"bind\"]}"
+	set_cfg '.linux.sysctl = {"net.ipv4.ip_forward": "1"}'
+	set_sh 'echo ran'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "mounts[$(last_mount)].destination: /mnt/x/net is inside /proc"
+	[ ! -s "$ROOTFS/tmp/ip_forward" ]
+	# a cgroup mount likewise (mounted by code of its own)
+	make_bundle "$HULL_TEST_DIR/b2"
+	ln -s /proc/sys "$ROOTFS/cg"
+	add_mount '{"destination": "/cg", "type": "cgroup", "source": "cgroup", "options": ["ro"]}'
+	set_sh 'echo ran'
+	hrun run -b "$BUNDLE" "$CID-2"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "mounts[$(last_mount)].destination: /cg is inside /proc"
+	assert_nothing_left
+}
+
+@test "22: /proc takes only a procfs: a bind of a directory there is refused" {
+	# runc 1.1.5 refuses it too ("is not of type proc"): it fails here
+	# only on hull's one-line error.
+	mkdir -p "$ROOTFS/fake-proc/sys/net/ipv4"
+	: >"$ROOTFS/fake-proc/sys/net/ipv4/ip_forward"
+	set_cfg '.mounts |= map(select(.destination != "/proc"))'
+	add_mount "{\"destination\": \"/proc\", \"type\": \"bind\", \"source\": \"$ROOTFS/fake-proc\", \"options\": [\"rbind\"]}"
+	set_cfg '.linux.sysctl = {"net.ipv4.ip_forward": "1"}'
+	set_sh 'echo ran'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "mounts[$(last_mount)].destination: /proc takes only a procfs, not a bind of $ROOTFS/fake-proc"
+	[ ! -s "$ROOTFS/fake-proc/sys/net/ipv4/ip_forward" ]
+	assert_nothing_left
+}
+
+@test "22: the files engines and lxcfs bind over in /proc still can be, and /proc can be a bind of a procfs" {
+	echo "12345.67 0.00" >"$ROOTFS/fake-uptime"
+	add_mount "{\"destination\": \"/proc/uptime\", \"type\": \"bind\", \"source\": \"$ROOTFS/fake-uptime\", \"options\": [\"bind\"]}"
+	set_sh 'cat /proc/uptime'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = "12345.67 0.00" ]
+	# the host's /proc bound (rootless engines sharing the host's pids)
+	make_bundle "$HULL_TEST_DIR/b2"
+	del_ns pid
+	set_cfg '.mounts |= map(if .destination == "/proc" then {destination: "/proc", type: "bind", source: "/proc", options: ["rbind"]} else . end)'
+	set_sh 'test -e /proc/1/status && echo ok'
+	hrun run -b "$BUNDLE" "$CID-2"
+	[ "$status" -eq 0 ]
+	[ "$output" = ok ]
+}
+
+@test "22: a mount onto sysfs below /sys is refused, /sys/fs/cgroup is not" {
+	# runc 1.1.5 fails: it mounts the tmpfs over the container's /sys/kernel.
+	add_mount '{"destination": "/sys/kernel", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m"]}'
+	set_sh 'echo ran'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "mounts[$(last_mount)].destination: /sys/kernel is inside /sys"
+	# the same through a symlink of the image
+	make_bundle "$HULL_TEST_DIR/b2"
+	ln -s /sys/kernel "$ROOTFS/sk"
+	add_mount '{"destination": "/sk", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m"]}'
+	set_sh 'echo ran'
+	hrun run -b "$BUNDLE" "$CID-2"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "mounts[$(last_mount)].destination: /sk is inside /sys"
+	# /sys/fs/cgroup may take something else than the cgroup mount
+	make_bundle "$HULL_TEST_DIR/b3"
+	set_cfg '.mounts |= map(select(.destination != "/sys/fs/cgroup"))'
+	add_mount '{"destination": "/sys/fs/cgroup", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m"]}'
+	set_sh 'grep " /sys/fs/cgroup " /proc/self/mountinfo | grep -c tmpfs'
+	hrun run -b "$BUNDLE" "$CID-3"
+	[ "$status" -eq 0 ]
+	[ "$output" = 1 ]
+	assert_nothing_left
+}
+
+@test "22: sysctls are written only into a procfs: an image's /proc/sys that is not one is refused" {
+	# runc 1.1.5 fails: it writes 1 into the container's /tmp/ip_forward.
+	set_cfg '.mounts |= map(select(.destination != "/proc"))'
+	mkdir -p "$ROOTFS/proc/sys/net"
+	ln -s /tmp "$ROOTFS/proc/sys/net/ipv4"
+	: >"$ROOTFS/tmp/ip_forward"
+	set_cfg '.linux.sysctl = {"net.ipv4.ip_forward": "1"}'
+	set_sh 'echo ran'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "linux.sysctl: net.ipv4.ip_forward: /proc is not a procfs"
+	[ ! -s "$ROOTFS/tmp/ip_forward" ]
+	assert_nothing_left
+}
+
+@test "52881: a mount raced in inside /proc does not redirect a sysctl write" {
+	# The racing process is a createContainer hook: it runs in the
+	# container's mount namespace after the mounts, before the sysctls are
+	# written, and binds a directory over the container's /proc/sys/net.
+	# runc 1.1.5 fails: it writes 1 into the container's /tmp/ip_forward.
+	mkdir "$ROOTFS/fake-net"
+	ln -s /tmp "$ROOTFS/fake-net/ipv4"
+	: >"$ROOTFS/tmp/ip_forward"
+	set_cfg '.hooks.createContainer = [{path: "/bin/sh", args: ["sh", "-c", $s]}]' \
+		--arg s "mount --bind '$ROOTFS/fake-net' '$ROOTFS/proc/sys/net'"
+	set_cfg '.linux.sysctl = {"net.ipv4.ip_forward": "1"}'
+	set_sh 'echo ran'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "linux.sysctl: net.ipv4.ip_forward: /proc/sys/net/ipv4/ip_forward crosses a mount"
+	[ ! -s "$ROOTFS/tmp/ip_forward" ]
+	assert_nothing_left
+}
+
+@test "22: sysctls still work (through the checked procfs)" {
+	set_cfg '.linux.sysctl = {"net.ipv4.ip_forward": "1", "kernel.shmmni": "1234"}'
+	set_sh 'cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmni'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = "1
+1234" ]
+}
+
+@test "22: oomScoreAdj is written only into a procfs" {
+	# runc 1.1.5 writes oom_score_adj before the rootfs is made; it fails
+	# here as it cannot run at all without a procfs at /proc.
+	set_cfg '.mounts |= map(select(.destination != "/proc"))'
+	mkdir -p "$ROOTFS/proc/self"
+	: >"$ROOTFS/proc/self/oom_score_adj"
+	set_cfg '.process.oomScoreAdj = 100'
+	set_sh 'echo ran'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "process.oomScoreAdj: /proc/self/oom_score_adj (/proc is not a procfs)"
+	[ ! -s "$ROOTFS/proc/self/oom_score_adj" ]
+	assert_nothing_left
+}
+
+@test "31133: masked paths are not bound from a /dev/null that is a symlink" {
+	# runc 1.1.5 fails: /etc/masked shows the file /dev/null points to.
+	mkdir "$BUNDLE/fake-dev"
+	ln -s /leak "$BUNDLE/fake-dev/null"
+	echo leaked >"$ROOTFS/leak"
+	echo secret >"$ROOTFS/etc/masked"
+	set_cfg '.mounts |= map(if .destination == "/dev" then {destination: "/dev", type: "bind", source: $d, options: ["rbind"]} else . end)' \
+		--arg d "$BUNDLE/fake-dev"
+	set_cfg '.linux.maskedPaths = ["/etc/masked"]'
+	set_sh 'cat /etc/masked'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" != *leaked* ]]
+	assert_one_line_error "linux.maskedPaths: /etc/masked: /dev/null of the container is not the null device (1:3)"
+	assert_nothing_left
+}
+
+@test "31133: masked paths are not bound from a /dev/null that is another file" {
+	# runc 1.1.5 fails: /etc/masked shows the regular file's contents.
+	mkdir "$BUNDLE/fake-dev"
+	echo leaked >"$BUNDLE/fake-dev/null"
+	echo secret >"$ROOTFS/etc/masked"
+	set_cfg '.mounts |= map(if .destination == "/dev" then {destination: "/dev", type: "bind", source: $d, options: ["rbind"]} else . end)' \
+		--arg d "$BUNDLE/fake-dev"
+	set_cfg '.linux.maskedPaths = ["/etc/masked"]'
+	set_sh 'cat /etc/masked'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" != *leaked* ]]
+	assert_one_line_error "linux.maskedPaths: /etc/masked: /dev/null of the container is not the null device (1:3)"
+	assert_nothing_left
+}
+
+@test "31133: a masked path that is a symlink is not followed" {
+	# A guard: hull never followed it.  runc 1.1.5 fails: it masks
+	# /etc/keep, the symlink's target.
+	echo kept >"$ROOTFS/etc/keep"
+	echo secret >"$ROOTFS/etc/masked"
+	ln -s /etc/keep "$ROOTFS/etc/link"
+	set_cfg '.linux.maskedPaths = ["/etc/link", "/etc/masked"]'
+	set_sh 'cat /etc/keep; cat /etc/masked; echo end'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = "kept
+end" ]
+}
+
+@test "22, 31133: a race swapping symlinks into /proc and at /dev/null writes nothing through them" {
+	# runc 1.1.5 fails: some runs mask /etc/masked with /leak.
+	need_cmd perl
+	[ "$(uname -m)" = x86_64 ] || skip "the swapper uses renameat2 by its x86_64 number"
+	# /mnt/x: alternately a directory and a symlink to /proc/sys
+	mkdir -p "$ROOTFS/mnt/x" "$ROOTFS/fake-net"
+	ln -s /proc/sys "$ROOTFS/mnt/x-link"
+	ln -s /tmp "$ROOTFS/fake-net/ipv4"
+	: >"$ROOTFS/tmp/ip_forward"
+	add_mount "{\"destination\": \"/mnt/x/net\", \"type\": \"bind\", \"source\": \"$ROOTFS/fake-net\", \"options\": [\"bind\"]}"
+	set_cfg '.linux.sysctl = {"net.ipv4.ip_forward": "1"}'
+	# /dev/null: alternately the null device and a symlink to /leak
+	mkdir "$BUNDLE/fake-dev"
+	mknod "$BUNDLE/fake-dev/null" c 1 3
+	ln -s /leak "$BUNDLE/fake-dev/null-link"
+	echo leaked >"$ROOTFS/leak"
+	echo secret >"$ROOTFS/etc/masked"
+	set_cfg '.mounts |= map(if .destination == "/dev" then {destination: "/dev", type: "bind", source: $d, options: ["rbind"]} else . end)' \
+		--arg d "$BUNDLE/fake-dev"
+	set_cfg '.linux.maskedPaths = ["/etc/masked"]'
+	set_sh 'cat /etc/masked; echo end'
+	perl -e '
+		my $stop = shift; my $n = 0; my $end = time + 60;
+		while (!-e $stop && time < $end) {
+			$n++ if syscall(316, -100, $ARGV[0], -100, $ARGV[1], 2) == 0;
+			syscall(316, -100, $ARGV[2], -100, $ARGV[3], 2);
+		}
+		open(my $f, ">", "$stop.count"); print $f "$n\n";' \
+		"$HULL_TEST_DIR/stop-swapper" "$ROOTFS/mnt/x" "$ROOTFS/mnt/x-link" \
+		"$BUNDLE/fake-dev/null" "$BUNDLE/fake-dev/null-link" 3>&- &
+	HULL_BG_PIDS+=($!)
+	swapper=$!
+	ok=0 n=0 end=$((SECONDS + 40))
+	while [ $n -lt 300 ] && [ $SECONDS -lt $end ]; do
+		n=$((n + 1))
+		if HULL_TEST_MARK="$HULL_TEST_DIR" timeout -k 1 10 "$HULL" --root "$HULL_ROOT" run -b "$BUNDLE" "$CID-$n" \
+			>>"$HULL_TEST_DIR/race.out" 2>>"$HULL_TEST_DIR/race.err" </dev/null 3>&-; then
+			ok=$((ok + 1))
+		fi
+		hull delete -f "$CID-$n" >/dev/null 2>&1 || true
+	done
+	touch "$HULL_TEST_DIR/stop-swapper"
+	wait "$swapper"
+	echo "swaps: $(cat "$HULL_TEST_DIR/stop-swapper.count"), runs: $n, succeeded: $ok"
+	sort "$HULL_TEST_DIR/race.err" | sed 's/hit[^ ]*//' | uniq -c | sort -rn | head -5
+	[ "$(cat "$HULL_TEST_DIR/stop-swapper.count")" -gt 100 ]
+	refute grep -q leaked "$HULL_TEST_DIR/race.out"
+	[ ! -s "$ROOTFS/tmp/ip_forward" ]
+	[ -z "$(hull list -q)" ]
+}

@@ -318,6 +318,40 @@ static void test_util(const char *tmp)
 	CHECK_UINT(proc_start_time(0x7ffffff0), 0);
 }
 
+static void test_procfs_paths(void)
+{
+	UNIT_GROUP("procfs");
+	static const char *const cases[][2] = {
+		{ "/proc/sys/net", "/proc/sys/net" }, { "//proc//sys/./net/", "/proc/sys/net" },
+		{ "/tmp/../proc/sys", "/proc/sys" }, { "/../../proc", "/proc" }, { "/proc/..", "/" },
+		{ "/", "/" }, { "/a/b/../../..", "/" }, { "/./proc/./", "/proc" }, { "/procx/..x", "/procx/..x" },
+	};
+	char out[256];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		rootfs_clean_path(cases[i][0], out, sizeof out);
+		CHECK_STR(out, cases[i][1]);
+	}
+	int root = procfs_root();
+	if (!CHECK(root >= 0))
+		return;
+	int fd = procfs_open(root, "sys/kernel/ostype", O_RDONLY, true);
+	CHECK(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	/* "self" is a symlink (refused for sysctls, followed otherwise) */
+	CHECK_INT(procfs_open(root, "self/status", O_RDONLY, true), -ELOOP);
+	fd = procfs_open(root, "self/status", O_RDONLY, false);
+	CHECK(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	/* magic links and ".." out of /proc never */
+	CHECK_INT(procfs_open(root, "self/exe", O_RDONLY, false), -ELOOP);
+	CHECK_INT(procfs_open(root, "../etc/passwd", O_RDONLY, false), -EXDEV);
+	CHECK_STR(procfs_why(-EXDEV), "crosses a mount");
+	CHECK(procfs_why(-ENOENT) == NULL);
+	close(root);
+}
+
 /* rfc3339_utc against glibc's gmtime_r + strftime over dates that test the
  * calendar: the epoch, before it, leap days, century years, far ahead. */
 static void test_rfc3339(void)
@@ -411,6 +445,7 @@ int main(void)
 	test_state_roundtrip(tmp);
 	test_mkdir_in_root(tmp);
 	test_util(tmp);
+	test_procfs_paths();
 	test_rfc3339();
 	test_systemd_paths();
 	test_spawn_what();
