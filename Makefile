@@ -2,7 +2,7 @@
 # hull — build, test, demo.  See README.md.
 PREFIX    ?= /usr/local
 CC        ?= cc
-PKGS      := yajl libseccomp libcap libmnl
+PKGS      := yajl libseccomp libcap
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-missing-field-initializers
@@ -121,7 +121,7 @@ install: hull
 	install -D -m 0644 contrib/completions/hull.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/hull.fish
 
 # Packages a fresh Debian 12 needs to build and test hull (installed only when missing).
-BUILD_DEPS := gcc make pkg-config libyajl-dev libseccomp-dev libcap-dev libmnl-dev libsystemd-dev busybox-static jq
+BUILD_DEPS := gcc make pkg-config libyajl-dev libseccomp-dev libcap-dev libsystemd-dev busybox-static jq
 TEST_DEPS  := bats iproute2 procps util-linux groff-base strace clang
 deps:
 	@sh contrib/apt-install.sh $(BUILD_DEPS)
