@@ -71,24 +71,6 @@ static char *field(char *line, int i)
 	return line;
 }
 
-/* A mountinfo path field in place: the kernel writes space, tab, newline
- * and backslash as octal escapes ("\040"). */
-static char *unescape(char *s)
-{
-	char *w = s;
-	for (const char *r = s; *r; ) {
-		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' &&
-		    r[3] <= '7') {
-			*w++ = (char)((r[1] - '0') << 6 | (r[2] - '0') << 3 | (r[3] - '0'));
-			r += 4;
-		} else {
-			*w++ = *r++;
-		}
-	}
-	*w = 0;
-	return s;
-}
-
 /* The lines of /proc/self/cgroup: "id:controllers:path". */
 struct pcline {
 	const char *id, *ctrls, *path;
@@ -335,9 +317,9 @@ static int load_hiers(struct hier *h, size_t *nh, char *bufs[3], const char *cac
 		bool dup = false;
 		for (size_t i = 0; i < *nh; i++)
 			dup |= strcmp(h[i].ctrls, x->ctrls) == 0;
-		if (dup || !mount_reachable(unescape(mnt), id, dev, &x->uid))
+		if (dup || !mount_reachable(mountinfo_unescape(mnt), id, dev, &x->uid))
 			continue;
-		unescape(root);
+		mountinfo_unescape(root);
 		x->mnt = mnt;
 		x->root = root;
 		(*nh)++;
@@ -1207,21 +1189,9 @@ bool cgroup_frozen_now(const struct cgroup_set *cg, const char **dir)
 
 bool cgroup_frozen(const struct cgroup_set *cg)
 {
-	for (size_t i = 0; i < cg->n; i++) {
-		char path[1500], *s = NULL;
-		if (cg->ctrls[i][0] && strstr(cg->ctrls[i], "freezer")) {
-			snprintf(path, sizeof path, "%s/freezer.state", cg->dirs[i]);
-			bool frozen = read_file(path, &s, NULL) == 0 && strncmp(s, "FROZEN", 6) == 0;
-			free(s);
-			return frozen;
-		}
-	}
-	if (cg->v2 >= 0) {
-		char path[1500], *s = NULL;
-		snprintf(path, sizeof path, "%s/cgroup.freeze", cg->dirs[cg->v2]);
-		bool frozen = read_file(path, &s, NULL) == 0 && s[0] == '1';
-		free(s);
-		return frozen;
-	}
-	return false;
+	/* The directory's own setting (paused by hull), not one inherited. */
+	for (size_t i = 0; i < cg->n; i++)
+		if (cg->ctrls[i][0] && strstr(cg->ctrls[i], "freezer"))
+			return file_has(cg, i, "freezer.state", "FROZEN");
+	return cg->v2 >= 0 && file_has(cg, (size_t)cg->v2, "cgroup.freeze", "1");
 }

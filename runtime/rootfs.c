@@ -606,23 +606,21 @@ static bool is_bind(const struct spec_mount *sm, const struct mopts *m)
 int rootfs_open_bind_sources(struct init_ctx *c, struct hull_err *e)
 {
 	const struct spec *s = c->spec;
-	int *fds = NULL;
 	for (size_t i = 0; i < s->n_mounts; i++) {
 		const struct spec_mount *sm = &s->mounts[i];
 		struct mopts m;
 		char src[8192];
 		if (!sm->source || parse_mopts(sm->options, sm->n_options, &m) < 0 || !is_bind(sm, &m))
 			continue;
-		if (!fds && !(fds = malloc(s->n_mounts * sizeof *fds)))
-			return hull_errf(e, ENOMEM, "out of memory");
 		if (!c->bind_src) {
+			if (!(c->bind_src = malloc(s->n_mounts * sizeof *c->bind_src)))
+				return hull_errf(e, ENOMEM, "out of memory");
 			for (size_t k = 0; k < s->n_mounts; k++)
-				fds[k] = -1;
-			c->bind_src = fds;
+				c->bind_src[k] = -1;
 		}
 		/* (A source that cannot be opened now is left to do_mount,
 		 * which names it.) */
-		fds[i] = open(bind_source(c, sm->source, src, sizeof src), O_PATH | O_CLOEXEC);
+		c->bind_src[i] = open(bind_source(c, sm->source, src, sizeof src), O_PATH | O_CLOEXEC);
 	}
 	return 0;
 }
@@ -1083,22 +1081,6 @@ fail:
 	return r;
 }
 
-/* mountinfo's octal escapes (\040 for a space, ...) decoded in place. */
-static void unescape_mnt(char *s)
-{
-	char *o = s;
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' &&
-		    s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = 0;
-}
-
 /* Whether path a is b or below it. */
 static bool path_within(const char *a, const char *b)
 {
@@ -1131,7 +1113,7 @@ static int detach_old_root(const char *rootfs, struct hull_err *e)
 		if (!end)
 			continue;
 		*end = 0;
-		unescape_mnt(f);
+		mountinfo_unescape(f);
 		if (path_within(f, rootfs) || path_within(rootfs, f))
 			continue;
 		if (n == cap) {

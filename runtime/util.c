@@ -131,6 +131,24 @@ int procfs_write(const char *rel, const char *s)
 	return r;
 }
 
+/* A mountinfo path field in place: the kernel writes space, tab, newline
+ * and backslash as octal escapes ("\040"). */
+char *mountinfo_unescape(char *s)
+{
+	char *w = s;
+	for (const char *r = s; *r; ) {
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' &&
+		    r[3] <= '7') {
+			*w++ = (char)((r[1] - '0') << 6 | (r[2] - '0') << 3 | (r[3] - '0'));
+			r += 4;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = 0;
+	return s;
+}
+
 ssize_t read_full(int fd, char *buf, size_t n)
 {
 	size_t got = 0;

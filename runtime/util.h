@@ -56,6 +56,9 @@ int procfs_write(const char *rel, const char *s);
 /* Read a whole (small) file; *out is NUL terminated and must be freed. */
 int read_file(const char *path, char **out, size_t *len);
 int read_file_at(int dirfd, const char *path, char **out, size_t *len);
+/* A path field of /proc/self/mountinfo decoded in place (the kernel writes
+ * space, tab, newline and backslash as octal escapes, "\040"); returns s. */
+char *mountinfo_unescape(char *s);
 /* All of fd (size bytes when known, else to EOF) into a malloc'd,
  * NUL-terminated buffer; len may be NULL. */
 int read_fd(int fd, size_t size, char **out, size_t *len);
