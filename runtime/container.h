@@ -69,6 +69,7 @@ struct init_ctx {
 	size_t n_extra_env;
 	int fifo_fd;                 /* O_PATH fd of exec.fifo; -1: start at once (told on sync_fd) */
 	int rootfd;                  /* O_PATH fd of the rootfs between rootfs_mount and rootfs_pivot */
+	int devfd;                   /* O_PATH fd of its /dev, as long (rootfs_open_dev; the console) */
 	int *bind_src;               /* with a user namespace: O_PATH fds of the bind sources
 				      * (by mount index, -1: none), opened before the init becomes
 				      * the mapped root (rootfs_open_bind_sources); else NULL */
@@ -160,8 +161,10 @@ void spawn_release(struct spawn_req *r, bool unmap);
  * container for the caller to delete. */
 int container_create(const struct create_opts *o, pid_t *pid, int *master, struct hull_err *e);
 /* The pty of a container process, made in the container's /dev/pts: master
- * and slave (opened through the master, never by path), and its name. */
-int container_pty(int *master, int *slave, char *name, size_t cap, struct hull_err *e);
+ * (ptmx opened beneath devfd, an fd of the container's /dev, and checked to
+ * be the multiplexer 5:2; devfd -1: the /dev of our root, reached without a
+ * symlink) and slave (opened through the master, never by path), its name. */
+int container_pty(int devfd, int *master, int *slave, char *name, size_t cap, struct hull_err *e);
 /* Make the pty slave the controlling terminal and stdio of this process. */
 int container_take_tty(int slave, struct hull_err *e);
 /* Write pid to path atomically (--pid-file). */
@@ -203,6 +206,9 @@ int rootfs_finish(struct init_ctx *c, struct hull_err *e);
 /* Create every missing directory of path below rootfd (never leaving the
  * root); returns an O_PATH fd of the directory or -errno. */
 int root_mkdir_all(int rootfd, const char *path, unsigned mode);
+/* O_PATH fd of "dev" below rootfd, reached without following a symlink
+ * (made when missing and mkdir); -ELOOP when it is a symlink. */
+int rootfs_open_dev(int rootfd, bool mkdir);
 /* A mount destination with "//", "." and ".." collapsed, never above "/"
  * (what the /proc and /sys checks of the mounts compare). */
 void rootfs_clean_path(const char *dest, char *out, size_t cap);

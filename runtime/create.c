@@ -415,7 +415,7 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 
 	struct create_opts opts = *o;
 	struct init_ctx c = { .opts = &opts, .spec = s, .bundle = bundle, .sync_fd = -1, .fifo_fd = -1,
-			      .console_fd = -1, .rootfd = -1 };
+			      .console_fd = -1, .rootfd = -1, .devfd = -1 };
 	struct cgroup_set cg = { .v2 = -1 };
 	struct cstate st = { 0 };
 	int rootfd = -1, dirfd = -1, socks[2] = { -1, -1 }, cgfd = -1, master = -1, listener = -1;

@@ -89,7 +89,7 @@ static void exec_child_main(void *arg)
 	if (p->terminal) {
 		int master, slave;
 		char name[64];
-		if (container_pty(&master, &slave, name, sizeof name, &e) < 0)
+		if (container_pty(-1, &master, &slave, name, sizeof name, &e) < 0)
 			exec_fail(x, &e);
 		if (p->has_console_size)
 			tty_set_size(master, p->console_height, p->console_width);

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/mount.h>
+#include <linux/openat2.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 
 static __attribute__((noreturn)) void init_fail(struct init_ctx *c, const struct hull_err *e)
 {
@@ -91,11 +93,28 @@ static int setup_time_ns(struct init_ctx *c, struct hull_err *e)
 	return 0;
 }
 
-int container_pty(int *master, int *slave, char *name, size_t cap, struct hull_err *e)
+int container_pty(int devfd, int *master, int *slave, char *name, size_t cap, struct hull_err *e)
 {
-	int m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	_cleanup_close_ int own = -1;
+	if (devfd < 0) {
+		_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		devfd = own = root < 0 ? -errno : rootfs_open_dev(root, false);
+		if (own < 0)
+			return own == -ELOOP ? hull_errf(e, ELOOP, "process.terminal: /dev of the container is a symlink")
+					     : hull_syserr(e, -own, "process.terminal: /dev of the container");
+	}
+	/* ptmx is usually a symlink to pts/ptmx: followed, but only beneath
+	 * /dev, and what it opened must be the multiplexer. */
+	struct open_how how = { .flags = O_RDWR | O_NOCTTY | O_CLOEXEC,
+				.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
+	int m = (int)syscall(SYS_openat2, devfd, "ptmx", &how, sizeof how);
 	if (m < 0)
 		return hull_syserr(e, errno, "process.terminal: opening /dev/ptmx in the container");
+	struct stat sb;
+	if (fstat(m, &sb) < 0 || !S_ISCHR(sb.st_mode) || sb.st_rdev != makedev(5, 2)) {
+		close(m);
+		return hull_errf(e, ENOTTY, "process.terminal: /dev/ptmx of the container is not the pty multiplexer (5:2)");
+	}
 	int unlock = 0;
 	unsigned n = 0;
 	if (ioctl(m, TIOCSPTLCK, &unlock) < 0 || ioctl(m, TIOCGPTN, &n) < 0) {
@@ -138,7 +157,7 @@ static int setup_terminal(struct init_ctx *c, struct hull_err *e)
 	const struct spec_process *p = c->spec->process;
 	int master, slave, r;
 	char name[64];
-	if ((r = container_pty(&master, &slave, name, sizeof name, e)) < 0)
+	if ((r = container_pty(c->devfd, &master, &slave, name, sizeof name, e)) < 0)
 		return r;
 	if (p->has_console_size)
 		tty_set_size(master, p->console_height, p->console_width);
@@ -153,14 +172,23 @@ static int setup_terminal(struct init_ctx *c, struct hull_err *e)
 		r = hull_syserr(e, errno, "process.terminal: chown of %s", name);
 		goto out;
 	}
-	int cfd = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
-	if (cfd >= 0)
-		close(cfd);
-	cfd = open("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	/* The target: made by hull in the /dev it holds an fd of (an empty
+	 * file, as runc), or a node already there, never through a symlink
+	 * (CVE-2025-52565). */
+	int cfd = openat(c->devfd, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (cfd < 0 && errno == ENOENT) {
+		cfd = openat(c->devfd, "console", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+		if (cfd >= 0) {
+			close(cfd);
+			cfd = openat(c->devfd, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		}
+	}
 	struct stat sb;
-	if (cfd >= 0 && fstat(cfd, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+	if (cfd >= 0 && (fstat(cfd, &sb) < 0 || !(S_ISREG(sb.st_mode) || S_ISCHR(sb.st_mode)))) {
+		bool link = S_ISLNK(sb.st_mode);
 		close(cfd);
-		r = hull_errf(e, ELOOP, "process.terminal: /dev/console of the container is a symlink");
+		r = hull_errf(e, ELOOP, "process.terminal: /dev/console of the container is %s",
+			      link ? "a symlink" : "neither a file nor a device");
 		goto out;
 	}
 	/* Bound by fd (open_tree + move_mount): no /proc/self/fd magic link
@@ -317,9 +345,10 @@ void container_init(struct init_ctx *c)
 		init_fail(c, &e);
 	if (c->hooks_in_child && early_hooks(c, &state, &e) < 0)
 		init_fail(c, &e);
-	if (rootfs_pivot(c, &e) < 0)
-		init_fail(c, &e);
+	/* Before pivot_root: the pty and the console through the fd of /dev. */
 	if (p->terminal && setup_terminal(c, &e) < 0)
+		init_fail(c, &e);
+	if (rootfs_pivot(c, &e) < 0)
 		init_fail(c, &e);
 	if (rootfs_finish(c, &e) < 0)
 		init_fail(c, &e);

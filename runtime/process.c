@@ -371,6 +371,10 @@ static int set_ids(const struct spec_user *u, struct hull_err *e)
 static int set_exec_label(const char *file, const char *label, const char *field, struct hull_err *e)
 {
 	int r = procfs_write(file, label);
+	/* AppArmor's own file where the kernel has it, else the shared one;
+	 * asked of the checked procfs too, not by a path of the container's. */
+	if (r == -ENOENT && !strcmp(file, "self/attr/apparmor/exec"))
+		r = procfs_write(file = "self/attr/exec", label);
 	if (r < 0 && procfs_why(r))
 		return hull_errf(e, -r, "process.%s: /proc/%s %s", field, file, r == -EMEDIUMTYPE ? "(/proc is not a procfs)" : procfs_why(r));
 	if (r < 0)
@@ -449,9 +453,7 @@ int process_become_user(const struct spec_process *p, struct proc_seccomp *ps, s
 	if (p->apparmor_profile && *p->apparmor_profile) {
 		char buf[512];
 		snprintf(buf, sizeof buf, "exec %s", p->apparmor_profile);
-		const char *f = access("/proc/self/attr/apparmor/exec", F_OK) == 0 ? "self/attr/apparmor/exec"
-										     : "self/attr/exec";
-		if ((r = set_exec_label(f, buf, "apparmorProfile", e)) < 0)
+		if ((r = set_exec_label("self/attr/apparmor/exec", buf, "apparmorProfile", e)) < 0)
 			return r;
 	}
 	if (p->selinux_label && *p->selinux_label &&

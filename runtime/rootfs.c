@@ -25,12 +25,13 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 
-static int openat2_in_root(int rootfd, const char *path, int flags, unsigned mode)
+/* extra: more RESOLVE_ flags (RESOLVE_NO_SYMLINKS below /dev). */
+static int openat2_root(int rootfd, const char *path, int flags, unsigned mode, uint64_t extra)
 {
 	struct open_how how = {
 		.flags = (uint64_t)flags | O_CLOEXEC,
 		.mode = mode,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | extra,
 	};
 	while (*path == '/')
 		path++;
@@ -43,10 +44,17 @@ static int openat2_in_root(int rootfd, const char *path, int flags, unsigned mod
 	return fd < 0 ? -errno : fd;
 }
 
-int root_mkdir_all(int rootfd, const char *path, unsigned mode)
+static int openat2_in_root(int rootfd, const char *path, int flags, unsigned mode)
+{
+	return openat2_root(rootfd, path, flags, mode, 0);
+}
+
+/* root_mkdir_all, with extra RESOLVE_ flags for every lookup: with
+ * RESOLVE_NO_SYMLINKS a symlink anywhere on the path is -ELOOP. */
+static int root_mkdir_all_x(int rootfd, const char *path, unsigned mode, uint64_t extra)
 {
 	/* Most targets exist already (proc, dev, sys): one lookup. */
-	int cur = openat2_in_root(rootfd, path, O_PATH | O_DIRECTORY, 0);
+	int cur = openat2_root(rootfd, path, O_PATH | O_DIRECTORY, 0, extra);
 	if (cur != -ENOENT)
 		return cur;
 	char buf[4096];
@@ -59,7 +67,7 @@ int root_mkdir_all(int rootfd, const char *path, unsigned mode)
 	char *last = strrchr(buf, '/');
 	if (last && last != buf && strcmp(last + 1, "..") && strcmp(last + 1, ".")) {
 		*last = 0;
-		int pfd = openat2_in_root(rootfd, buf, O_PATH | O_DIRECTORY, 0);
+		int pfd = openat2_root(rootfd, buf, O_PATH | O_DIRECTORY, 0, extra);
 		*last = '/';
 		if (pfd >= 0) {
 			int fd = -1;
@@ -78,7 +86,7 @@ int root_mkdir_all(int rootfd, const char *path, unsigned mode)
 			return pfd;
 		}
 	}
-	cur = openat2_in_root(rootfd, "/", O_PATH | O_DIRECTORY, 0);
+	cur = openat2_root(rootfd, "/", O_PATH | O_DIRECTORY, 0, extra);
 	if (cur < 0)
 		return cur;
 	/* Walk component by component; each prefix is resolved inside the
@@ -91,7 +99,7 @@ int root_mkdir_all(int rootfd, const char *path, unsigned mode)
 		char *end = p + strcspn(p, "/");
 		char save = *end;
 		*end = 0;
-		int next = openat2_in_root(rootfd, buf, O_PATH | O_DIRECTORY, 0);
+		int next = openat2_root(rootfd, buf, O_PATH | O_DIRECTORY, 0, extra);
 		if (next == -ENOENT) {
 			if (strcmp(p, "..") == 0 || strcmp(p, ".") == 0) {
 				close(cur);
@@ -102,7 +110,7 @@ int root_mkdir_all(int rootfd, const char *path, unsigned mode)
 				close(cur);
 				return err;
 			}
-			next = openat2_in_root(rootfd, buf, O_PATH | O_DIRECTORY, 0);
+			next = openat2_root(rootfd, buf, O_PATH | O_DIRECTORY, 0, extra);
 		}
 		close(cur);
 		if (next < 0)
@@ -114,12 +122,17 @@ int root_mkdir_all(int rootfd, const char *path, unsigned mode)
 	return cur;
 }
 
+int root_mkdir_all(int rootfd, const char *path, unsigned mode)
+{
+	return root_mkdir_all_x(rootfd, path, mode, 0);
+}
+
 /* O_PATH fd of the mount target, created (dir, or empty file when the bind
  * source is not a directory) if missing. */
-static int make_target(int rootfd, const char *dest, bool file, int *out)
+static int make_target(int rootfd, const char *dest, bool file, uint64_t extra, int *out)
 {
 	if (!file) {
-		int fd = root_mkdir_all(rootfd, dest, 0755);
+		int fd = root_mkdir_all_x(rootfd, dest, 0755, extra);
 		if (fd < 0)
 			return fd;
 		*out = fd;
@@ -133,7 +146,7 @@ static int make_target(int rootfd, const char *dest, bool file, int *out)
 		*slash = 0;
 	if (!*name || strcmp(name, "..") == 0 || strcmp(name, ".") == 0)
 		return -EINVAL;
-	int pfd = root_mkdir_all(rootfd, slash ? parent : "/", 0755);
+	int pfd = root_mkdir_all_x(rootfd, slash ? parent : "/", 0755, extra);
 	if (pfd < 0)
 		return pfd;
 	int fd = openat(pfd, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
@@ -142,7 +155,7 @@ static int make_target(int rootfd, const char *dest, bool file, int *out)
 	if (fd >= 0)
 		close(fd);
 	close(pfd);
-	fd = openat2_in_root(rootfd, dest, O_PATH, 0);
+	fd = openat2_root(rootfd, dest, O_PATH, 0, extra);
 	if (fd < 0)
 		return fd;
 	*out = fd;
@@ -439,7 +452,7 @@ static int mount_cgroup(struct init_ctx *c, int rootfd, const struct spec_mount 
 	int tfd = -1, r = 0;
 	bool only_v2 = cg->n == 1 && cg->v2 == 0;
 	bool new_ns = c->ns_new[SPEC_NS_CGROUP];
-	if ((r = make_target(rootfd, sm->destination, false, &tfd)) < 0)
+	if ((r = make_target(rootfd, sm->destination, false, 0, &tfd)) < 0)
 		return hull_syserr(e, -r, "mount %s", sm->destination);
 	char clean[4096];
 	rootfs_clean_path(sm->destination, clean, sizeof clean);
@@ -767,8 +780,15 @@ static int do_mount(struct init_ctx *c, int rootfd, size_t idx, struct hull_err 
 			return hull_errf(e, EINVAL, "mounts[%zu].destination: /proc takes only a procfs, not a bind of %s",
 					 idx, source);
 	}
+	/* Below /dev no symlink is followed (CVE-2026-41579 class): /dev
+	 * and what hull puts there are hull's to make, and an image's
+	 * symlink at /dev/pts or /dev/shm would move the mount elsewhere. */
+	bool in_dev = below(clean, "/dev");
 	int tfd;
-	r = make_target(rootfd, sm->destination, file, &tfd);
+	r = make_target(rootfd, sm->destination, file, in_dev ? RESOLVE_NO_SYMLINKS : 0, &tfd);
+	if (r == -ELOOP && in_dev)
+		return hull_errf(e, ELOOP, "mounts[%zu].destination: %s: a symlink in the rootfs on the way "
+				 "(below /dev none is followed)", idx, sm->destination);
 	if (r < 0)
 		return hull_syserr(e, -r, "mounts[%zu].destination: %s", idx, sm->destination);
 	if ((r = check_dest_fs(idx, tfd, sm->destination, clean, regular, e)) < 0) {
@@ -859,7 +879,13 @@ static int make_device(struct init_ctx *c, int rootfd, int devfd, const char *pa
 	if (!*name || strcmp(name, "..") == 0 || strcmp(name, ".") == 0)
 		return hull_errf(e, EINVAL, "device %s: not a file path", path);
 	bool own = !(devfd >= 0 && strcmp(parent, "/dev") == 0);
-	int pfd = own ? root_mkdir_all(rootfd, parent[0] ? parent : "/", 0755) : devfd;
+	char clean[4096];
+	rootfs_clean_path(parent[0] ? parent : "/", clean, sizeof clean);
+	/* Below /dev, through no symlink (see setup_dev). */
+	bool in_dev = below(clean, "/dev");
+	int pfd = own ? root_mkdir_all_x(rootfd, parent[0] ? parent : "/", 0755, in_dev ? RESOLVE_NO_SYMLINKS : 0) : devfd;
+	if (pfd == -ELOOP && in_dev)
+		return hull_errf(e, ELOOP, "device %s: a symlink in the rootfs on the way (below /dev none is followed)", path);
 	if (pfd < 0)
 		return hull_syserr(e, -pfd, "device %s", path);
 	int r = 0;
@@ -910,12 +936,39 @@ out:
 	return r;
 }
 
+/* /dev of the root rootfd (an fd of its "/"), as an O_PATH fd, reached
+ * without following a symlink (CVE-2026-41579, CVE-2026-47766: an image's
+ * /dev that is a symlink had runtimes make nodes, the console and the pty
+ * wherever it led).  mkdir: made when missing.  -ELOOP for a symlink. */
+int rootfs_open_dev(int rootfd, bool mkdir)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = (int)syscall(SYS_openat2, rootfd, "dev", &how, sizeof how);
+	if (fd < 0 && errno == ENOENT && mkdir && (mkdirat(rootfd, "dev", 0755) == 0 || errno == EEXIST))
+		fd = (int)syscall(SYS_openat2, rootfd, "dev", &how, sizeof how);
+	return fd < 0 ? -errno : fd;
+}
+
+static int dev_err(struct hull_err *e, int err, const char *what)
+{
+	if (err == -ELOOP)
+		return hull_errf(e, ELOOP, "%s: /dev of the container is a symlink (hull follows none there)", what);
+	if (err == -ENOTDIR)
+		return hull_errf(e, ENOTDIR, "%s: /dev of the container is not a directory", what);
+	return hull_syserr(e, -err, "%s: /dev of the container", what);
+}
+
+/* The nodes, symlinks and devices of /dev, made through the fd of /dev
+ * (kept in c->devfd for the console until pivot_root). */
 static int setup_dev(struct init_ctx *c, int rootfd, bool dev_is_bind, struct hull_err *e)
 {
 	int r;
-	int dfd = root_mkdir_all(rootfd, "/dev", 0755);
+	int dfd = rootfs_open_dev(rootfd, true);
 	if (dfd < 0)
-		return hull_syserr(e, -dfd, "/dev in the rootfs %s", c->rootfs);
+		return dev_err(e, dfd, "root.path");
 	if (!dev_is_bind) {
 		for (size_t i = 0; i < N(default_devs); i++) {
 			if ((r = make_device(c, rootfd, dfd, default_devs[i].path, S_IFCHR, 0666,
@@ -941,14 +994,20 @@ static int setup_dev(struct init_ctx *c, int rootfd, bool dev_is_bind, struct hu
 	}
 	const struct spec_linux *lx = c->spec->linux_;
 	r = 0;
-	for (size_t i = 0; lx && i < lx->n_devices && r == 0; i++) {
+	/* A /dev bound from elsewhere (the host's) is left as it is, as runc
+	 * does: making linux.devices there would replace the nodes of the
+	 * bind's source, the host's own /dev. */
+	for (size_t i = 0; lx && !dev_is_bind && i < lx->n_devices && r == 0; i++) {
 		const struct spec_device *d = &lx->devices[i];
 		mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
 		dev_t dev = d->type == 'p' ? 0 : makedev((unsigned)d->major, (unsigned)d->minor);
 		r = make_device(c, rootfd, dfd, d->path, type, d->has_file_mode ? d->file_mode : 0666, dev,
 				d->has_uid ? d->uid : 0, d->has_gid ? d->gid : 0, e);
 	}
-	close(dfd);
+	if (r < 0)
+		close(dfd);
+	else
+		c->devfd = dfd;
 	return r;
 }
 
@@ -1189,6 +1248,9 @@ int rootfs_pivot(struct init_ctx *c, struct hull_err *e)
 out:
 	close(c->rootfd);
 	c->rootfd = -1;
+	if (c->devfd >= 0)
+		close(c->devfd);
+	c->devfd = -1;
 	return r;
 }
 

@@ -803,3 +803,150 @@ end" ]
 	[ ! -s "$ROOTFS/tmp/ip_forward" ]
 	[ -z "$(hull list -q)" ]
 }
+
+# ---------------------------------------- /dev and the console (issue 22)
+# CVE-2026-41579, CVE-2026-47766: /dev set up by path through symlinks the
+# image planted; CVE-2025-52565: the console bound onto a redirected target.
+# The targets are files and directories of the container's own rootfs.
+
+@test "41579: an image's /dev that is a symlink is refused, nothing made where it points" {
+	# runc 1.1.5 fails this test: it follows the symlink and stops only at its
+	# ptmx step, with another error.  The build before this test had the
+	# device nodes made in /victim.
+	set_cfg '.mounts |= map(select(.destination | startswith("/dev") | not))'
+	rm -rf "$ROOTFS/dev"
+	mkdir "$ROOTFS/victim"
+	ln -s /victim "$ROOTFS/dev"
+	set_sh 'echo ran'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "root.path: /dev of the container is a symlink"
+	[ -z "$(ls -A "$ROOTFS/victim")" ]
+	assert_nothing_left
+}
+
+@test "41579: a /dev tmpfs is not mounted through an image's /dev symlink" {
+	# runc 1.1.5 fails this test: it mounts the tmpfs through the symlink and
+	# stops later at its ptmx step; so did the build before this test.
+	rm -rf "$ROOTFS/dev"
+	mkdir "$ROOTFS/victim"
+	echo mine >"$ROOTFS/victim/file"
+	ln -s /victim "$ROOTFS/dev"
+	set_sh 'echo ran'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "mounts[1].destination: /dev: a symlink in the rootfs on the way"
+	[ "$(ls -A "$ROOTFS/victim")" = file ]
+	assert_nothing_left
+}
+
+@test "47766: mounts and devices below /dev follow no symlink the image planted" {
+	# runc 1.1.5 fails: devpts is mounted on /victim and the run succeeds; the
+	# build before this test also made the device in /victim2.
+	set_cfg '.mounts |= map(select(.destination == "/dev" or .destination == "/dev/shm" or .destination == "/dev/mqueue" | not))'
+	set_cfg '.mounts += [{destination: "/dev/pts", type: "devpts", source: "devpts", options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666"]}]'
+	rm -rf "$ROOTFS/dev"
+	mkdir "$ROOTFS/dev" "$ROOTFS/victim" "$ROOTFS/victim2"
+	ln -s /victim "$ROOTFS/dev/pts"
+	set_sh 'echo ran'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "/dev/pts: a symlink in the rootfs on the way"
+	[ -z "$(ls -A "$ROOTFS/victim")" ]
+	assert_nothing_left
+
+	# a device in a subdirectory of /dev planted as a symlink
+	set_cfg '.mounts |= map(select(.destination != "/dev/pts"))'
+	set_cfg '.linux.devices = [{"path": "/dev/net/tun", "type": "c", "major": 1, "minor": 3, "fileMode": 438}]'
+	rm "$ROOTFS/dev/pts"
+	ln -s /victim2 "$ROOTFS/dev/net"
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "device /dev/net/tun: a symlink in the rootfs on the way"
+	[ -z "$(ls -A "$ROOTFS/victim2")" ]
+	assert_nothing_left
+}
+
+@test "41579: linux.devices are not made in a /dev bound from elsewhere (its source is not touched)" {
+	# runc 1.1.5 passes (it skips devices for a bound /dev, as hull now does);
+	# the build before this test replaced the bind source's null.
+	mkdir "$BUNDLE/shared-dev"
+	mknod -m 0666 "$BUNDLE/shared-dev/null" c 1 3
+	local before
+	before="$(stat -c %i "$BUNDLE/shared-dev/null")"
+	set_cfg '.mounts |= map(if .destination == "/dev" then {destination: "/dev", type: "bind", source: $d, options: ["rbind"]} else . end)' \
+		--arg d "$BUNDLE/shared-dev"
+	set_cfg '.mounts |= map(select(.destination | startswith("/dev/") | not))'
+	set_cfg '.linux.devices = [{"path": "/dev/null", "type": "c", "major": 1, "minor": 3, "fileMode": 438},
+		{"path": "/dev/mynull", "type": "c", "major": 1, "minor": 3, "fileMode": 438}]'
+	set_sh 'echo ran'
+	hrun run -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = ran ]
+	[ "$(stat -c %i "$BUNDLE/shared-dev/null")" = "$before" ]
+	[ ! -e "$BUNDLE/shared-dev/mynull" ]
+	assert_nothing_left
+}
+
+@test "52565: the console is not bound onto an image's /dev/console symlink" {
+	# runc 1.1.5 fails: the pty is bound over /etc/victim and the run succeeds.
+	# (hull refused this before too, after pivot_root; now the target is
+	# opened through the fd of /dev before it.)
+	start_recvtty con
+	set_cfg '.mounts |= map(select(.destination == "/dev" or .destination == "/dev/shm" or .destination == "/dev/mqueue" | not))
+		| .process.terminal = true'
+	rm -rf "$ROOTFS/dev"
+	mkdir "$ROOTFS/dev"
+	echo mine >"$ROOTFS/etc/victim"
+	ln -s /etc/victim "$ROOTFS/dev/console"
+	set_sh 'stat -c %F /etc/victim'
+	hrun run -d --console-socket "$RECVTTY_SOCK" -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "process.terminal: /dev/console of the container is a symlink"
+	[ "$(cat "$ROOTFS/etc/victim")" = mine ]
+	assert_nothing_left
+}
+
+@test "52565: a /dev/ptmx that is not the multiplexer is refused, one that leaves /dev too" {
+	# runc 1.1.5 fails: it opens the planted file as the pty master and
+	# stops only at the ioctl ("inappropriate ioctl for device").
+	start_recvtty con
+	mkdir "$BUNDLE/fake-dev"
+	echo mine >"$BUNDLE/fake-dev/ptmx"
+	: >"$BUNDLE/fake-dev/null"
+	set_cfg '.mounts |= map(if .destination == "/dev" then {destination: "/dev", type: "bind", source: $d, options: ["rbind"]} else . end)' \
+		--arg d "$BUNDLE/fake-dev"
+	set_cfg '.mounts |= map(select(.destination | startswith("/dev/") | not)) | .process.terminal = true'
+	set_sh 'echo ran'
+	hrun run -d --console-socket "$RECVTTY_SOCK" -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "process.terminal: /dev/ptmx of the container is not the pty multiplexer (5:2)"
+	[ "$(cat "$BUNDLE/fake-dev/ptmx")" = mine ]
+	assert_nothing_left
+
+	rm "$BUNDLE/fake-dev/ptmx"
+	ln -s ../etc/victim "$BUNDLE/fake-dev/ptmx"
+	echo mine >"$ROOTFS/etc/victim"
+	hrun run -d --console-socket "$RECVTTY_SOCK" -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "process.terminal: opening /dev/ptmx in the container"
+	[ "$(cat "$ROOTFS/etc/victim")" = mine ]
+	assert_nothing_left
+}
+
+@test "52565: exec -t through a /dev/ptmx the container swapped for a symlink is refused" {
+	# runc 1.1.5 fails: exec -t opens /etc/victim (a file the container chose)
+	# with the runtime's privileges, and stops only at the ioctl.
+	start_recvtty con
+	echo mine >"$ROOTFS/etc/victim"
+	set_sh 'rm /dev/ptmx; ln -s /etc/victim /dev/ptmx; touch /tmp/swapped; sleep 60'
+	hrun run -d -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	retry 100 0.05 test -e "$ROOTFS/tmp/swapped"
+	hrun exec -t -d --console-socket "$RECVTTY_SOCK" "$CID" echo hi
+	[ "$status" -ne 0 ]
+	assert_one_line_error "process.terminal: opening /dev/ptmx in the container"
+	[ "$(cat "$ROOTFS/etc/victim")" = mine ]
+	hrun delete -f "$CID"
+	assert_nothing_left
+}
