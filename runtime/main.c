@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The hull command line: runc's commands, flags and exit codes. */
 #include "seccomp/seccomp.h"
+#include "runtime/cli.h"
 #include "runtime/container.h"
 #include "runtime/log.h"
 #include "runtime/tty.h"
@@ -18,152 +19,6 @@
 #ifndef HULL_VERSION
 #define HULL_VERSION "0.1.0"
 #endif
-
-struct global {
-	const char *root;
-	const char *log;
-	const char *log_format;
-	bool debug;
-	bool systemd_cgroup;
-};
-
-/* One flag of a command.  arg: 0 none, 1 a value, 2 a value that may repeat. */
-struct flag {
-	const char *name;
-	char short_name;
-	int arg;
-	const char *help;
-};
-
-/* Parsed flags of one command: values by index in its flag table. */
-struct parsed {
-	const char *val[24];
-	bool set[24];
-	const char **list[24];   /* arg 2: every value, in order */
-	size_t nlist[24];
-	int argc;
-	char **argv;
-};
-
-struct cmd {
-	const char *name;
-	const char *args;       /* usage after the flags */
-	const char *summary;
-	const struct flag *flags;
-	int (*run)(struct global *g, const struct parsed *p);
-	int min_args, max_args; /* positional arguments (-1: any) */
-	bool args_last;         /* options end at the first argument (exec, ps: the rest is argv) */
-};
-
-
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	hlog(LOG_ERROR, "%s", msg);
-	return 1;
-}
-
-/* Go-style flags like runc's: -f, --flag, -flag, --flag=value, --flag value.
- * As in runc, options may come before and after the arguments (`update ID
- * --memory 64m`), but for a command whose options end at its first argument
- * (exec, ps); "--" ends them everywhere.  The arguments are gathered at the
- * front of argv (each slot reused is one already read). */
-static int parse_flags(const struct cmd *c, int argc, char **argv, struct parsed *p, bool *help)
-{
-	memset(p, 0, sizeof *p);
-	int i = 0, npos = 0;
-	for (; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--") == 0) {
-			i++;
-			break;
-		}
-		if (a[0] != '-' || a[1] == 0) {
-			if (c->args_last)
-				break;
-			argv[npos++] = argv[i];
-			continue;
-		}
-		const char *name = a + 1 + (a[1] == '-');
-		const char *eq = strchr(name, '=');
-		size_t nl = eq ? (size_t)(eq - name) : strlen(name);
-		if ((nl == 4 && strncmp(name, "help", 4) == 0) || (nl == 1 && name[0] == 'h')) {
-			*help = true;
-			return 0;
-		}
-		int k = -1;
-		for (int j = 0; c->flags && c->flags[j].name; j++) {
-			const struct flag *f = &c->flags[j];
-			if ((strlen(f->name) == nl && strncmp(f->name, name, nl) == 0) ||
-			    (nl == 1 && f->short_name == name[0])) {
-				k = j;
-				break;
-			}
-		}
-		if (k < 0)
-			return usage_error("%s: unknown flag %s (see hull %s --help)", c->name, a, c->name);
-		p->set[k] = true;
-		if (c->flags[k].arg) {
-			if (eq) {
-				p->val[k] = eq + 1;
-			} else if (i + 1 < argc) {
-				p->val[k] = argv[++i];
-			} else {
-				return usage_error("%s: flag %s needs a value", c->name, a);
-			}
-			if (c->flags[k].arg == 2) {
-				/* argc bounds how many values there can be. */
-				if (!p->list[k] && !(p->list[k] = calloc((size_t)argc, sizeof *p->list[k])))
-					return usage_error("out of memory");
-				p->list[k][p->nlist[k]++] = p->val[k];
-			}
-		} else if (eq) {
-			/* --flag=true / --flag=false */
-			p->set[k] = strcmp(eq + 1, "false") != 0 && strcmp(eq + 1, "0") != 0;
-		}
-	}
-	/* What is left (after "--", or from exec's first argument on) follows
-	 * the arguments gathered so far. */
-	while (i < argc)
-		argv[npos++] = argv[i++];
-	p->argc = npos;
-	p->argv = argv;
-	if (p->argc < c->min_args || (c->max_args >= 0 && p->argc > c->max_args)) {
-		if (c->min_args == 1 && p->argc == 0)
-			return usage_error("%s: a container ID is required (usage: hull %s %s)", c->name, c->name, c->args);
-		return usage_error("%s: wrong number of arguments (usage: hull %s %s)", c->name, c->name, c->args);
-	}
-	return 0;
-}
-
-static void print_help(const struct cmd *c)
-{
-	printf("Usage: hull [global options] %s [options] %s\n\n%s\n", c->name, c->args, c->summary);
-	if (c->flags && c->flags[0].name) {
-		printf("\nOptions:\n");
-		for (int j = 0; c->flags[j].name; j++) {
-			const struct flag *f = &c->flags[j];
-			char left[64];
-			if (f->short_name)
-				snprintf(left, sizeof left, "-%c, --%s%s", f->short_name, f->name, f->arg ? " VALUE" : "");
-			else
-				snprintf(left, sizeof left, "    --%s%s", f->name, f->arg ? " VALUE" : "");
-			printf("  %-28s %s\n", left, f->help);
-		}
-	}
-	printf("  %-28s %s\n", "-h, --help", "show this help");
-}
-
-static int fail(const struct hull_err *e)
-{
-	hlog(LOG_ERROR, "%s", e->msg);
-	return 1;
-}
 
 /* ---- create / run ---------------------------------------------------- */
 
@@ -186,7 +41,7 @@ static int parse_preserve_fds(const char *v, int *out)
 {
 	uint64_t n = 0;
 	if (v && (parse_u64(v, &n) < 0 || n > 1024)) {
-		usage_error("--preserve-fds: invalid value \"%s\"", v);
+		cli_usage_error("--preserve-fds: invalid value \"%s\"", v);
 		return -1;
 	}
 	*out = (int)n;
@@ -216,11 +71,11 @@ static int cmd_create(struct global *g, const struct parsed *p)
 	if (fill_create_opts(g, p, &o))
 		return 1;
 	if (p->set[F_DETACH] || p->set[F_KEEP])
-		return usage_error("create: --detach and --keep belong to run");
+		return cli_usage_error("create: --detach and --keep belong to run");
 	struct hull_err e;
 	pid_t pid;
 	int master;
-	return container_create(&o, &pid, &master, &e) < 0 ? fail(&e) : 0;
+	return container_create(&o, &pid, &master, &e) < 0 ? cli_fail(&e) : 0;
 }
 
 /* The signals `run` and `exec` forward to the container's process. */
@@ -260,7 +115,7 @@ static int cmd_run(struct global *g, const struct parsed *p)
 				close(master);
 			container_delete(g->root, o.id, true, &e2);
 		}
-		return fail(&e);
+		return cli_fail(&e);
 	}
 	if (p->set[F_DETACH])
 		return 0;
@@ -272,7 +127,7 @@ static int cmd_run(struct global *g, const struct parsed *p)
 		code = 255;
 	}
 	if (!p->set[F_KEEP] && (keep.ok ? container_reap(&keep, o.id, &e) : container_delete(g->root, o.id, true, &e)) < 0)
-		fail(&e);
+		cli_fail(&e);
 	return code;
 }
 
@@ -281,7 +136,7 @@ static int cmd_run(struct global *g, const struct parsed *p)
 static int cmd_start(struct global *g, const struct parsed *p)
 {
 	struct hull_err e;
-	return container_start(g->root, p->argv[0], &e) < 0 ? fail(&e) : 0;
+	return container_start(g->root, p->argv[0], &e) < 0 ? cli_fail(&e) : 0;
 }
 
 static int cmd_state(struct global *g, const struct parsed *p)
@@ -290,14 +145,14 @@ static int cmd_state(struct global *g, const struct parsed *p)
 	struct cstate st;
 	_cleanup_close_ int rootfd = -1, dirfd = -1;
 	if (container_open(g->root, p->argv[0], 0, &rootfd, &dirfd, &st, &e) < 0)
-		return fail(&e);
+		return cli_fail(&e);
 	enum cstatus s = state_status(dirfd, &st);
 	if (s == ST_STOPPED)
 		st.pid = 0;
 	char *json = state_oci_json(&st, s, true);
 	state_free(&st);
 	if (!json)
-		return usage_error("out of memory");
+		return cli_usage_error("out of memory");
 	puts(json);
 	free(json);
 	return 0;
@@ -312,9 +167,9 @@ static int cmd_kill(struct global *g, const struct parsed *p)
 {
 	int sig = SIGTERM;
 	if (p->argc > 1 && (sig = parse_signal(p->argv[1])) < 0)
-		return usage_error("kill: unknown signal \"%s\"", p->argv[1]);
+		return cli_usage_error("kill: unknown signal \"%s\"", p->argv[1]);
 	struct hull_err e;
-	return container_kill(g->root, p->argv[0], sig, p->set[0], &e) < 0 ? fail(&e) : 0;
+	return container_kill(g->root, p->argv[0], sig, p->set[0], &e) < 0 ? cli_fail(&e) : 0;
 }
 
 static const struct flag delete_flags[] = {
@@ -329,7 +184,7 @@ static int cmd_delete(struct global *g, const struct parsed *p)
 	/* runc: delete --force of an unknown container is not an error. */
 	if (r == -ENOENT && p->set[0])
 		return 0;
-	return r < 0 ? fail(&e) : 0;
+	return r < 0 ? cli_fail(&e) : 0;
 }
 
 /* ---- exec / ps --------------------------------------------------------- */
@@ -381,7 +236,7 @@ static int cmd_exec(struct global *g, const struct parsed *p)
 	 * caller can tell it from the program's status (usage errors above
 	 * stay 1). */
 	if (container_exec(&o, &fwd, &status, &e) < 0) {
-		fail(&e);
+		cli_fail(&e);
 		return 255;
 	}
 	return status;
@@ -398,12 +253,12 @@ static int cmd_ps(struct global *g, const struct parsed *p)
 {
 	const char *fmt = p->val[0] ? p->val[0] : "table";
 	if (strcmp(fmt, "json") && strcmp(fmt, "table"))
-		return usage_error("ps: unknown --format \"%s\" (table or json)", fmt);
+		return cli_usage_error("ps: unknown --format \"%s\" (table or json)", fmt);
 	struct hull_err e;
 	pid_t *pids;
 	size_t n;
 	if (container_pids(g->root, p->argv[0], &pids, &n, &e) < 0)
-		return fail(&e);
+		return cli_fail(&e);
 	if (strcmp(fmt, "json") == 0) {
 		fputs("[", stdout);
 		for (size_t i = 0; i < n; i++)
@@ -498,12 +353,12 @@ static int cmd_update(struct global *g, const struct parsed *p)
 		size_t len;
 		int r = strcmp(f, "-") == 0 ? read_file("/dev/stdin", &buf, &len) : read_file(f, &buf, &len);
 		if (r < 0)
-			return usage_error("update: --resources %s: %s", f, strerror(-r));
+			return cli_usage_error("update: --resources %s: %s", f, strerror(-r));
 		struct spec_err serr;
 		r = spec_resources_parse(buf, len, strcmp(f, "-") == 0 ? "resources (stdin)" : f, &rp, &doc_mem, &serr);
 		free(buf);
 		if (r < 0)
-			return usage_error("%s", serr.msg);
+			return cli_usage_error("%s", serr.msg);
 	}
 	/* Flags, applied over --resources like runc does. */
 	static const struct { int flag; const char *name; } bytes_flags[] = {
@@ -512,7 +367,7 @@ static int cmd_update(struct global *g, const struct parsed *p)
 	int64_t v[3];
 	for (int i = 0; i < 3; i++)
 		if (p->val[bytes_flags[i].flag] && parse_bytes(p->val[bytes_flags[i].flag], &v[i]) < 0)
-			return usage_error("update: %s: invalid size \"%s\"", bytes_flags[i].name, p->val[bytes_flags[i].flag]);
+			return cli_usage_error("update: %s: invalid size \"%s\"", bytes_flags[i].name, p->val[bytes_flags[i].flag]);
 	if (p->val[U_MEM] || p->val[U_MEMRES] || p->val[U_SWAP]) {
 		if (rp->memory)
 			mem = *rp->memory;
@@ -532,7 +387,7 @@ static int cmd_update(struct global *g, const struct parsed *p)
 		if (!s)
 			continue;
 		if (parse_i64(s, &n[i]) < 0)
-			return usage_error("update: --%s: invalid number \"%s\"", update_flags[cpu_flags[i]].name, s);
+			return cli_usage_error("update: --%s: invalid number \"%s\"", update_flags[cpu_flags[i]].name, s);
 		any_cpu = true;
 	}
 	if (any_cpu) {
@@ -561,7 +416,7 @@ static int cmd_update(struct global *g, const struct parsed *p)
 	if (p->val[U_PIDS]) {
 		int64_t pl;
 		if (parse_i64(p->val[U_PIDS], &pl) < 0)
-			return usage_error("update: --pids-limit: invalid number \"%s\"", p->val[U_PIDS]);
+			return cli_usage_error("update: --pids-limit: invalid number \"%s\"", p->val[U_PIDS]);
 		rp->has_pids_limit = true;
 		rp->pids_limit = pl;
 	}
@@ -569,7 +424,7 @@ static int cmd_update(struct global *g, const struct parsed *p)
 		int64_t w;
 		/* 0: not set, as every zero here (runc) */
 		if (parse_i64(p->val[U_BLKIO], &w) < 0 || (w != 0 && (w < 10 || w > 1000)))
-			return usage_error("update: --blkio-weight: \"%s\" is not between 10 and 1000", p->val[U_BLKIO]);
+			return cli_usage_error("update: --blkio-weight: \"%s\" is not between 10 and 1000", p->val[U_BLKIO]);
 		if (rp->block_io)
 			blk = *rp->block_io;
 		blk.has_weight = true;
@@ -579,19 +434,19 @@ static int cmd_update(struct global *g, const struct parsed *p)
 	int r = container_update(g->root, p->argv[0], rp, &e);
 	if (doc_mem)
 		spec_process_free(doc_mem);
-	return r < 0 ? fail(&e) : 0;
+	return r < 0 ? cli_fail(&e) : 0;
 }
 
 static int cmd_pause(struct global *g, const struct parsed *p)
 {
 	struct hull_err e;
-	return container_pause(g->root, p->argv[0], true, &e) < 0 ? fail(&e) : 0;
+	return container_pause(g->root, p->argv[0], true, &e) < 0 ? cli_fail(&e) : 0;
 }
 
 static int cmd_resume(struct global *g, const struct parsed *p)
 {
 	struct hull_err e;
-	return container_pause(g->root, p->argv[0], false, &e) < 0 ? fail(&e) : 0;
+	return container_pause(g->root, p->argv[0], false, &e) < 0 ? cli_fail(&e) : 0;
 }
 
 static const struct flag events_flags[] = {
@@ -630,9 +485,9 @@ static int cmd_events(struct global *g, const struct parsed *p)
 {
 	long ms = 5000;
 	if (p->val[1] && parse_duration_ms(p->val[1], &ms) < 0)
-		return usage_error("events: --interval: invalid duration \"%s\" (e.g. 5s, 500ms)", p->val[1]);
+		return cli_usage_error("events: --interval: invalid duration \"%s\" (e.g. 5s, 500ms)", p->val[1]);
 	struct hull_err e;
-	return container_events(g->root, p->argv[0], p->set[0], ms, &e) < 0 ? fail(&e) : 0;
+	return container_events(g->root, p->argv[0], p->set[0], ms, &e) < 0 ? cli_fail(&e) : 0;
 }
 
 /* ---- list ------------------------------------------------------------ */
@@ -690,7 +545,7 @@ static int cmd_list(struct global *g, const struct parsed *p)
 	const char *fmt = p->val[0] ? p->val[0] : "table";
 	bool json = strcmp(fmt, "json") == 0;
 	if (!json && strcmp(fmt, "table") != 0)
-		return usage_error("list: unknown --format \"%s\" (table or json)", fmt);
+		return cli_usage_error("list: unknown --format \"%s\" (table or json)", fmt);
 	struct row *rows = NULL;
 	size_t n = 0, cap = 0;
 	int rootfd = open(g->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -799,7 +654,7 @@ static int cmd_spec(struct global *g, const struct parsed *p)
 	(void)g;
 	struct spec_err e;
 	if (spec_write_default(p->val[0] ? p->val[0] : ".", p->set[1], p->set[2] ? hull_default_seccomp : NULL, &e) < 0)
-		return usage_error("%s", e.msg);
+		return cli_usage_error("%s", e.msg);
 	return 0;
 }
 
@@ -809,7 +664,7 @@ static int cmd_features(struct global *g, const struct parsed *p)
 	(void)p;
 	char *json = spec_features_json(sc_supported_flags());
 	if (!json)
-		return usage_error("out of memory");
+		return cli_usage_error("out of memory");
 	puts(json);
 	free(json);
 	return 0;
@@ -943,10 +798,10 @@ int main(int argc, char **argv)
 		}
 		for (size_t k = 0; k < NCMDS; k++)
 			if (strcmp(topic, commands[k].name) == 0) {
-				print_help(&commands[k]);
+				cli_print_help(&commands[k], "");
 				return 0;
 			}
-		return usage_error("help: no command \"%s\" (see hull --help)", topic);
+		return cli_usage_error("help: no command \"%s\" (see hull --help)", topic);
 	}
 	for (size_t k = 0; k < NCMDS; k++) {
 		const struct cmd *c = &commands[k];
@@ -954,14 +809,14 @@ int main(int argc, char **argv)
 			continue;
 		struct parsed p;
 		bool help = false;
-		if (parse_flags(c, argc - i - 1, argv + i + 1, &p, &help))
+		if (cli_parse_flags(c, argc - i - 1, argv + i + 1, &p, &help))
 			return 1;
 		if (help) {
-			print_help(c);
+			cli_print_help(c, "");
 			return 0;
 		}
 		log_debug("hull %s (root %s)", argv[i], g.root);
 		return c->run(&g, &p);
 	}
-	return usage_error("unknown command \"%s\" (see hull --help)", argv[i]);
+	return cli_usage_error("unknown command \"%s\" (see hull --help)", argv[i]);
 }
