@@ -289,8 +289,11 @@ int image_ref_parse(const char *s, struct image_ref *out, struct spec_err *err)
 			path = first_end + 1;
 		}
 	}
-	if (!*r.registry || !strcmp(r.registry, "index.docker.io"))
+	if (!*r.registry || !strcmp(r.registry, "index.docker.io")) {
+		/* (all of it: two parses of one name compare equal with memcmp) */
+		memset(r.registry, 0, sizeof(r.registry));
 		strcpy(r.registry, "docker.io");
+	}
 
 	for (const char *c = path;; ) {
 		size_t n = strcspn(c, "/");
@@ -549,6 +552,12 @@ static int check_manifest(struct walk *w, yajl_val v, void *obj)
 
 	if (rc)
 		return rc;
+	/* Required, but checked here, after the mediaType: an index given for
+	 * a manifest is better told so than that it lacks "config". */
+	if (!sp_has_key(v, "config"))
+		return sp_fail_field(w, "config", "required field missing", NULL);
+	if (!sp_has_key(v, "layers"))
+		return sp_fail_field(w, "layers", "required field missing", NULL);
 	if (m->config.media.kind != IMAGE_KIND_CONFIG) {
 		sp_push_key(w, "config", false);
 		return sp_fail_field(w, "mediaType", "not an image config media type",
@@ -569,8 +578,8 @@ static const struct walk_field manifest_fields[] = {
 	{ .name = "schemaVersion", .kind = K_FN, .fn = parse_schema_version, .req = true },
 	F("mediaType", K_STR, media_type),
 	F("artifactType", K_STR, artifact_type),
-	F("config", K_OBJ, config, .sub = &descriptor_type, .req = true),
-	OBJS("layers", layers, descriptor_type, .req = true),
+	F("config", K_OBJ, config, .sub = &descriptor_type),   /* required: check_manifest */
+	OBJS("layers", layers, descriptor_type),
 	F("subject", K_PTR, subject, .sub = &descriptor_type),
 	LIST("annotations", K_KV, annotations),
 };
@@ -581,14 +590,18 @@ static int check_index(struct walk *w, yajl_val v, void *obj)
 {
 	struct image_index *ix = obj;
 
-	return check_own_type(w, v, ix->media_type, IMAGE_KIND_INDEX, &ix->docker);
+	int rc = check_own_type(w, v, ix->media_type, IMAGE_KIND_INDEX, &ix->docker);
+
+	if (!rc && !sp_has_key(v, "manifests"))
+		return sp_fail_field(w, "manifests", "required field missing", NULL);
+	return rc;
 }
 
 #define S struct image_index
 static const struct walk_field index_fields[] = {
 	{ .name = "schemaVersion", .kind = K_FN, .fn = parse_schema_version, .req = true },
 	F("mediaType", K_STR, media_type),
-	OBJS("manifests", manifests, descriptor_type, .req = true),
+	OBJS("manifests", manifests, descriptor_type),   /* required: check_index */
 	LIST("annotations", K_KV, annotations),
 };
 TYPE(index, S, .check = check_index);
