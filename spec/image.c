@@ -284,6 +284,8 @@ int image_ref_parse(const char *s, struct image_ref *out, struct spec_err *err)
 		    (n == 9 && !strncmp(name, "localhost", 9))) {
 			if (!registry_valid(name, n))
 				return ref_fail(err, s, "invalid registry host");
+			if (n > IMAGE_NAME_MAX - 2)   /* "/" and a one-letter path at least */
+				return ref_fail(err, s, "name longer than 255 characters");
 			memcpy(r.registry, name, n);
 			r.registry[n] = 0;
 			path = first_end + 1;
@@ -843,6 +845,14 @@ static void copy_lower(char *dst, size_t cap, const char *s, size_t n)
 	dst[i] = 0;
 }
 
+/* The whole buffer written: two parses of one platform compare equal with
+ * memcmp, whatever the names they replaced. */
+static void set_name(char *dst, size_t cap, const char *s)
+{
+	memset(dst, 0, cap);
+	memcpy(dst, s, strnlen(s, cap - 1));
+}
+
 /* arch and variant as Go (and so the images) name them: what containerd's
  * platforms.Normalize does, without filling in a default variant. */
 static void normalize_arch(char arch[32], char variant[16])
@@ -863,19 +873,18 @@ static void normalize_arch(char arch[32], char variant[16])
 
 	for (size_t i = 0; i < ARRAY_SIZE(aliases); i++)
 		if (!strcmp(arch, aliases[i].from)) {
-			strcpy(arch, aliases[i].to);
+			set_name(arch, 32, aliases[i].to);
 			if (aliases[i].variant)
-				strcpy(variant, aliases[i].variant);
+				set_name(variant, 16, aliases[i].variant);
 			break;
 		}
 	if (!strcmp(arch, "amd64") && !strcmp(variant, "v1"))
-		variant[0] = 0;   /* the baseline, what no variant means */
+		set_name(variant, 16, "");   /* the baseline, what no variant means */
 	if (!strcmp(arch, "arm64") && (!strcmp(variant, "8") || !strcmp(variant, "v8.0")))
-		strcpy(variant, "v8");
+		set_name(variant, 16, "v8");
 	if (!strcmp(arch, "arm") && variant[0] >= '5' && variant[0] <= '8' && !variant[1]) {
-		variant[1] = variant[0];
-		variant[0] = 'v';
-		variant[2] = 0;
+		char v[16] = { 'v', variant[0], 0 };
+		set_name(variant, 16, v);
 	}
 }
 
@@ -884,9 +893,9 @@ static void default_variant(struct image_platform_want *p)
 	if (p->variant[0])
 		return;
 	if (!strcmp(p->architecture, "arm64"))
-		strcpy(p->variant, "v8");
+		set_name(p->variant, sizeof(p->variant), "v8");
 	else if (!strcmp(p->architecture, "arm"))
-		strcpy(p->variant, "v7");
+		set_name(p->variant, sizeof(p->variant), "v7");
 }
 
 static bool platform_part_valid(const char *s, size_t n, size_t cap)

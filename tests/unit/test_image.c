@@ -154,6 +154,15 @@ static void test_refs(void)
 		      strstr(err.msg, ": name longer than 255 characters") &&
 		      strstr(err.msg, "nnn...\": "));
 	}
+	/* a registry alone too long (the fuzzer's find: it overflowed .registry) */
+	memset(name, 'r', 300);
+	memcpy(name + 300, ".io/x", 6);
+	{
+		struct image_ref r;
+		struct spec_err err;
+		CHECK(image_ref_parse(name, &r, &err) == -EINVAL &&
+		      strstr(err.msg, "rrr...\": name longer than 255 characters"));
+	}
 	/* docker.io/library/ counts */
 	memset(name, 'n', 237);
 	name[237] = 0;
