@@ -86,7 +86,8 @@ build/asan/%: tests/unit/%.c $(ASAN_LIB_OBJS) $(HDRS)
 	$(CC) $(CFLAGS) $(SAN) -O1 -o $@ $< $(ASAN_LIB_OBJS) $(LDLIBS)
 
 # Fuzzing (tests/fuzz): libFuzzer harnesses of the config.json and
-# state.json readers, built with clang and its sanitizers.  `make fuzz` runs
+# state.json readers and of the image documents and references (spec/image.c),
+# built with clang and its sanitizers.  `make fuzz` runs
 # each for FUZZ_TIME seconds; `make check` runs them shortly (tests/run.sh).
 # (clang warns of -Wsign-compare inside the kernel's NLMSG_OK macro, which gcc
 # does not: that one warning is off for these objects.)

@@ -85,6 +85,14 @@ void sp_mem_free(struct spec_mem *m)
 	free(m);
 }
 
+char *sp_mem_strdup(struct spec_mem *m, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = arena_alloc(m, n);
+
+	return d ? memcpy(d, s, n) : NULL;
+}
+
 /* ---- JSON paths and error messages ---------------------------------------- */
 
 void sp_push_key(struct walk *w, const char *key, bool map_key)

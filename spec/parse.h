@@ -130,5 +130,7 @@ int sp_parse_buffer(const char *buf, size_t len, const char *display,
 /* The whole file, NUL-terminated, in *out (caller frees); 0 or -errno. */
 int sp_read_file(const char *path, char **out, size_t *len);
 void sp_mem_free(struct spec_mem *mem);
+/* A copy of s in mem (lives as long as the document); NULL if out of memory. */
+char *sp_mem_strdup(struct spec_mem *mem, const char *s);
 
 #endif

@@ -15,7 +15,7 @@ cd "$(dirname "$0")/../.." || exit 2
 secs="${1:-180}"
 [ $# -gt 0 ] && shift
 if [ $# -eq 0 ]; then
-	set -- build/fuzz/fuzz_config build/fuzz/fuzz_state
+	set -- build/fuzz/fuzz_config build/fuzz/fuzz_state build/fuzz/fuzz_image
 fi
 echo "1..$#"
 n=0
