@@ -19,6 +19,13 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/unit/%)
 ASAN_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/%)
 ASAN_LIB_OBJS := $(LIB_SRCS:%.c=build/asan/%.o) build/trampoline.o build/profile.o build/clone_vm.o
 TOOL_SRCS := $(wildcard tests/tools/*.c)
+# The registry client (overlay/registry.h) needs libcurl, which cannot be
+# linked statically here: it is not in LIB_SRCS (hull is a static PIE) but
+# goes into a dynamically linked helper.  -lssl for the TLS context hook
+# that adds a cert dir's CAs (SSL_CTX_get_cert_store).
+REG_SRCS  := overlay/registry.c
+REG_OBJS  := $(REG_SRCS:%.c=build/%.o)
+REG_LIBS  := -lcurl -lssl -lcrypto -lpthread
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=build/tools/%)
 HDRS      := $(wildcard */*.h tests/unit/*.h)
 
@@ -63,6 +70,11 @@ build/profile.o: runtime/profile.S contrib/seccomp/default.json
 build/tools/%: tests/tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< -lseccomp
+
+# regfetch drives the registry client for tests/integration/registry.bats.
+build/tools/regfetch: tests/tools/regfetch.c $(LIB_OBJS) $(REG_OBJS) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(REG_OBJS) $(LDLIBS) $(REG_LIBS)
 
 # sysnr runs inside test containers, whose rootfs has no libc: static.
 build/tools/sysnr: tests/tools/sysnr.c
