@@ -1,0 +1,128 @@
+# SPDX-License-Identifier: Apache-2.0
+"""A registry that misbehaves on purpose, for the registry client's tests.
+
+It serves one manifest (DIR/manifest, any reference) and one blob
+(DIR/blob, under its sha256, digest in DIR/blob.digest) of any repository,
+plain http on 127.0.0.1 (port written to DIR/port), and:
+
+  --fail N --status S [--retry-after V]   the first N manifest/blob requests
+                                         answer S (with Retry-After: V)
+  --bad-header                           Docker-Content-Digest is wrong
+  --no-range                             blobs ignore Range: always 200, whole
+  --break-once                           the first blob answer stops halfway
+                                         (the connection is closed)
+
+Every request is logged to DIR/requests: "TIME METHOD PATH STATUS RANGE".
+"""
+import argparse
+import hashlib
+import http.server
+import json
+import os
+import threading
+import time
+
+MANIFEST = {
+    "schemaVersion": 2,
+    "mediaType": "application/vnd.oci.image.manifest.v1+json",
+    "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+               "digest": "sha256:" + "0" * 64, "size": 2},
+    "layers": [],
+}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dir", required=True)
+    ap.add_argument("--fail", type=int, default=0)
+    ap.add_argument("--status", type=int, default=503)
+    ap.add_argument("--retry-after")
+    ap.add_argument("--bad-header", action="store_true")
+    ap.add_argument("--no-range", action="store_true")
+    ap.add_argument("--break-once", action="store_true")
+    args = ap.parse_args()
+
+    manifest = json.dumps(MANIFEST, indent=2).encode()
+    # not compressible, not repetitive: a wrong offset shows
+    blob = b"".join(hashlib.sha256(b"%d" % i).digest() for i in range(4096))
+    blob_digest = "sha256:" + hashlib.sha256(blob).hexdigest()
+    for name, data in (("manifest", manifest), ("blob", blob), ("blob.digest", blob_digest.encode())):
+        with open(os.path.join(args.dir, name), "wb") as f:
+            f.write(data)
+    state = {"failed": 0, "broken": False}
+    lock = threading.Lock()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a):
+            pass
+
+        def log(self, status):
+            with lock, open(os.path.join(args.dir, "requests"), "a") as f:
+                f.write("%.3f %s %s %d %s\n" % (time.time(), self.command, self.path, status,
+                                               self.headers.get("Range", "-")))
+
+        def send(self, status, body, ctype="application/json", extra=(), length=None):
+            self.log(status)
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body) if length is None else length))
+            for k, v in extra:
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self):
+            parts = self.path.split("/")
+            if self.path == "/v2/":
+                return self.send(200, b"{}")
+            if len(parts) < 5 or parts[1] != "v2" or parts[-2] not in ("manifests", "blobs"):
+                return self.send(404, b'{"errors":[{"code":"NAME_UNKNOWN","message":"no such path"}]}')
+            with lock:
+                fail = state["failed"] < args.fail
+                if fail:
+                    state["failed"] += 1
+            if fail:
+                extra = [("Retry-After", args.retry_after)] if args.retry_after else []
+                code = "TOOMANYREQUESTS" if args.status == 429 else "UNAVAILABLE"
+                return self.send(args.status, b'{"errors":[{"code":"%s","message":"try again"}]}' % code.encode(),
+                                 extra=extra)
+            if parts[-2] == "manifests":
+                digest = "sha256:" + hashlib.sha256(manifest).hexdigest()
+                if args.bad_header:
+                    digest = "sha256:" + "1" * 64
+                return self.send(200, manifest, MANIFEST["mediaType"], [("Docker-Content-Digest", digest)])
+            if parts[-1] != blob_digest:
+                return self.send(404, b'{"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown"}]}')
+            rng = self.headers.get("Range")
+            start = 0
+            if rng and not args.no_range and rng.startswith("bytes=") and rng.endswith("-"):
+                start = int(rng[6:-1])
+            body = blob[start:]
+            status, extra = 200, []
+            if start:
+                status = 206
+                extra = [("Content-Range", "bytes %d-%d/%d" % (start, len(blob) - 1, len(blob)))]
+            with lock:
+                brk = args.break_once and not state["broken"]
+                state["broken"] = True
+            if brk:
+                # promise everything, send half, hang up
+                self.send(status, body[:len(body) // 2], "application/octet-stream", extra, length=len(body))
+                self.wfile.flush()
+                self.close_connection = True
+                return
+            self.send(status, body, "application/octet-stream", extra)
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv.daemon_threads = True
+    port_file = os.path.join(args.dir, "port")
+    with open(port_file + ".tmp", "w") as f:
+        f.write("%d\n" % srv.server_address[1])
+    os.rename(port_file + ".tmp", port_file)
+    srv.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
