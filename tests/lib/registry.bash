@@ -4,11 +4,14 @@
 # free port, with its storage, certificates and logs in one temporary
 # directory that registry_stop removes.
 #
-#   registry_start [--tls] [--htpasswd USER:PASS] [--token] [--token-user USER:PASS]
-#                  [--token-field token|access_token|both] [--storage DIR]
+#   registry_start [--tls] [--mtls] [--htpasswd USER:PASS] [--token] [--token-user USER:PASS]
+#                  [--token-field token|access_token|both] [--token-http] [--storage DIR]
 #       exports REGISTRY (127.0.0.1:PORT), REGISTRY_DIR, REGISTRY_CA and
-#       REGISTRY_CERT_DIR (a certs.d directory holding the CA, with --tls),
-#       REGISTRY_TOKEN_DIR (with --token: its "requests" log).  --storage
+#       REGISTRY_CERT_DIR (a certs.d directory holding the CA, with --tls;
+#       --mtls: clients must show a certificate of that CA, and
+#       REGISTRY_CLIENT_CERT_DIR holds the CA and a client.cert/client.key),
+#       REGISTRY_TOKEN_DIR (with --token: its "requests" log; the token
+#       server speaks TLS when the registry does, unless --token-http).  --storage
 #       serves an existing registry's storage (registries started with other
 #       options can share one pushed image).  Any failure cleans up.
 #   registry_stop [DIR]      kills what registry_start started, removes DIR
@@ -72,13 +75,14 @@ _registry_kill() {
 	for f in "$dir"/*.pid; do
 		[ -f "$f" ] || continue
 		pid="$(cat "$f")"
-		kill "$pid" 2>/dev/null
+		# (each may fail: bats runs this under errexit)
+		kill "$pid" 2>/dev/null || true
 		for ((i = 0; i < 50; i++)); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.05
 		done
-		kill -9 "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
 		rm -f "$f"
 	done
 	rm -rf "$dir"
@@ -97,17 +101,27 @@ _registry_certs() {
 		-extfile "$d/server.ext" -out "$d/server.crt" 2>/dev/null || return 1
 	mkdir -p "$d/certs.d"
 	cp "$d/ca.crt" "$d/certs.d/ca.crt"
+	# a client certificate, for --mtls
+	mkdir -p "$d/certs-client.d"
+	cp "$d/ca.crt" "$d/certs-client.d/ca.crt"
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-subj "/CN=hull test client" -keyout "$d/certs-client.d/client.key" -out "$d/client.csr" 2>/dev/null || return 1
+	printf 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n' >"$d/client.ext"
+	openssl x509 -req -in "$d/client.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 2 \
+		-extfile "$d/client.ext" -out "$d/certs-client.d/client.cert" 2>/dev/null
 }
 
 registry_start() {
-	local tls=0 htpasswd="" token=0 token_user="" token_field=both storage=""
+	local tls=0 mtls=0 htpasswd="" token=0 token_http=0 token_user="" token_field=both storage=""
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--tls) tls=1 ;;
+		--mtls) tls=1; mtls=1 ;;
 		--htpasswd) htpasswd="$2"; shift ;;
 		--token) token=1 ;;
 		--token-user) token=1; token_user="$2"; shift ;;
 		--token-field) token_field="$2"; shift ;;
+		--token-http) token_http=1 ;;
 		--storage) storage="$2"; shift ;;
 		*) echo "registry_start: unknown option $1" >&2; return 2 ;;
 		esac
@@ -117,7 +131,7 @@ registry_start() {
 	py="$(registry_python)" || { echo "registry_start: no python3 with cryptography" >&2; return 1; }
 	dir="$(mktemp -d "${HULL_TEST_TMP:-/tmp}/hull-registry.XXXXXX")" || return 1
 	REGISTRY_DIR="$dir"
-	REGISTRY_CA="" REGISTRY_CERT_DIR="" REGISTRY_TOKEN_DIR=""
+	REGISTRY_CA="" REGISTRY_CERT_DIR="" REGISTRY_CLIENT_CERT_DIR="" REGISTRY_TOKEN_DIR=""
 	[ -n "$storage" ] || storage="$dir/storage"
 	mkdir -p "$storage"
 	local scheme=http tlscfg="" authcfg=""
@@ -126,9 +140,13 @@ registry_start() {
 		scheme=https
 		REGISTRY_CA="$dir/ca.crt"
 		REGISTRY_CERT_DIR="$dir/certs.d"
+		REGISTRY_CLIENT_CERT_DIR="$dir/certs-client.d"
 		tlscfg="  tls:
     certificate: $dir/server.crt
     key: $dir/server.key"
+		[ "$mtls" = 1 ] && tlscfg="$tlscfg
+    clientcas:
+      - $dir/ca.crt"
 	fi
 	if [ -n "$htpasswd" ]; then
 		htpasswd -Bbn "${htpasswd%%:*}" "${htpasswd#*:}" >"$dir/htpasswd" 2>/dev/null ||
@@ -144,7 +162,11 @@ registry_start() {
 		local targs=(--dir "$REGISTRY_TOKEN_DIR" --issuer hull-test-issuer --service hull-test-registry
 			--field "$token_field")
 		[ -n "$token_user" ] && targs+=(--user "$token_user")
-		[ "$tls" = 1 ] && targs+=(--tls-cert "$dir/server.crt" --tls-key "$dir/server.key")
+		local tscheme=http
+		if [ "$tls" = 1 ] && [ "$token_http" = 0 ]; then
+			targs+=(--tls-cert "$dir/server.crt" --tls-key "$dir/server.key")
+			tscheme=https
+		fi
 		"$py" "$REGISTRY_LIB_DIR/token_server.py" "${targs[@]}" >"$dir/token.log" 2>&1 </dev/null 3>&- &
 		echo $! >"$dir/token.pid"
 		local tport
@@ -152,7 +174,7 @@ registry_start() {
 			{ echo "registry_start: the token server did not start: $(cat "$dir/token.log")" >&2; _registry_kill "$dir"; return 1; }
 		authcfg="auth:
   token:
-    realm: $scheme://127.0.0.1:$tport/token
+    realm: $tscheme://127.0.0.1:$tport/token
     service: hull-test-registry
     issuer: hull-test-issuer
     rootcertbundle: $REGISTRY_TOKEN_DIR/signing.crt"
@@ -186,17 +208,18 @@ EOF
 		echo $! >"$dir/registry.pid"
 		for ((i = 0; i < 100; i++)); do
 			code="$(curl -s -o /dev/null -w '%{http_code}' ${REGISTRY_CA:+--cacert "$REGISTRY_CA"} \
-				"$scheme://127.0.0.1:$port/v2/" 2>/dev/null)"
+				${REGISTRY_CLIENT_CERT_DIR:+--cert "$REGISTRY_CLIENT_CERT_DIR/client.cert" --key "$REGISTRY_CLIENT_CERT_DIR/client.key"} \
+				"$scheme://127.0.0.1:$port/v2/" 2>/dev/null)" || true
 			[ "$code" = 200 ] || [ "$code" = 401 ] && break
 			kill -0 "$(cat "$dir/registry.pid")" 2>/dev/null || break
 			sleep 0.05
 		done
 		if [ "$code" = 200 ] || [ "$code" = 401 ]; then
-			export REGISTRY="127.0.0.1:$port" REGISTRY_DIR REGISTRY_CA REGISTRY_CERT_DIR REGISTRY_TOKEN_DIR
+			export REGISTRY="127.0.0.1:$port" REGISTRY_DIR REGISTRY_CA REGISTRY_CERT_DIR REGISTRY_CLIENT_CERT_DIR REGISTRY_TOKEN_DIR
 			return 0
 		fi
-		kill "$(cat "$dir/registry.pid")" 2>/dev/null
-		wait "$(cat "$dir/registry.pid")" 2>/dev/null
+		kill "$(cat "$dir/registry.pid")" 2>/dev/null || true
+		wait "$(cat "$dir/registry.pid")" 2>/dev/null || true
 	done
 	echo "registry_start: docker-registry did not answer on 127.0.0.1:$port: $(tail -n 5 "$dir/registry.log")" >&2
 	_registry_kill "$dir"
