@@ -134,8 +134,14 @@ install: hull
 	install -D -m 0644 contrib/completions/hull.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/hull.fish
 
 # Packages a fresh Debian 12 needs to build and test hull (installed only when missing).
-BUILD_DEPS := gcc make pkg-config libyajl-dev libseccomp-dev libcap-dev libsystemd-dev busybox-static jq
-TEST_DEPS  := bats iproute2 procps util-linux groff-base strace clang
+# libcurl4-openssl-dev, libssl-dev: the registry client (REG_SRCS).
+BUILD_DEPS := gcc make pkg-config libyajl-dev libseccomp-dev libcap-dev libsystemd-dev busybox-static jq \
+	libcurl4-openssl-dev libssl-dev
+# The registry tests (tests/integration/registry.bats) run Debian's
+# docker-registry themselves; note that installing that package also
+# enables its own service (on :5000), which the tests do not use.
+TEST_DEPS  := bats iproute2 procps util-linux groff-base strace clang \
+	docker-registry skopeo umoci apache2-utils python3-cryptography openssl curl
 deps:
 	@sh contrib/apt-install.sh $(BUILD_DEPS)
 test-deps:

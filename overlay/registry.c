@@ -87,6 +87,8 @@ struct req {
 	char retry_after[64];
 	char content_range[128];
 	char curlerr[CURL_ERROR_SIZE];
+	long oserr;             /* errno of a failed connect, 0 if none */
+	int attempts;
 };
 
 /* ------------------------------------------------------------ small bits */
@@ -874,12 +876,23 @@ static int fail_curl(struct req *q, CURLcode c, struct hull_err *e)
 {
 	struct registry *r = q->r;
 	const char *words = q->curlerr[0] ? q->curlerr : curl_easy_strerror(c);
-	const char *hint = "";
-	if (c == CURLE_PEER_FAILED_VERIFICATION || c == CURLE_SSL_CACERT)
-		hint = " (is the registry's CA in a *.crt of its cert dir?)";
+	char hint[160] = "";
+	int err = curl_errno(c);
+	if (c == CURLE_PEER_FAILED_VERIFICATION)
+		snprintf(hint, sizeof hint, " (is the registry's CA in a *.crt of its cert dir?)");
+	else if (c == CURLE_SSL_CONNECT_ERROR && strstr(words, "wrong version number"))
+		snprintf(hint, sizeof hint, " (the server does not speak TLS: plain http is for insecure registries only)");
+	else if (q->oserr > 0 && !strstr(words, strerror((int)q->oserr)))
+		/* curl's words for a refused connect do not say why */
+		snprintf(hint, sizeof hint, " (%s)", strerror((int)q->oserr));
+	if (q->oserr > 0 && err != EPROTO)
+		err = (int)q->oserr;
+	char tries[48] = "";
+	if (q->attempts > 1)
+		snprintf(tries, sizeof tries, " after %d attempts", q->attempts);
 	if (q->token)
-		return hull_errf(e, curl_errno(c), "registry %s: token server %s: %s%s", r->host, r->realm, words, hint);
-	return hull_errf(e, curl_errno(c), "registry %s: %s of %s: %s%s", r->host, q->what, r->repo, words, hint);
+		return hull_errf(e, err, "registry %s: token server %s: %s%s%s", r->host, r->realm, words, hint, tries);
+	return hull_errf(e, err, "registry %s: %s of %s: %s%s%s", r->host, q->what, r->repo, words, hint, tries);
 }
 
 /* The exchange q describes, with auth, retries and the insecure fallback to
@@ -980,6 +993,9 @@ static int do_request(struct req *q, struct hull_err *e)
 		CURLcode cc = curl_easy_perform(c);
 		long status = 0;
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+		q->oserr = 0;
+		if (cc != CURLE_OK)
+			curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &q->oserr);
 		curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
 		pool_put(r, c);
 		curl_slist_free_all(hdrs);
@@ -1011,6 +1027,7 @@ static int do_request(struct req *q, struct hull_err *e)
 				continue;
 			}
 			free(authz);
+			q->attempts = attempt + 1;
 			return fail_curl(q, cc, e);
 		}
 		free(authz);

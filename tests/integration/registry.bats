@@ -11,7 +11,8 @@
 load helpers
 load ../lib/registry
 
-REGFETCH="$HULL_REPO_DIR/build/tools/regfetch"
+# REGFETCH: another build of the tool (e.g. with sanitizers)
+: "${REGFETCH:=$HULL_REPO_DIR/build/tools/regfetch}"
 REPO=test/busybox
 
 # One plain registry for the file, holding the image; registries with TLS or
