@@ -841,15 +841,18 @@ static int fetch_token(struct registry *r, struct hull_err *e)
 }
 
 /* After a 401 whose challenge is q->challenge, set r up to authenticate:
- * 0 (retry the request) or -errno. */
+ * 0 (retry the request), 1 (retry: another thread had already renewed the
+ * token or chosen Basic, nothing was asked of the server) or -errno. */
 static int authenticate(struct req *q, enum auth auth_used, unsigned gen_used, struct hull_err *e)
 {
 	struct registry *r = q->r;
 	int rc = 0;
 	pthread_mutex_lock(&r->lock);
 	/* another thread has fetched a new token or chosen Basic meanwhile */
-	if ((r->auth == AUTH_BEARER && r->token_gen != gen_used) || (r->auth == AUTH_BASIC && auth_used != AUTH_BASIC))
+	if ((r->auth == AUTH_BEARER && r->token_gen != gen_used) || (r->auth == AUTH_BASIC && auth_used != AUTH_BASIC)) {
+		rc = 1;
 		goto out;
+	}
 	if (!strncasecmp(q->challenge, "bearer", 6) && (q->challenge[6] == ' ' || q->challenge[6] == '\t')) {
 		char *realm = challenge_param(q->challenge, "realm");
 		if (!realm) {
@@ -901,8 +904,11 @@ static int fail_curl(struct req *q, CURLcode c, struct hull_err *e)
 static int do_request(struct req *q, struct hull_err *e)
 {
 	struct registry *r = q->r;
+	/* One new token (or the switch to Basic) per request: a second 401
+	 * after it is final.  Adopting another thread's new token does not
+	 * count, but is bounded too. */
 	bool authed = false;
-	int attempt = 0;
+	int attempt = 0, adopted = 0;
 	for (;;) {
 		/* what this attempt sends, decided under the lock */
 		enum scheme scheme;
@@ -1041,12 +1047,15 @@ static int do_request(struct req *q, struct hull_err *e)
 		char words[512];
 		registry_words(q, words, sizeof words);
 		if (status == 401) {
-			if (q->token || authed || !q->challenge[0])
+			if (q->token || authed || !q->challenge[0] || adopted > 4)
 				return hull_errf(e, EACCES, "registry %s: unauthorized for %s (check --creds/--authfile)",
 						 r->host, r->repo);
-			authed = true;
 			if ((rc = authenticate(q, auth, gen, e)) < 0)
 				return rc;
+			if (rc == 0)
+				authed = true;
+			else
+				adopted++;
 			continue;
 		}
 		if ((status == 429 || status >= 500) && attempt < r->retries) {

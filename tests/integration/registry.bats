@@ -147,6 +147,14 @@ blob_file() { echo "$REGISTRY_IMAGE_DIR/oci/blobs/sha256/${1#sha256:}"; }
 	[ "$n" -eq 3 ]
 }
 
+@test "registry: a pull on one handle: manifest, then config and layers at once, all checked" {
+	regf --insecure pull "$BASE_REGISTRY" "$REPO" latest "$T"
+	[ "$status" -eq 0 ]
+	[ "${lines[1]}" = "$DIGEST" ]
+	cmp "$RAW" "$T/manifest.json"
+	[ "$(ls "$T" | wc -l)" -eq 4 ]
+}
+
 @test "registry: blob 404: not found" {
 	local d="sha256:$(printf x | sha256sum | cut -d' ' -f1)"
 	regf --insecure blob "$BASE_REGISTRY" "$REPO" "$d" "$T/b"
@@ -277,6 +285,25 @@ auth_json() {
 	[ "$status" -eq 0 ]
 	cmp "$(blob_file "$(layer_digest)")" "$T/out/$(layer_digest | cut -d: -f2)"
 	[ "$(wc -l <"$REGISTRY_TOKEN_DIR/requests")" -eq 1 ]
+}
+
+@test "registry: token auth: one token for a whole pull" {
+	registry_start --tls --token --storage "$STORAGE"
+	regf --cert-dir "$REGISTRY_CERT_DIR" pull "$REGISTRY" "$REPO" latest "$T"
+	[ "$status" -eq 0 ]
+	cmp "$RAW" "$T/manifest.json"
+	[ "$(wc -l <"$REGISTRY_TOKEN_DIR/requests")" -eq 1 ]
+}
+
+@test "registry: token auth: a token refused later is fetched again, once" {
+	# tokens good for two requests: the manifest takes one, the config or
+	# the layer the other, and the third request needs a new one; the
+	# challenge's service has quotes and a comma
+	fault_start --bearer --revoke-after 2
+	regf --insecure pull "$FAULT" "$REPO" latest "$T"
+	[ "$status" -eq 0 ]
+	cmp "$FAULT_DIR/manifest" "$T/manifest.json"
+	[ "$(grep -c ' /token?service=fault%20%22test%22%2C%20registry&' "$FAULT_DIR/requests")" -eq 2 ]
 }
 
 @test "registry: token auth with credentials (token)" {

@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: Apache-2.0
 """A registry that misbehaves on purpose, for the registry client's tests.
 
-It serves one manifest (DIR/manifest, any reference) and one blob
-(DIR/blob, under its sha256, digest in DIR/blob.digest) of any repository,
-plain http on 127.0.0.1 (port written to DIR/port), and:
+It serves one manifest (DIR/manifest, any reference: the config is the
+first blob, the one layer the second) and two blobs
+(DIR/blob and DIR/blob2, under their sha256, digests in DIR/blob.digest and
+DIR/blob2.digest) of any repository, plain http on 127.0.0.1 (port written
+to DIR/port), and:
 
   --fail N --status S [--retry-after V]   the first N manifest/blob requests
                                          answer S (with Retry-After: V)
@@ -11,6 +13,11 @@ plain http on 127.0.0.1 (port written to DIR/port), and:
   --no-range                             blobs ignore Range: always 200, whole
   --break-once                           the first blob answer stops halfway
                                          (the connection is closed)
+  --bearer                               wants "Authorization: Bearer tok-N", from
+                                         its own /token (service and scope
+                                         with quotes and commas to parse)
+  --revoke-after K                       with --bearer: a token is good for K
+                                         requests only
 
 Every request is logged to DIR/requests: "TIME METHOD PATH STATUS RANGE".
 """
@@ -21,14 +28,20 @@ import json
 import os
 import threading
 import time
+import urllib.parse
 
-MANIFEST = {
-    "schemaVersion": 2,
-    "mediaType": "application/vnd.oci.image.manifest.v1+json",
-    "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-               "digest": "sha256:" + "0" * 64, "size": 2},
-    "layers": [],
-}
+
+
+def make_manifest(config, layer):
+    """A manifest whose config is one blob and whose layer the other."""
+    return {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "digest": config[0], "size": len(config[1])},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
+                    "digest": layer[0], "size": len(layer[1])}],
+    }
 
 
 def main():
@@ -40,16 +53,23 @@ def main():
     ap.add_argument("--bad-header", action="store_true")
     ap.add_argument("--no-range", action="store_true")
     ap.add_argument("--break-once", action="store_true")
+    ap.add_argument("--bearer", action="store_true")
+    ap.add_argument("--revoke-after", type=int, default=0)
     args = ap.parse_args()
 
-    manifest = json.dumps(MANIFEST, indent=2).encode()
     # not compressible, not repetitive: a wrong offset shows
     blob = b"".join(hashlib.sha256(b"%d" % i).digest() for i in range(4096))
-    blob_digest = "sha256:" + hashlib.sha256(blob).hexdigest()
-    for name, data in (("manifest", manifest), ("blob", blob), ("blob.digest", blob_digest.encode())):
+    blob2 = blob[::-1]
+    blobs = {"sha256:" + hashlib.sha256(b).hexdigest(): b for b in (blob, blob2)}
+    blob_digest, blob2_digest = blobs
+    manifest_doc = make_manifest((blob_digest, blob), (blob2_digest, blob2))
+    manifest = json.dumps(manifest_doc, indent=2).encode()
+    for name, data in (("manifest", manifest), ("blob", blob), ("blob.digest", blob_digest.encode()),
+                       ("blob2", blob2), ("blob2.digest", blob2_digest.encode())):
         with open(os.path.join(args.dir, name), "wb") as f:
             f.write(data)
-    state = {"failed": 0, "broken": False}
+    state = {"failed": 0, "broken": False, "token": 0, "uses": 0}
+    service = 'fault "test", registry'
     lock = threading.Lock()
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -77,6 +97,27 @@ def main():
             parts = self.path.split("/")
             if self.path == "/v2/":
                 return self.send(200, b"{}")
+            if args.bearer and self.path.startswith("/token?"):
+                q = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+                if q.get("service") != [service]:
+                    return self.send(400, b'{"errors":[{"code":"BAD_SERVICE","message":"wrong service"}]}')
+                with lock:
+                    state["token"] += 1
+                    state["uses"] = 0
+                    tok = "tok-%d" % state["token"]
+                return self.send(200, json.dumps({"token": tok, "expires_in": 300}).encode())
+            if args.bearer:
+                with lock:
+                    good = (state["token"] > 0 and
+                            self.headers.get("Authorization") == "Bearer tok-%d" % state["token"] and
+                            (not args.revoke_after or state["uses"] < args.revoke_after))
+                    if good:
+                        state["uses"] += 1
+                if not good:
+                    challenge = ('Bearer realm="http://127.0.0.1:%d/token",service="%s",scope="repository:%s:pull,push"'
+                                 % (srv.server_address[1], service.replace('"', '\\"'), "/".join(parts[2:-2])))
+                    return self.send(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"token"}]}',
+                                     extra=[("WWW-Authenticate", challenge)])
             if len(parts) < 5 or parts[1] != "v2" or parts[-2] not in ("manifests", "blobs"):
                 return self.send(404, b'{"errors":[{"code":"NAME_UNKNOWN","message":"no such path"}]}')
             with lock:
@@ -92,9 +133,10 @@ def main():
                 digest = "sha256:" + hashlib.sha256(manifest).hexdigest()
                 if args.bad_header:
                     digest = "sha256:" + "1" * 64
-                return self.send(200, manifest, MANIFEST["mediaType"], [("Docker-Content-Digest", digest)])
-            if parts[-1] != blob_digest:
+                return self.send(200, manifest, manifest_doc["mediaType"], [("Docker-Content-Digest", digest)])
+            if parts[-1] not in blobs:
                 return self.send(404, b'{"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown"}]}')
+            blob = blobs[parts[-1]]
             rng = self.headers.get("Range")
             start = 0
             if rng and not args.no_range and rng.startswith("bytes=") and rng.endswith("-"):
