@@ -573,8 +573,14 @@ static size_t header_cb(char *line, size_t size, size_t nitems, void *arg)
 	struct req *q = arg;
 	size_t n = size * nitems;
 	char tmp[sizeof q->challenge];
+	int code;
 	if (n >= 5 && !strncmp(line, "HTTP/", 5)) {
-		/* a new response (after a redirect or 100): forget the last */
+		/* a new response (after a redirect or 100): forget the last.
+		 * Its status is noted now, before any of its body reaches
+		 * write_cb, which must know where the bytes go (an error body
+		 * is kept, never given to the sink). */
+		if (sscanf(line, "HTTP/%*s %d", &code) == 1)
+			q->status = code;
 		q->content_type[0] = q->dcd[0] = q->challenge[0] = 0;
 		q->retry_after[0] = q->content_range[0] = 0;
 	} else if (header_is(line, n, "WWW-Authenticate", tmp, sizeof tmp)) {
@@ -636,10 +642,6 @@ static size_t write_cb(char *data, size_t size, size_t nitems, void *arg)
 	q->pos += n;
 	return n;
 }
-
-/* The status is known before the first byte of the body: libcurl has it
- * when the headers end (an empty line). */
-static size_t header_cb_status(char *line, size_t size, size_t nitems, void *arg);
 
 /* ------------------------------------------------------------ challenges */
 
@@ -770,8 +772,7 @@ static long retry_wait_ms(struct req *q, int attempt)
 		if (s >= 0)
 			return (s > REGISTRY_RETRY_AFTER_MAX ? REGISTRY_RETRY_AFTER_MAX : s) * 1000;
 	}
-	long ms = 250L << (attempt < 4 ? attempt : 4);
-	return ms;
+	return 250L << (attempt < 4 ? attempt : 4);
 }
 
 /* Fetch a bearer token for r's challenge; r->lock held.  0 or -errno. */
@@ -784,13 +785,10 @@ static int fetch_token(struct registry *r, struct hull_err *e)
 	if (r->user && !strncmp(r->realm, "http://", 7) && !r->insecure)
 		return hull_errf(e, EPERM, "registry %s: refusing to send credentials to the plain http token realm %s",
 				 r->host, r->realm);
-	CURL *c = curl_easy_init();
-	if (!c)
-		return hull_errf(e, ENOMEM, "libcurl: out of memory");
-	char *svc = r->service ? curl_easy_escape(c, r->service, 0) : NULL;
+	/* (curl_easy_escape takes no handle since libcurl 7.82) */
+	char *svc = r->service ? curl_easy_escape(NULL, r->service, 0) : NULL;
 	_cleanup_free_ char *scope_raw = xasprintf("repository:%s:pull", r->repo);
-	char *scope = scope_raw ? curl_easy_escape(c, scope_raw, 0) : NULL;
-	curl_easy_cleanup(c);
+	char *scope = scope_raw ? curl_easy_escape(NULL, scope_raw, 0) : NULL;
 	struct req q = { .r = r, .what = "token", .token = true, .limit = TOKEN_BODY_MAX };
 	if (scope)
 		q.url = xasprintf("%s%c%s%s%sscope=%s", r->realm, strchr(r->realm, '?') ? '&' : '?', svc ? "service=" : "",
@@ -974,7 +972,7 @@ static int do_request(struct req *q, struct hull_err *e)
 		curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
 		curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb_status);
+		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb);
 		curl_easy_setopt(c, CURLOPT_HEADERDATA, q);
 		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
 		curl_easy_setopt(c, CURLOPT_WRITEDATA, q);
@@ -985,8 +983,10 @@ static int do_request(struct req *q, struct hull_err *e)
 			curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
 			curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
 		}
-		if (r->cas)
-			curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb), curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, r->cas);
+		if (r->cas) {
+			curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_cb);
+			curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, r->cas);
+		}
 		if (r->client_cert) {
 			curl_easy_setopt(c, CURLOPT_SSLCERT, r->client_cert);
 			curl_easy_setopt(c, CURLOPT_SSLKEY, r->client_key);
@@ -1073,19 +1073,6 @@ static int do_request(struct req *q, struct hull_err *e)
 		return hull_errf(e, status == 429 ? EAGAIN : status == 416 ? ERANGE : EIO,
 				 "registry %s: %s of %s: HTTP %ld%s%s", r->host, q->what, r->repo, status, words, tries);
 	}
-}
-
-/* The header callback also notes the status as soon as the headers of the
- * final response have ended, so that write_cb knows where the body goes
- * (an error body is kept, never given to the sink). */
-static size_t header_cb_status(char *line, size_t size, size_t nitems, void *arg)
-{
-	struct req *q = arg;
-	size_t n = size * nitems;
-	int code;
-	if (n >= 5 && !strncmp(line, "HTTP/", 5) && sscanf(line, "HTTP/%*s %d", &code) == 1)
-		q->status = code;
-	return header_cb(line, size, nitems, arg);
 }
 
 /* ------------------------------------------------------------ the API */

@@ -380,6 +380,17 @@ auth_json() {
 	[ "$(grep -c ' 503 ' "$FAULT_DIR/requests")" -eq 3 ]
 }
 
+@test "registry: blobs follow a redirect to storage elsewhere, without the token, with the range" {
+	fault_start --bearer --redirect
+	local d
+	d="$(cat "$FAULT_DIR/blob.digest")"
+	regf --insecure blob "$FAULT" "$REPO" "$d" "$T/b" --offset 100
+	[ "$status" -eq 0 ]
+	tail -c +101 "$FAULT_DIR/blob" | cmp - "$T/b"
+	grep -q " /v2/$REPO/blobs/$d 307 bytes=100-" "$FAULT_DIR/requests"
+	grep -q " /storage/$d 206 bytes=100-" "$FAULT_DIR/requests"
+}
+
 @test "registry: a server that ignores Range: the sink starts over" {
 	fault_start --no-range
 	regf --insecure blob "$FAULT" "$REPO" "$(cat "$FAULT_DIR/blob.digest")" "$T/b" --offset 5000

@@ -16,6 +16,8 @@ to DIR/port), and:
   --bearer                               wants "Authorization: Bearer tok-N", from
                                          its own /token (service and scope
                                          with quotes and commas to parse)
+  --redirect                             blobs are a 307 to http://localhost:PORT/storage/
+                                         DIGEST, which refuses any Authorization
   --revoke-after K                       with --bearer: a token is good for K
                                          requests only
 
@@ -54,6 +56,7 @@ def main():
     ap.add_argument("--no-range", action="store_true")
     ap.add_argument("--break-once", action="store_true")
     ap.add_argument("--bearer", action="store_true")
+    ap.add_argument("--redirect", action="store_true")
     ap.add_argument("--revoke-after", type=int, default=0)
     args = ap.parse_args()
 
@@ -97,6 +100,13 @@ def main():
             parts = self.path.split("/")
             if self.path == "/v2/":
                 return self.send(200, b"{}")
+            if args.redirect and len(parts) == 3 and parts[1] == "storage":
+                # blob storage elsewhere: the registry's token must not come
+                if self.headers.get("Authorization"):
+                    return self.send(400, b'{"errors":[{"code":"DENIED","message":"storage got an Authorization"}]}')
+                if parts[2] not in blobs:
+                    return self.send(404, b"no such object")
+                return self.serve_blob(blobs[parts[2]])
             if args.bearer and self.path.startswith("/token?"):
                 q = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
                 if q.get("service") != [service]:
@@ -136,7 +146,12 @@ def main():
                 return self.send(200, manifest, manifest_doc["mediaType"], [("Docker-Content-Digest", digest)])
             if parts[-1] not in blobs:
                 return self.send(404, b'{"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown"}]}')
-            blob = blobs[parts[-1]]
+            if args.redirect:
+                where = "http://localhost:%d/storage/%s" % (srv.server_address[1], parts[-1])
+                return self.send(307, b"", extra=[("Location", where)])
+            self.serve_blob(blobs[parts[-1]])
+
+        def serve_blob(self, blob):
             rng = self.headers.get("Range")
             start = 0
             if rng and not args.no_range and rng.startswith("bytes=") and rng.endswith("-"):
