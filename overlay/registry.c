@@ -16,6 +16,7 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <yajl/yajl_tree.h>
 
 #include "overlay/registry.h"
@@ -385,6 +386,10 @@ static int load_certs(struct registry *r, const struct registry_opts *o, struct 
 					X509_free(x);
 					break;
 				}
+				/* OpenSSL fills a certificate's cached extensions on
+				 * first use: done here, while only this thread sees
+				 * it, not in ssl_ctx_cb on several threads at once */
+				X509_check_purpose(x, -1, 0);
 				sk_X509_push(r->cas, x);
 				got++;
 			}
