@@ -88,6 +88,7 @@ struct req {
 	char retry_after[64];
 	char content_range[128];
 	char curlerr[CURL_ERROR_SIZE];
+	char why[CURL_ERROR_SIZE]; /* write_cb's reason to stop (curl owns curlerr) */
 	long oserr;             /* errno of a failed connect, 0 if none */
 	int attempts;
 };
@@ -624,7 +625,7 @@ static size_t write_cb(char *data, size_t size, size_t nitems, void *arg)
 			unsigned long long start;
 			if (sscanf(q->content_range, "bytes %llu-", &start) != 1 || start != q->pos) {
 				q->sink_err = -EPROTO;
-				snprintf(q->curlerr, sizeof q->curlerr, "asked for bytes from %llu, got Content-Range \"%s\"",
+				snprintf(q->why, sizeof q->why, "asked for bytes from %llu, got Content-Range \"%s\"",
 					 (unsigned long long)q->pos, q->content_range);
 				return 0;
 			}
@@ -1017,7 +1018,7 @@ static int do_request(struct req *q, struct hull_err *e)
 			if (q->sink_err && cc == CURLE_WRITE_ERROR) {
 				free(authz);
 				if (q->sink_err == -EPROTO)
-					return hull_errf(e, EPROTO, "registry %s: %s of %s: %s", r->host, q->what, r->repo, q->curlerr);
+					return hull_errf(e, EPROTO, "registry %s: %s of %s: %s", r->host, q->what, r->repo, q->why);
 				return hull_syserr(e, -q->sink_err, "registry %s: %s of %s: writing", r->host, q->what, r->repo);
 			}
 			if (q->toolarge) {

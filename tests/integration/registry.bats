@@ -391,6 +391,20 @@ auth_json() {
 	grep -q " /storage/$d 206 bytes=100-" "$FAULT_DIR/requests"
 }
 
+@test "registry: a ranged answer from another offset is refused" {
+	fault_start --bad-range
+	regf --insecure blob "$FAULT" "$REPO" "$(cat "$FAULT_DIR/blob.digest")" "$T/b" --offset 100
+	[ "$status" -ne 0 ]
+	assert_one_line_error "registry $FAULT: blob sha256:" "asked for bytes from 100, got Content-Range \"bytes 101-"
+}
+
+@test "registry: a manifest over 4 MiB is refused" {
+	fault_start --huge
+	regf --insecure manifest "$FAULT" "$REPO" latest
+	[ "$status" -ne 0 ]
+	assert_one_line_error "registry $FAULT: manifest latest of $REPO: larger than 4194304 bytes"
+}
+
 @test "registry: a server that ignores Range: the sink starts over" {
 	fault_start --no-range
 	regf --insecure blob "$FAULT" "$REPO" "$(cat "$FAULT_DIR/blob.digest")" "$T/b" --offset 5000

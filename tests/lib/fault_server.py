@@ -16,6 +16,8 @@ to DIR/port), and:
   --bearer                               wants "Authorization: Bearer tok-N", from
                                          its own /token (service and scope
                                          with quotes and commas to parse)
+  --bad-range                            a ranged answer says it starts one byte later
+  --huge                                 the manifest is 5 MiB (of white space)
   --redirect                             blobs are a 307 to http://localhost:PORT/storage/
                                          DIGEST, which refuses any Authorization
   --revoke-after K                       with --bearer: a token is good for K
@@ -57,6 +59,8 @@ def main():
     ap.add_argument("--break-once", action="store_true")
     ap.add_argument("--bearer", action="store_true")
     ap.add_argument("--redirect", action="store_true")
+    ap.add_argument("--bad-range", action="store_true")
+    ap.add_argument("--huge", action="store_true")
     ap.add_argument("--revoke-after", type=int, default=0)
     args = ap.parse_args()
 
@@ -67,6 +71,8 @@ def main():
     blob_digest, blob2_digest = blobs
     manifest_doc = make_manifest((blob_digest, blob), (blob2_digest, blob2))
     manifest = json.dumps(manifest_doc, indent=2).encode()
+    if args.huge:
+        manifest += b" " * (5 << 20)
     for name, data in (("manifest", manifest), ("blob", blob), ("blob.digest", blob_digest.encode()),
                        ("blob2", blob2), ("blob2.digest", blob2_digest.encode())):
         with open(os.path.join(args.dir, name), "wb") as f:
@@ -160,7 +166,8 @@ def main():
             status, extra = 200, []
             if start:
                 status = 206
-                extra = [("Content-Range", "bytes %d-%d/%d" % (start, len(blob) - 1, len(blob)))]
+                said = start + 1 if args.bad_range else start
+                extra = [("Content-Range", "bytes %d-%d/%d" % (said, len(blob) - 1, len(blob)))]
             with lock:
                 brk = args.break_once and not state["broken"]
                 state["broken"] = True
