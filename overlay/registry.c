@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -649,6 +650,14 @@ static size_t write_cb(char *data, size_t size, size_t nitems, void *arg)
 	return n;
 }
 
+/* libcurl's sockets are made without SOCK_CLOEXEC: hull's rule is that
+ * no fd outlives an exec. */
+static curl_socket_t open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	(void)arg, (void)purpose;
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
 /* ------------------------------------------------------------ challenges */
 
 /* One parameter of a WWW-Authenticate challenge (RFC 7235: name=token or
@@ -968,6 +977,7 @@ static int do_request(struct req *q, struct hull_err *e)
 		curl_easy_setopt(c, CURLOPT_SHARE, r->share);
 		curl_easy_setopt(c, CURLOPT_URL, q->url ? q->url : url);
 		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L); /* threads: no SIGALRM */
+		curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
 		curl_easy_setopt(c, CURLOPT_USERAGENT, "hull");
 		curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 		curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);

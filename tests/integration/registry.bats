@@ -257,6 +257,14 @@ auth_json() {
 	# $REGISTRY_AUTH_FILE when no --authfile
 	REGISTRY_AUTH_FILE="$T/auth.json" regf --cert-dir "$REGISTRY_CERT_DIR" manifest "$REGISTRY" "$REPO" latest
 	[ "$status" -eq 0 ]
+	# then ${XDG_RUNTIME_DIR}/containers/auth.json, then ~/.docker/config.json
+	mkdir -p "$T/xdg/containers" "$T/home/.docker"
+	cp "$T/auth.json" "$T/xdg/containers/auth.json"
+	HOME="$T/none" XDG_RUNTIME_DIR="$T/xdg" regf --cert-dir "$REGISTRY_CERT_DIR" manifest "$REGISTRY" "$REPO" latest
+	[ "$status" -eq 0 ]
+	cp "$T/config.json" "$T/home/.docker/config.json"
+	HOME="$T/home" XDG_RUNTIME_DIR="$T/none" regf --cert-dir "$REGISTRY_CERT_DIR" manifest "$REGISTRY" "$REPO" latest
+	[ "$status" -eq 0 ]
 	# a missing --authfile is an error
 	regf --cert-dir "$REGISTRY_CERT_DIR" --authfile "$T/none.json" manifest "$REGISTRY" "$REPO" latest
 	[ "$status" -ne 0 ]
@@ -421,6 +429,13 @@ auth_json() {
 	cmp "$FAULT_DIR/blob" "$T/b"
 	# the second request asked for the rest only
 	[ "$(awk '/blobs/ { print $5 }' "$FAULT_DIR/requests" | tail -n 1)" = "bytes=$(($(stat -c %s "$FAULT_DIR/blob") / 2))-" ]
+}
+
+@test "registry: libcurl's sockets are close-on-exec" {
+	need_cmd strace
+	strace -f -o "$T/trace" -e trace=socket "$REGFETCH" --insecure pull "$BASE_REGISTRY" "$REPO" latest "$T" >/dev/null
+	grep -q 'socket(' "$T/trace"
+	none_left "sockets without SOCK_CLOEXEC" "$(grep 'socket(' "$T/trace" | grep -v SOCK_CLOEXEC)"
 }
 
 @test "registry: an unreachable port fails fast with a clear error" {
