@@ -35,13 +35,24 @@
  * HOST/REPO, HOST/REPO's parents, or HOST (also as "https://HOST/...", and
  * index.docker.io for docker.io).  Credential helpers are not supported.
  *
+ * Retries: 429 (after its Retry-After, at most REGISTRY_RETRY_AFTER_MAX s),
+ * 5xx and connection failures, with 250 ms doubling otherwise; a blob
+ * transfer that broke resumes at the byte where it broke.  A 401 leads to
+ * one new token (or the switch to Basic) per request; a second 401 is final.
+ *
  * Errors are one line naming the host, the repository and what was asked:
- *   HOST/REPO: manifest REF not found                       (-ENOENT)
- *   HOST/REPO: blob DIGEST not found                        (-ENOENT)
- *   registry HOST: unauthorized for REPO (check --creds/--authfile)   (-EACCES)
- *   registry HOST: manifest REF of REPO: digest mismatch ...          (-EBADMSG)
- *   registry HOST: manifest REF of REPO: HTTP 503 ... after N attempts (-EIO)
- *   registry HOST: manifest REF of REPO: <curl's words>      (-ECONNREFUSED, ...)
+ *   HOST/REPO: manifest REF not found                                  (-ENOENT)
+ *   HOST/REPO: blob DIGEST not found                                   (-ENOENT)
+ *   registry HOST: unauthorized for REPO (check --creds/--authfile)    (-EACCES)
+ *   registry HOST: manifest REF of REPO: digest mismatch: ...          (-EBADMSG)
+ *   registry HOST: manifest REF of REPO: larger than 4194304 bytes     (-EFBIG)
+ *   registry HOST: manifest REF of REPO: HTTP 503 (UNAVAILABLE: ...) after 4 attempts
+ *                                       (-EIO; 429: -EAGAIN; 416: -ERANGE)
+ *   registry HOST: blob DIGEST of REPO: <libcurl's words> (<errno>) [after N attempts]
+ *                                       (-ECONNREFUSED, -EHOSTUNREACH, -ETIMEDOUT,
+ *                                        TLS: -EPROTO with a hint, else -EIO)
+ *
+ * registry_close must not run while a call on the handle is running.
  */
 #ifndef HULL_OVERLAY_REGISTRY_H
 #define HULL_OVERLAY_REGISTRY_H
