@@ -200,9 +200,10 @@ http:
 $tlscfg
 $authcfg
 EOF
-		# a clean environment: docker-registry reads REGISTRY_* variables
-		# as configuration (and refuses unknown ones), and the tests
-		# export REGISTRY, REGISTRY_CA...
+		# a clean environment: docker-registry takes REGISTRY_* variables
+		# as configuration (REGISTRY_HTTP_ADDR, REGISTRY_AUTH_...: a
+		# caller's could redirect it) and warns of the others, like the
+		# REGISTRY and REGISTRY_CA these tests export
 		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/ \
 			docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 </dev/null 3>&- &
 		echo $! >"$dir/registry.pid"
