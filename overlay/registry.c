@@ -21,14 +21,11 @@
 #include <yajl/yajl_tree.h>
 
 #include "overlay/registry.h"
+#include "spec/image.h"
 
-/* The media types a manifest GET accepts: OCI manifest and index, Docker
- * schema2 manifest and list (not schema1, which nothing here can use). */
-#define ACCEPT_MANIFESTS                                                                 \
-	"Accept: application/vnd.oci.image.index.v1+json, "                              \
-	"application/vnd.oci.image.manifest.v1+json, "                                   \
-	"application/vnd.docker.distribution.manifest.list.v2+json, "                    \
-	"application/vnd.docker.distribution.manifest.v2+json"
+/* The media types a manifest GET accepts: those spec/image reads (OCI
+ * manifest and index, Docker schema2 manifest and list; not schema1). */
+#define ACCEPT_MANIFESTS "Accept: " IMAGE_MANIFEST_ACCEPT
 
 enum { ERRBODY_MAX = 64 << 10, TOKEN_BODY_MAX = 1 << 20, POOL_MAX = 16 };
 enum scheme { SCHEME_UNKNOWN, SCHEME_HTTPS, SCHEME_HTTP };
@@ -153,31 +150,16 @@ static bool valid_tag(const char *s)
 	return true;
 }
 
-/* "sha256:<64 hex>" or "sha512:<128 hex>" (lower case): the EVP digest, or
- * NULL when s is not one. */
-static const EVP_MD *digest_md(const char *s)
-{
-	const EVP_MD *md;
-	size_t hex;
-	if (!strncmp(s, "sha256:", 7))
-		md = EVP_sha256(), hex = 64;
-	else if (!strncmp(s, "sha512:", 7))
-		md = EVP_sha512(), hex = 128;
-	else
-		return NULL;
-	s += 7;
-	if (strlen(s) != hex || strspn(s, "0123456789abcdef") != hex)
-		return NULL;
-	return md;
-}
+_Static_assert(REGISTRY_DIGEST_SIZE == IMAGE_DIGEST_LEN + 1, "a digest is spec/image's");
 
-/* "ALG:<hex of md(data)>" into out (room for 136). */
-static void digest_of(const EVP_MD *md, const void *data, size_t len, char *out)
+/* "sha256:<hex of data>" into out (REGISTRY_DIGEST_SIZE).  sha256 is the
+ * only digest hull takes (spec/image.h: image_digest_valid). */
+static void sha256_of(const void *data, size_t len, char *out)
 {
 	unsigned char h[EVP_MAX_MD_SIZE];
 	unsigned n = 0;
-	EVP_Digest(data, len, h, &n, md, NULL);
-	int o = sprintf(out, "%s:", md == EVP_sha512() ? "sha512" : "sha256");
+	EVP_Digest(data, len, h, &n, EVP_sha256(), NULL);
+	int o = sprintf(out, "sha256:");
 	for (unsigned i = 0; i < n; i++)
 		o += sprintf(out + o, "%02x", h[i]);
 }
@@ -1097,9 +1079,9 @@ int registry_get_manifest(struct registry *r, const char *ref, char **body, size
 			  size_t mtcap, char digest[REGISTRY_DIGEST_SIZE], struct hull_err *e)
 {
 	*body = NULL;
-	const EVP_MD *refmd = strchr(ref, ':') ? digest_md(ref) : NULL;
-	if (!refmd && !valid_tag(ref))
-		return hull_errf(e, EINVAL, "registry %s: \"%s\" is neither a tag nor a sha256/sha512 digest", r->host, ref);
+	bool by_digest = image_digest_valid(ref);
+	if (!by_digest && !valid_tag(ref))
+		return hull_errf(e, EINVAL, "registry %s: \"%s\" is neither a tag nor a sha256 digest", r->host, ref);
 	_cleanup_free_ char *what = xasprintf("manifest %s", ref);
 	_cleanup_free_ char *path = xasprintf("/v2/%s/manifests/%s", r->repo, ref);
 	if (!what || !path)
@@ -1116,27 +1098,22 @@ int registry_get_manifest(struct registry *r, const char *ref, char **body, size
 		return rc;
 	}
 	size_t n = q.body.len - 1;
-	char got[136];
 	/* content addressing: the body is what the digest names */
-	if (refmd) {
-		digest_of(refmd, q.body.s, n, got);
-		if (strcmp(got, ref)) {
+	sha256_of(q.body.s, n, digest);
+	if (by_digest) {
+		if (strcmp(digest, ref)) {
 			free(q.body.s);
 			return hull_errf(e, EBADMSG, "registry %s: manifest %s of %s: digest mismatch: the body is %s",
-					 r->host, ref, r->repo, got);
+					 r->host, ref, r->repo, digest);
 		}
 	}
-	const EVP_MD *dmd = q.dcd[0] ? digest_md(q.dcd) : NULL;
-	if (dmd) {
-		digest_of(dmd, q.body.s, n, got);
-		if (strcmp(got, q.dcd)) {
-			free(q.body.s);
-			return hull_errf(e, EBADMSG,
-					 "registry %s: manifest %s of %s: digest mismatch: Docker-Content-Digest %s, the body is %s",
-					 r->host, ref, r->repo, q.dcd, got);
-		}
+	/* a header in another algorithm cannot be checked here (nor used) */
+	if (!strncmp(q.dcd, "sha256:", 7) && strcmp(q.dcd, digest)) {
+		free(q.body.s);
+		return hull_errf(e, EBADMSG,
+				 "registry %s: manifest %s of %s: digest mismatch: Docker-Content-Digest %s, the body is %s",
+				 r->host, ref, r->repo, q.dcd, digest);
 	}
-	digest_of(EVP_sha256(), q.body.s, n, digest);
 
 	/* the document's mediaType is covered by the digest; the header is not */
 	char mt[256] = "";
@@ -1165,8 +1142,8 @@ int registry_get_blob(struct registry *r, const char *digest, uint64_t offset,
 {
 	if (restarted)
 		*restarted = false;
-	if (!digest_md(digest))
-		return hull_errf(e, EINVAL, "registry %s: \"%s\" is not a sha256/sha512 digest", r->host, digest);
+	if (!image_digest_valid(digest))
+		return hull_errf(e, EINVAL, "registry %s: \"%s\" is not a sha256 digest", r->host, digest);
 	_cleanup_free_ char *what = xasprintf("blob %s", digest);
 	_cleanup_free_ char *path = xasprintf("/v2/%s/blobs/%s", r->repo, digest);
 	if (!what || !path)

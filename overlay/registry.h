@@ -100,13 +100,14 @@ int registry_open(const char *host, const char *repo, const struct registry_opts
 		  struct hull_err *e);
 void registry_close(struct registry *r);
 
-/* GET /v2/REPO/manifests/REF (REF: a tag or "sha256:..."), accepting OCI
+/* GET /v2/REPO/manifests/REF (REF: a tag or "sha256:<hex>", the only
+ * digests hull takes: spec/image.h's image_digest_valid), accepting OCI
  * manifests and indexes and Docker schema2 manifests and lists.  *body
  * (malloc'd, NUL-terminated, *len bytes; at most REGISTRY_MANIFEST_MAX),
  * media_type (the document's mediaType, else the Content-Type; "" when
  * neither says) and digest ("sha256:<hex>" of the body).  When REF is a
- * digest the body must have it, and a Docker-Content-Digest that disagrees
- * with the body is refused too (-EBADMSG). */
+ * digest the body must have it, and a sha256 Docker-Content-Digest that
+ * disagrees with the body is refused too (-EBADMSG). */
 int registry_get_manifest(struct registry *r, const char *ref, char **body, size_t *len, char *media_type,
 			  size_t mtcap, char digest[REGISTRY_DIGEST_SIZE], struct hull_err *e);
 

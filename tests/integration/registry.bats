@@ -121,7 +121,7 @@ blob_file() { echo "$REGISTRY_IMAGE_DIR/oci/blobs/sha256/${1#sha256:}"; }
 	assert_one_line_error "not a repository name"
 	regf --insecure blob "$BASE_REGISTRY" "$REPO" sha256:abc "$T/b"
 	[ "$status" -ne 0 ]
-	assert_one_line_error "not a sha256/sha512 digest"
+	assert_one_line_error "not a sha256 digest"
 }
 
 # -------------------------------------------------------------------- blobs
