@@ -54,7 +54,7 @@ teardown_file() {
 setup() {
 	[ -z "$REGISTRY_SKIP" ] || skip "$REGISTRY_SKIP"
 	T="$(mktemp -d "${HULL_TEST_TMP:-/tmp}/hull-reg.XXXXXX")"
-	REGISTRY_DIR="" FAULT_DIR=""
+	REGISTRY_DIR="" FAULT_DIR="" ETC_CERT_DIR="" ETC_CERTS_D_MADE=""
 	RAW="$BATS_FILE_TMPDIR/raw"
 	DIGEST="$(cat "$BATS_FILE_TMPDIR/digest")"
 }
@@ -63,6 +63,8 @@ setup() {
 teardown() {
 	[ -n "${REGISTRY_DIR:-}" ] && [ "$REGISTRY_DIR" != "${BASE_DIR:-}" ] && registry_stop "$REGISTRY_DIR"
 	[ -n "${FAULT_DIR:-}" ] && fault_stop "$FAULT_DIR"
+	[ -n "${ETC_CERT_DIR:-}" ] && rm -rf "$ETC_CERT_DIR"
+	[ -n "${ETC_CERTS_D_MADE:-}" ] && rmdir /etc/containers/certs.d 2>/dev/null
 	[ -z "${T:-}" ] || rm -rf "$T"
 }
 
@@ -195,10 +197,12 @@ blob_file() { echo "$REGISTRY_IMAGE_DIR/oci/blobs/sha256/${1#sha256:}"; }
 	registry_start --tls --storage "$STORAGE"
 	local d="/etc/containers/certs.d/$REGISTRY"
 	[ ! -e "$d" ] || skip "$d exists"
+	# removed by teardown, with certs.d itself when this made it
+	[ -d /etc/containers/certs.d ] || ETC_CERTS_D_MADE=1
+	ETC_CERT_DIR="$d"
 	mkdir -p "$d"
 	cp "$REGISTRY_CA" "$d/ca.crt"
 	regf manifest "$REGISTRY" "$REPO" latest
-	rm -rf "$d"
 	[ "$status" -eq 0 ]
 	[ "${lines[1]}" = "$DIGEST" ]
 }
