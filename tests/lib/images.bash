@@ -301,13 +301,14 @@ image_small() {
 # ------------------------------------------------------------- derivatives
 
 # _image_derived LAYOUT TAG OUT LABEL CMD...: under OUT's lock, run CMD
-# (which writes OUT) unless OUT's stamp for LABEL names LAYOUT:TAG's digest.
+# (which writes OUT) unless OUT's stamp for LABEL names LAYOUT:TAG's digest
+# (and LABEL).  Stamps and locks sit beside OUT: OUT.lock, OUT.LABEL.stamp.
 _image_derived() {
 	local layout="$1" tag="$2" out="$3" label="$4" digest
 	shift 4
 	digest="$(_image_digest "$layout" "$tag")" || return 1
-	_image_locked "$out.lock" _image_cached "$out.$label.stamp" \
-		"v$IMAGES_FACTORY_VERSION $digest" "$@"
+	_image_locked "$out.lock" _image_cached "$out.${label//[^A-Za-z0-9._-]/_}.stamp" \
+		"v$IMAGES_FACTORY_VERSION $digest $label" "$@"
 }
 
 image_umoci_rootfs() {
