@@ -89,6 +89,10 @@
 
 IMAGES_LIB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 IMAGES_PY="$IMAGES_LIB_DIR/images.py"
+# Debian's python3 itself: a python3 found first in PATH may be a slow shim.
+if [ -z "${IMAGES_PYTHON:-}" ]; then
+	if [ -x /usr/bin/python3 ]; then IMAGES_PYTHON=/usr/bin/python3; else IMAGES_PYTHON=python3; fi
+fi
 # Bump when what a builder makes changes: cached images are then rebuilt.
 IMAGES_FACTORY_VERSION=1
 IMAGES_APPLETS=(sh ls cat id stat find echo touch mkdir rm env pwd whoami sleep readlink test)
@@ -136,7 +140,7 @@ _image_cached() {
 
 # _image_digest LAYOUT TAG: the digest LAYOUT:TAG points to.
 _image_digest() {
-	python3 "$IMAGES_PY" digest "$1" "$2"
+	"$IMAGES_PYTHON" "$IMAGES_PY" digest "$1" "$2"
 }
 
 # _image_tmp DIR: a new private build directory under DIR (printed).
@@ -250,7 +254,7 @@ _image_steps_rich() {
 	# data/sub opaque in layer 2 (index 1) by hand, owner and mode taken
 	# from the unpacked tree.
 	umoci unpack --image "$L:rich" "$t/b" >/dev/null || return 1
-	python3 "$IMAGES_PY" opaque "$L" rich 1 data/sub "$t/b/rootfs" || return 1
+	"$IMAGES_PYTHON" "$IMAGES_PY" opaque "$L" rich 1 data/sub "$t/b/rootfs" || return 1
 	rm -rf "$t/b"
 	umoci unpack --image "$L:rich" "$t/b" >/dev/null || return 1
 	_image_rich_layer3 "$t/b/rootfs" || return 1
@@ -265,7 +269,7 @@ _image_steps_rich() {
 		--config.workingdir /data --config.label org.example.test=yes \
 		--config.stopsignal SIGUSR1 || return 1
 	umoci gc --layout "$L" || return 1
-	python3 "$IMAGES_PY" merge "$L" rich "$dir/oci"
+	"$IMAGES_PYTHON" "$IMAGES_PY" merge "$L" rich "$dir/oci"
 }
 
 image_rich() {
@@ -288,7 +292,7 @@ _image_steps_small() {
 		--clear=config.entrypoint --clear=config.cmd --clear=config.env \
 		--config.cmd /bin/sh --config.env "$IMAGES_PATH_ENV" || return 1
 	umoci gc --layout "$L" || return 1
-	python3 "$IMAGES_PY" merge "$L" small "$dir/oci"
+	"$IMAGES_PYTHON" "$IMAGES_PY" merge "$L" small "$dir/oci"
 }
 
 image_small() {
@@ -355,20 +359,20 @@ _image_do_zstd() {
 
 image_plain() {
 	[ $# = 3 ] || _image_err "usage: image_plain LAYOUT TAG OUT" || return 1
-	_image_derived "$1" "$2" "$3" "plain-$2" python3 "$IMAGES_PY" plain "$@"
+	_image_derived "$1" "$2" "$3" "plain-$2" "$IMAGES_PYTHON" "$IMAGES_PY" plain "$@"
 }
 
 image_multiarch() {
 	[ $# = 2 ] || [ $# = 3 ] || _image_err "usage: image_multiarch LAYOUT OUT [TAG]" || return 1
 	local layout="$1" out="$2" tag="${3:-}"
 	if [ -z "$tag" ]; then
-		tag="$(python3 -c 'import json,sys
+		tag="$("$IMAGES_PYTHON" -c 'import json,sys
 m=json.load(open(sys.argv[1]+"/index.json"))["manifests"]
 t=[d.get("annotations",{}).get("org.opencontainers.image.ref.name") for d in m]
 t=[x for x in t if x]
 sys.exit("images.bash: %s has %d tags, name one" % (sys.argv[1], len(t))) if len(t)!=1 else print(t[0])' "$layout")" || return 1
 	fi
-	_image_derived "$layout" "$tag" "$out" multiarch python3 "$IMAGES_PY" multiarch "$layout" "$tag" "$out"
+	_image_derived "$layout" "$tag" "$out" multiarch "$IMAGES_PYTHON" "$IMAGES_PY" multiarch "$layout" "$tag" "$out"
 }
 
 # ----------------------------------------------------------------- listing
