@@ -237,6 +237,19 @@ mknod "$W/lt/d/null" c 1 3 && touch "$W/lt/f" && setfattr -n trusted.overlay.opa
 	setfattr -n user.a -v 1 "$W/lt/f" && setfattr -n user.b -v 2 "$W/lt/f"
 check "listing: devices, several xattrs, trusted.overlay left out" eval "[ \"\$(image_rootfs_listing '$W/lt')\" = \"\$(printf 'd\td\t0755\t0\t0\t-\t-\t-\nd/null\tc\t0644\t0\t0\trdev=1:3\t-\t-\nf\tf\t0644\t0\t0\t0\tuser.a=\"1\";user.b=\"2\"\t-')\" ]"
 
+# The layers extracted the overlayfs way (images.py overlay-layers) and
+# mounted read-only, in a private mount namespace, look like umoci's rootfs:
+# what a hull-mounted image is compared with.
+if command -v unshare >/dev/null && grep -qw overlay /proc/filesystems; then
+	check "overlay of the layers lists like umoci's rootfs" eval "
+		lowers=\$('$IMAGES_PYTHON' '$IMAGES_PY' overlay-layers '$L' rich '$W/ovl') && mkdir -p '$W/ovl/mnt' &&
+		unshare -m --propagation private bash -c 'source \"\$1\" && mount -t overlay overlay -o ro,lowerdir=\"\$2\" \"\$3\" &&
+			image_rootfs_listing \"\$3\" >\"\$4\"' - '$LIB/images.bash' \"\$lowers\" '$W/ovl/mnt' '$W/ovl.list' &&
+		diff '$W/ovl.list' '$W/rich.list'"
+else
+	echo "# skipped: overlay check (no unshare or no overlay filesystem)"
+fi
+
 # ------------------------------------------------------------ derivatives
 
 same_tree() { # LAYOUT TAG NAME: its unpacked listing equals rich's

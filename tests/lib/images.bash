@@ -83,6 +83,12 @@
 # image_deps
 #     apt-get installs the packages above that are missing (as root).
 #
+# images.py (same folder) does the layout surgery the builders need and one
+# more thing tests may use: `"$IMAGES_PYTHON" "$IMAGES_PY" overlay-layers
+# LAYOUT TAG OUTDIR` extracts the layers the overlayfs way (whiteouts as 0:0
+# character devices, trusted.overlay.opaque) and prints a lowerdir= value;
+# mounted read-only it lists (image_rootfs_listing) like umoci's rootfs.
+#
 # A hostile layout per kind of malicious or broken image:
 #     python3 "$IMAGES_LIB_DIR/hostile.py" KIND OUTDIR   (--list: the kinds)
 # and tests/lib/images-selftest.sh checks all of this with the real tools.

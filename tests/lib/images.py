@@ -26,6 +26,12 @@ is as valid as the one it came from.
     images.py merge SRC TAG DST
         copy SRC:TAG (and every blob it needs) into the layout DST, replacing
         DST's TAG if it has one.  index.json is replaced atomically.
+    images.py overlay-layers LAYOUT TAG OUTDIR
+        extract each layer of LAYOUT:TAG into OUTDIR/0, OUTDIR/1, ... in
+        overlayfs' own format (whiteouts as 0:0 character devices, opaque
+        directories with trusted.overlay.opaque=y; owners, modes, xattrs
+        kept; as root), and print the lowerdir= value, top layer first.  What
+        an overlay mount of an image should look like, made without hull.
 """
 
 import gzip
@@ -35,6 +41,7 @@ import json
 import os
 import platform
 import shutil
+import stat
 import subprocess
 import sys
 import tarfile
@@ -340,13 +347,84 @@ def cmd_merge(src, tag, dst):
     set_tag(dst, tag, desc)
 
 
+# ---------------------------------------------------------- overlay layers
+
+def extract_overlay(tar, root):
+    """Extract the layer TAR (bytes) into ROOT the way overlayfs wants a
+    lower directory.  Entries escaping ROOT are refused."""
+    os.makedirs(root, exist_ok=True)
+    tf = tarfile.open(fileobj=io.BytesIO(tar), mode="r:")
+    dirs = []
+    for m in tf:
+        name = norm(m.name)
+        if name in ("", "."):
+            continue
+        parts = name.split("/")
+        if any(p in ("", ".", "..") for p in parts):
+            die("layer entry %r escapes" % m.name)
+        path = os.path.join(root, name)
+        parent = os.path.dirname(path)
+        if os.path.islink(parent) or not os.path.realpath(parent).startswith(os.path.realpath(root)):
+            die("layer entry %r goes through a symlink" % m.name)
+        os.makedirs(parent, exist_ok=True)
+        base = parts[-1]
+        if base == ".wh..wh..opq":
+            os.setxattr(parent, "trusted.overlay.opaque", b"y")
+            continue
+        if base.startswith(".wh."):
+            os.mknod(os.path.join(parent, base[4:]), 0o600 | stat.S_IFCHR, os.makedev(0, 0))
+            continue
+        if os.path.lexists(path) and not (m.isdir() and os.path.isdir(path)):
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path)
+            else:
+                os.unlink(path)
+        if m.isdir():
+            os.makedirs(path, exist_ok=True)
+        elif m.isreg():
+            with open(path, "wb") as f:
+                shutil.copyfileobj(tf.extractfile(m), f)
+        elif m.issym():
+            os.symlink(m.linkname, path)
+        elif m.islnk():
+            os.link(os.path.join(root, norm(m.linkname)), path)
+            continue
+        elif m.isfifo():
+            os.mkfifo(path)
+        elif m.ischr() or m.isblk():
+            kind = stat.S_IFCHR if m.ischr() else stat.S_IFBLK
+            os.mknod(path, kind | 0o600, os.makedev(m.devmajor, m.devminor))
+        else:
+            die("layer entry %r: unknown type %r" % (m.name, m.type))
+        os.lchown(path, m.uid, m.gid)
+        if not m.issym():
+            os.chmod(path, m.mode & 0o7777)
+        for k, v in m.pax_headers.items():
+            if k.startswith("SCHILY.xattr."):
+                os.setxattr(path, k[len("SCHILY.xattr."):],
+                            v.encode("utf-8", "surrogateescape"), follow_symlinks=False)
+        if m.isdir():
+            dirs.append(path)
+
+
+def cmd_overlay_layers(layout, tag, outdir):
+    mdesc, manifest, config = load_image(layout, tag)
+    lowers = []
+    for i, l in enumerate(manifest["layers"]):
+        d = os.path.join(outdir, str(i))
+        extract_overlay(decompress(l["mediaType"], read_blob(layout, l["digest"])), d)
+        lowers.insert(0, d)
+    print(":".join(lowers))
+
+
 def cmd_digest(layout, tag):
     print(find_tag(layout, tag)["digest"])
 
 
 COMMANDS = {"digest": (cmd_digest, 2, 2), "opaque": (cmd_opaque, 4, 5),
             "plain": (cmd_plain, 3, 3), "multiarch": (cmd_multiarch, 3, 3),
-            "merge": (cmd_merge, 3, 3)}
+            "merge": (cmd_merge, 3, 3),
+            "overlay-layers": (cmd_overlay_layers, 3, 3)}
 
 
 def main(argv):
