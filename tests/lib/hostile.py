@@ -218,15 +218,13 @@ def build(kind, outdir):
         blob = gz(tar)
         second.update(blob=blob[:len(blob) // 2], diff_id=sha(tar))
     elif kind == "bad-digest":
-        from_entries(*plain_x)
-        evil = gz(make_tar([entry("x", data=b"evil\n")]))
-        if len(evil) != len(second["blob"]):
-            # Same size keeps the fault to the digest alone; flip a byte
-            # of the real blob if the two gzip streams differ in length.
-            evil = bytearray(second["blob"])
-            evil[len(evil) // 2] ^= 0xFF
-            evil = bytes(evil)
-        second["stored"] = evil
+        # gzip level 0 (stored blocks): both blobs have the same size, so
+        # only the digest tells them apart; the stored one is a valid layer.
+        good = make_tar([entry("x", data=b"good\n")])
+        blob = gzip.compress(good, compresslevel=0, mtime=0)
+        evil = gzip.compress(make_tar([entry("x", data=b"evil\n")]), compresslevel=0, mtime=0)
+        assert len(evil) == len(blob)
+        second.update(blob=blob, diff_id=sha(good), stored=evil)
     elif kind == "bad-diffid":
         from_entries(*plain_x)
         second["diff_id"] = sha(b"not the layer")

@@ -417,6 +417,9 @@ elif kind == "truncated":
 elif kind == "bad-digest":
     b = open(path1, "rb").read()
     assert len(b) == l1["size"] and sha(b) != l1["digest"]
+    t = tarfile.open(fileobj=io.BytesIO(gzip.decompress(b)))
+    assert [t.extractfile(x).read() for x in t] == [b"evil\n"]
+    assert sha(gzip.decompress(b)) != c["rootfs"]["diff_ids"][1]
 elif kind == "bad-diffid":
     assert c["rootfs"]["diff_ids"][1] != sha(layer1())
 elif kind == "missing-blob":

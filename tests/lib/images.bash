@@ -31,7 +31,8 @@
 #       cap_net_raw+ep); /data/odd 1234:5678 0644; /data/secret 0600;
 #       /data/exec 0751.
 #     3 docs: regular files of /usr/share/common-licenses and /usr/share/doc
-#       copied with their paths, about $IMAGE_RICH_MB MiB (default 8).
+#       copied with their paths, about $IMAGE_RICH_MB MiB (default 8; random
+#       files usr/share/filler/N make up for a machine with fewer docs).
 #     4 motd: /etc/motd rewritten ("rich v4").
 #     Config: no Entrypoint, Cmd ["/bin/sh","-c","echo hello from rich"],
 #     Env PATH=/usr/sbin:/usr/bin:/sbin:/bin and RICH=1, WorkingDir /data,
@@ -225,14 +226,22 @@ _image_rich_layer2() {
 	printf '#!/bin/sh\necho exec\n' >"$r/data/exec" && chmod 0751 "$r/data/exec"
 }
 
-# _image_rich_layer3 ROOTFS: copies of /usr/share/doc files, $IMAGE_RICH_MB MiB.
+# _image_rich_layer3 ROOTFS: copies of /usr/share/doc files, $IMAGE_RICH_MB
+# MiB; topped up with random 1 MiB files usr/share/filler/N if the machine
+# has fewer docs than that.
 _image_rich_layer3() {
-	local r="$1" limit=$((${IMAGE_RICH_MB:-8} * 1024 * 1024))
+	local r="$1" limit=$((${IMAGE_RICH_MB:-8} * 1024 * 1024)) have n=0
 	find /usr/share/common-licenses /usr/share/doc -type f -printf '%s\t%p\n' 2>/dev/null |
 		LC_ALL=C sort -t "$(printf '\t')" -k2 |
 		awk -F '\t' -v lim="$limit" '{ if (sum >= lim) exit; sum += $1; print $2 }' |
 		tr '\n' '\0' | xargs -0 -r cp --parents -t "$r" || return 1
-	[ -d "$r/usr/share/doc" ] || _image_err "no /usr/share/doc files copied"
+	mkdir -p "$r/usr/share" || return 1
+	have=$(find "$r/usr/share" -type f -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
+	while [ "$have" -lt "$limit" ]; do
+		mkdir -p "$r/usr/share/filler" &&
+			head -c 1048576 /dev/urandom >"$r/usr/share/filler/$n" || return 1
+		have=$((have + 1048576)) n=$((n + 1))
+	done
 }
 
 # _image_build NAME DIR: run _image_steps_NAME DIR TMP in a fresh TMP under
@@ -241,7 +250,7 @@ _image_rich_layer3() {
 _image_build() {
 	local name="$1" dir="$2" t rc=0
 	t="$(_image_tmp "$dir")" || return 1
-	"_image_steps_$name" "$dir" "$t" || rc=1
+	(umask 022 && "_image_steps_$name" "$dir" "$t") || rc=1
 	rm -rf "$t"
 	[ "$rc" = 0 ] || _image_err "image_$name $dir failed"
 }
