@@ -185,7 +185,6 @@ def cmd_opaque(layout, tag, layer, dirname, rootfs=None):
     src = tarfile.open(fileobj=io.BytesIO(raw), mode="r:")
     members = [(m, src.extractfile(m).read() if m.isreg() else None)
                for m in src.getmembers()]
-    parent = dirname.rsplit("/", 1)[0] if "/" in dirname else ""
 
     def whiteout_child(m):
         n = norm(m.name)
@@ -354,7 +353,6 @@ def extract_overlay(tar, root):
     lower directory.  Entries escaping ROOT are refused."""
     os.makedirs(root, exist_ok=True)
     tf = tarfile.open(fileobj=io.BytesIO(tar), mode="r:")
-    dirs = []
     for m in tf:
         name = norm(m.name)
         if name in ("", "."):
@@ -403,8 +401,6 @@ def extract_overlay(tar, root):
             if k.startswith("SCHILY.xattr."):
                 os.setxattr(path, k[len("SCHILY.xattr."):],
                             v.encode("utf-8", "surrogateescape"), follow_symlinks=False)
-        if m.isdir():
-            dirs.append(path)
 
 
 def cmd_overlay_layers(layout, tag, outdir):
