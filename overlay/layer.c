@@ -80,6 +80,8 @@ struct dec {
 	unsigned members;
 	ZSTD_DCtx *zd;
 	ZSTD_inBuffer zin;
+	bool frame_done;
+	bool corrupt;  /* the decompressor failed: maybe a damaged blob */
 
 	char digest[DIGEST_LEN], diff_id[DIGEST_LEN];
 	struct hull_err e;
@@ -177,9 +179,11 @@ static int fill_gzip(struct dec *d, char *buf, size_t cap, size_t *n)
 			if (rc < 0)
 				return rc;
 			if (d->in_eof) {
-				if (!d->member_done)
+				if (!d->member_done) {
+					d->corrupt = true;
 					return dec_err(d, EBADMSG, d->raw ? "the gzip stream ends early (truncated)"
 									  : "the gzip stream is empty");
+				}
 				d->ended = true;
 				break;
 			}
@@ -198,8 +202,10 @@ static int fill_gzip(struct dec *d, char *buf, size_t cap, size_t *n)
 		} else if (r == Z_MEM_ERROR) {
 			return dec_err(d, ENOMEM, "gzip: out of memory");
 		} else if (r == Z_DATA_ERROR && d->members && !z->total_out) {
+			d->corrupt = true;
 			return dec_err(d, EBADMSG, "trailing data after the gzip stream");
 		} else if (r != Z_OK && r != Z_BUF_ERROR) {
+			d->corrupt = true;
 			return dec_err(d, EBADMSG, "gzip: %s", z->msg ? z->msg : "corrupt data");
 		}
 		/* Z_BUF_ERROR: all input used, none left to progress with; the
@@ -222,19 +228,25 @@ static int fill_zstd(struct dec *d, char *buf, size_t cap, size_t *n)
 				return rc;
 			d->zin = (ZSTD_inBuffer){ d->in, d->in_len, 0 };
 		}
-		size_t before = out.pos;
+		bool at_end = d->in_eof && d->zin.pos == d->zin.size;
+		if (at_end && d->frame_done && d->raw) {
+			d->ended = true;
+			break;
+		}
+		size_t before = out.pos, in_before = d->zin.pos;
 		size_t r = ZSTD_decompressStream(d->zd, &out, &d->zin);
-		if (ZSTD_isError(r))
+		if (ZSTD_isError(r)) {
+			d->corrupt = true;
 			return dec_err(d, EBADMSG, "zstd: %s", ZSTD_getErrorName(r));
-		if (d->in_eof && d->zin.pos == d->zin.size) {
-			/* 0: a frame ended and all of it is out. */
-			if (r == 0 && d->raw) {
-				d->ended = true;
-				break;
-			}
-			if (out.pos == before)
-				return dec_err(d, EBADMSG, d->raw ? "the zstd stream ends early (truncated)"
-								  : "the zstd stream is empty");
+		}
+		/* 0 from a call that did something: a frame ended and all of
+		 * it is out (a call without input after that says otherwise) */
+		if (out.pos != before || d->zin.pos != in_before)
+			d->frame_done = r == 0;
+		else if (at_end) {
+			d->corrupt = true;
+			return dec_err(d, EBADMSG, d->raw ? "the zstd stream ends early (truncated)"
+							  : "the zstd stream is empty");
 		}
 	}
 	*n = out.pos;
@@ -282,13 +294,16 @@ static int dec_fill(struct dec *d, char *buf, size_t cap, size_t *n)
 	return dec_finish(d);
 }
 
-/* After the unpacking failed and a digest is expected: read on, only
- * hashing, so that a blob damaged on its way is reported as that (rather
- * than as whatever its garbage made the tar reader say).  Bounded by the
- * expected size when there is one. */
+/* After the unpacking failed (the tar, or the decompression) and a digest
+ * or size is expected: read on, only hashing, so that a blob damaged on
+ * its way is reported as that rather than as whatever its garbage made
+ * gunzip or the tar reader say.  Bounded by the expected size when there
+ * is one.  Sets d->err and d->e only when the blob is not what was
+ * expected. */
 static void dec_drain(struct dec *d)
 {
 	const struct layer_expect *x = d->x;
+	struct hull_err saved = d->e;
 	size_t n;
 	int rc = 0;
 
@@ -298,9 +313,11 @@ static void dec_drain(struct dec *d)
 	while (!d->in_eof && rc == 0)
 		rc = src_read(d, d->in, CHUNK, &n);
 	if (rc < 0) {
-		/* only a blob longer than expected says more than the error at hand */
+		/* a blob longer than expected says more than the error at hand */
 		if (x->size >= 0 && d->raw > (uint64_t)x->size)
 			d->err = rc;
+		else
+			d->e = saved;
 		return;
 	}
 	digest_final(&d->raw_d, d->digest);
@@ -345,10 +362,13 @@ static void *decoder(void *arg)
 		else
 			rc = dec_fill(&q->d, q->buf[slot], CHUNK, &n);
 
+		if (rc < 0) {
+			q->d.err = rc;
+			if (q->d.corrupt)
+				dec_drain(&q->d);
+		}
 		pthread_mutex_lock(&q->mu);
 		if (stop || rc < 0 || !n) {
-			if (rc < 0)
-				q->d.err = rc;
 			q->done = true;
 			pthread_cond_broadcast(&q->cv);
 			pthread_mutex_unlock(&q->mu);
