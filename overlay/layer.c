@@ -423,7 +423,9 @@ struct unpack {
 	const char *display;
 	struct hull_err *e;
 	int root;                   /* the layer's root, O_RDONLY */
-	const char *name;           /* the entry as the tar names it, for errors */
+	const char *name;           /* the entry as the tar names it, for errors
+				     * (libarchive's: valid until the next header) */
+	char last[300];             /* the last entry's name, quoted */
 	char path[PATH_MAX];        /* ... and as a path below the root ("" for it) */
 	char link[PATH_MAX];        /* a hard link's target, likewise */
 	char cache_path[PATH_MAX];  /* the open parent directory */
@@ -455,6 +457,8 @@ static const char *quote(const char *s, char *buf, size_t cap)
 	return buf;
 }
 
+static int fail_v(struct unpack *u, int code, bool sys, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
 static int fail_v(struct unpack *u, int code, bool sys, const char *fmt, va_list ap)
 {
 	char what[600], q[300];
@@ -1023,6 +1027,7 @@ static int apply(struct unpack *u, struct archive_entry *ent)
 	u->name = archive_entry_pathname(ent);
 	if (!u->name)
 		return fail(u, EINVAL, "an entry whose name cannot be read");
+	quote(u->name, u->last, sizeof u->last);
 	if ((why = normalize(u->name, u->path, sizeof u->path)))
 		return fail(u, EINVAL, "%s", why);
 	if ((rc = check_entry(u, ent)) < 0)
@@ -1117,16 +1122,18 @@ static int run(struct unpack *u)
 	int r, rc;
 
 	for (;;) {
+		u->name = NULL;
 		r = archive_read_next_header(u->a, &ent);
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r < ARCHIVE_WARN)
-			return tar_error(u);
+			return fail(u, archive_errno(u->a) > 0 ? archive_errno(u->a) : EINVAL, "tar: %s%s%s",
+				    archive_error_string(u->a) ? archive_error_string(u->a) : "unreadable",
+				    u->entries ? ", after the entry " : "", u->last);
 		u->entries++;
 		if ((rc = apply(u, ent)) < 0)
 			return rc;
 	}
-	u->name = NULL;
 	/* What follows the tar's end: still part of the diff_id and the
 	 * checks, so read to the end of the input. */
 	const void *buf;
