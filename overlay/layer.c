@@ -606,6 +606,7 @@ static int walk(struct unpack *u, const char *path, bool create, const char *wha
 {
 	char buf[PATH_MAX], q[300];
 	int cur = u->root, fd, rc = 0;
+	bool opaque = false;
 
 	snprintf(buf, sizeof buf, "%s", path);
 	for (char *c = buf, *slash; c; c = slash ? slash + 1 : NULL) {
@@ -632,6 +633,7 @@ static int walk(struct unpack *u, const char *path, bool create, const char *wha
 				rc = failsys(u, errno, "removing the whiteout %s", quote(buf, q, sizeof q));
 				goto out;
 			}
+			opaque = true;
 			fd = -ENOENT;
 		}
 		if (fd == -ENOENT && create) {
@@ -643,6 +645,9 @@ static int walk(struct unpack *u, const char *path, bool create, const char *wha
 			/* exactly 0755, whatever the umask */
 			if (fd >= 0 && fchmod(fd, 0755) < 0)
 				fd = -errno;
+			if (fd >= 0 && opaque && fsetxattr(fd, OPAQUE_XATTR, "y", 1, 0) < 0)
+				fd = -errno;
+			opaque = false;
 		}
 		if (fd == -ENOENT) {
 			rc = fail(u, ENOENT, "%s is not in the layer", what);
@@ -963,8 +968,13 @@ static int do_hardlink(struct unpack *u, const char *target, int pfd, const char
 		return fail(u, EINVAL, "hard link target %s: %s", quote(target, q, sizeof q), why);
 	if (!*u->link)
 		return fail(u, EINVAL, "hard link to the layer's root");
-	if (!strcmp(u->link, u->path))
-		return 0;  /* to itself: it is there */
+	if (!strcmp(u->link, u->path)) {
+		/* to itself: nothing to do if it is there */
+		if (faccessat(pfd, base, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+			return fail(u, ENOENT, "the hard link target %s is not in the layer",
+				    quote(target, q, sizeof q));
+		return 0;
+	}
 	char *slash = strrchr(u->link, '/');
 	if (slash) {
 		*slash = 0;

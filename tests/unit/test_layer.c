@@ -591,7 +591,9 @@ static void test_whiteouts(void)
 		E(.name = "again/", .type = AE_IFDIR),
 		E(.name = "again/y", .data = "y"),
 		E(.name = ".wh.file"),
-		E(.name = "file", .data = "back"));
+		E(.name = "file", .data = "back"),
+		E(.name = ".wh.implicit"),
+		E(.name = "implicit/z", .data = "z"));
 	_cleanup_close_ int dfd = fresh_layer();
 	struct hull_err e;
 	struct layer_expect x = plain_x();
@@ -618,6 +620,9 @@ static void test_whiteouts(void)
 	CHECK_STR(xattr_of("again", "trusted.overlay.opaque"), "y");
 	CHECK_STR(file_of(dfd, "again/y"), "y");
 	CHECK_STR(file_of(dfd, "file"), "back");
+	CHECK_STR(xattr_of("implicit", "trusted.overlay.opaque"), "y");
+	CHECK_INT(st_of(dfd, "implicit").st_mode & 07777, 0755);
+	CHECK_STR(file_of(dfd, "implicit/z"), "z");
 	free(tar.s);
 
 	x = plain_x();
@@ -760,6 +765,9 @@ static void test_hostile(void)
 	free(tar.s);
 	tar = TAR(E(.name = "h", .hard = "nothere"));
 	EXPECT_FAIL(tar, LAYER_PLAIN, &x, "layer T: entry \"h\": the hard link target \"nothere\" is not in the layer");
+	free(tar.s);
+	tar = TAR(E(.name = "h", .hard = "h"));
+	EXPECT_FAIL(tar, LAYER_PLAIN, &x, "layer T: entry \"h\": the hard link target \"h\" is not in the layer");
 	free(tar.s);
 	tar = TAR(E(.name = "h", .hard = "no/where"));
 	EXPECT_FAIL(tar, LAYER_PLAIN, &x, "layer T: entry \"h\": the hard link target is not in the layer");
