@@ -1207,8 +1207,15 @@ int layer_unpack(const struct layer_source *src, enum layer_compression comp,
 		goto nomem;
 	/* tar only (ustar, pax, GNU), and no filter: the decoder decompressed */
 	archive_read_support_format_tar(u.a);
-	if (pthread_create(&thread, NULL, decoder, q)) {
-		rc = hull_errf(e, EAGAIN, "layer %s: cannot start a thread", u.display);
+	/* The decoder needs little stack (its buffers are on the heap), and a
+	 * smaller one is less to map and unmap per layer. */
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 512 * 1024);
+	int perr = pthread_create(&thread, &attr, decoder, q);
+	pthread_attr_destroy(&attr);
+	if (perr) {
+		rc = hull_errf(e, perr, "layer %s: cannot start a thread: %s", u.display, strerror(perr));
 		goto out;
 	}
 	started = true;

@@ -66,8 +66,15 @@ struct layer_result {
  * link targets may not be absolute nor hold "..", and none is reached
  * through a symlink.  Xattrs from pax headers are set, but for
  * trusted.overlay.* and user.overlay.* (overlay's own, which a layer must
- * not forge); ACLs other than as xattrs are not.  Directories get their
- * times at the end, as tar does. */
+ * not forge); ACLs other than as xattrs are not; an xattr on a symlink,
+ * FIFO or device needs Linux 6.13 (setxattrat).  Directories get their
+ * times at the end, as tar does.  When the unpacking fails and x->digest
+ * or x->size is given, the rest of the input is read (hashed only, up to
+ * x->size) so that a blob damaged on its way is reported as a digest or
+ * size mismatch rather than as what its garbage made gunzip or tar say.
+ * Errors are -EBADMSG (a stream or check that is wrong), -EFBIG (over
+ * max_bytes), -EINVAL/-EPERM/-ELOOP/-ENOTDIR/-ENOENT (an entry refused),
+ * or the errno of a failed read, write or call. */
 int layer_unpack(const struct layer_source *src, enum layer_compression comp,
 		 const struct layer_expect *x, int copy_fd, int dirfd, const char *display,
 		 struct layer_result *res, struct hull_err *e);
