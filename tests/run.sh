@@ -73,7 +73,8 @@ if [ $# -eq 0 ]; then
 			run_unit "$bin"
 		done
 	done
-	# The config.json, state.json and image document readers under libFuzzer (tests/fuzz):
+	# The config.json and state.json readers, the image document reader and
+	# the layer unpacker under libFuzzer (tests/fuzz):
 	# a crash, leak or sanitizer report is a failure.
 	if [ "${HULL_FUZZ:-1}" != 0 ]; then
 		echo "# sh tests/fuzz/run.sh ${HULL_FUZZ_TIME:-20}"

@@ -6,7 +6,8 @@
 #
 # Each runs SECONDS on its seeds (tests/fuzz/corpus/<name>, read only) and
 # what earlier runs found (build/fuzz/corpus/<name>), with the dictionary
-# tests/fuzz/<name>.dict (JSON tokens, field names), and prints one TAP
+# tests/fuzz/<name>.dict (JSON tokens, field names; tar and whiteout names
+# for layer), and prints one TAP
 # line: "ok N - fuzz_config 20s, no crash", or "not ok" when it found a
 # crash, a leak, a sanitizer report or a broken promise of the reader
 # (the input is kept in build/fuzz/artifacts/; run the harness on it to
@@ -15,7 +16,7 @@ cd "$(dirname "$0")/../.." || exit 2
 secs="${1:-180}"
 [ $# -gt 0 ] && shift
 if [ $# -eq 0 ]; then
-	set -- build/fuzz/fuzz_config build/fuzz/fuzz_state build/fuzz/fuzz_image
+	set -- build/fuzz/fuzz_config build/fuzz/fuzz_state build/fuzz/fuzz_image build/fuzz/fuzz_layer
 fi
 echo "1..$#"
 n=0
