@@ -12,12 +12,13 @@ LDFLAGS   ?=
 LDLIBS    := $(PKG_LIBS)
 SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-LIB_SRCS  := $(wildcard spec/*.c cgroups/*.c seccomp/*.c netns/*.c) $(filter-out runtime/main.c,$(wildcard runtime/*.c))
-LIB_OBJS  := $(LIB_SRCS:%.c=build/%.o) build/trampoline.o build/profile.o build/clone_vm.o
+LIB_SRCS  := $(wildcard spec/*.c cgroups/*.c seccomp/*.c netns/*.c) overlay/store.c \
+	$(filter-out runtime/main.c,$(wildcard runtime/*.c))
+LIB_OBJS  := $(LIB_SRCS:%.c=build/%.o) build/trampoline.o build/profile.o build/clone_vm.o build/imagetool.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/unit/%)
 ASAN_BINS := $(UNIT_SRCS:tests/unit/%.c=build/asan/%)
-ASAN_LIB_OBJS := $(LIB_SRCS:%.c=build/asan/%.o) build/trampoline.o build/profile.o build/clone_vm.o
+ASAN_LIB_OBJS := $(LIB_SRCS:%.c=build/asan/%.o) build/trampoline.o build/profile.o build/clone_vm.o build/imagetool.o
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 # The registry client (overlay/registry.h) needs libcurl, which cannot be
 # linked statically here: it is not in LIB_SRCS (hull is a static PIE) but
@@ -56,6 +57,20 @@ build/trampoline: runtime/trampoline/trampoline.c
 
 build/trampoline.o: runtime/trampoline/blob.S build/trampoline
 	$(CC) -c -DTRAMPOLINE_BIN='"build/trampoline"' -o $@ $<
+
+# The image helper (overlay/tool.c: image pull, import, export): linked
+# dynamically, because libcurl and libarchive exist here only as shared
+# libraries, and embedded in hull, which starts it from a memfd for those
+# commands only (runtime/image.c).  Nothing else maps it.
+HELPER_SRCS := overlay/tool.c overlay/ingest.c overlay/archive.c overlay/layer.c overlay/digest.c overlay/registry.c
+HELPER_LIBS := -lyajl -larchive -lz -lzstd -lssl -lcrypto -lcurl -lpthread
+HELPER_OBJS := $(HELPER_SRCS:%.c=build/%.o) build/spec/image.o build/spec/parse.o build/spec/json.o \
+	build/spec/config.o build/overlay/store.o build/runtime/util.o
+build/hull-image: $(HELPER_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -s -o $@ $^ $(HELPER_LIBS)
+
+build/imagetool.o: runtime/imagetool.S build/hull-image
+	$(CC) -c -DIMAGETOOL_BIN='"build/hull-image"' -o $@ $<
 
 # clone3 for `run`'s init when it shares hull's memory (runtime/spawn.c).
 build/clone_vm.o: runtime/clone_vm.S
@@ -124,7 +139,7 @@ FUZZ_TIME ?= 180
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -I. $(WARN) $(PKG_CFLAGS) -fno-strict-aliasing \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=build/fuzz/%.o) build/trampoline.o build/profile.o build/clone_vm.o
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=build/fuzz/%.o) build/trampoline.o build/profile.o build/clone_vm.o build/imagetool.o
 .SECONDARY: $(FUZZ_LIB_OBJS) $(IMG_SRCS:%.c=build/fuzz/%.o)
 
 build/fuzz/%.o: %.c $(HDRS)
@@ -155,14 +170,14 @@ install: hull
 	install -D -m 0644 contrib/completions/hull.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/hull.fish
 
 # Packages a fresh Debian 12 needs to build and test hull (installed only when missing).
-# libcurl4-openssl-dev, libssl-dev: the registry client (REG_SRCS).
+# libarchive, libcurl, zlib, libzstd, libssl: the image helper (HELPER_SRCS).
 BUILD_DEPS := gcc make pkg-config libyajl-dev libseccomp-dev libcap-dev libsystemd-dev busybox-static jq \
-	libcurl4-openssl-dev libssl-dev
-# The registry tests (tests/integration/registry.bats) run Debian's
-# docker-registry themselves; note that installing that package also
-# enables its own service (on :5000), which the tests do not use.
+	libarchive-dev libcurl4-openssl-dev libzstd-dev zlib1g-dev libssl-dev
+# The image tests run Debian's docker-registry themselves (tests/lib/registry.bash);
+# installing that package also enables its own service (on :5000), which the
+# tests do not use.
 TEST_DEPS  := bats iproute2 procps util-linux groff-base strace clang \
-	docker-registry skopeo umoci apache2-utils python3-cryptography openssl curl
+	docker-registry skopeo umoci apache2-utils python3-cryptography openssl curl attr zstd libcap2-bin
 deps:
 	@sh contrib/apt-install.sh $(BUILD_DEPS)
 test-deps:

@@ -1115,12 +1115,34 @@ static int apply_dirtimes(struct unpack *u)
 	return 0;
 }
 
+/* What libarchive reads: the ring's buffers, then, once, the end a tar
+ * should have had.  umoci 0.4.7's `insert` writes layers that stop right
+ * after the last file's data, without its padding to 512 bytes or the two
+ * zero blocks that end a tar; Go's archive/tar (containerd, Podman, umoci)
+ * takes them as ended there, and so must hull.  The zeros are libarchive's
+ * only: the diff_id is of the bytes that came.  A tar cut inside an entry
+ * still fails, as the zeros cannot complete it but by more than 1.5 KiB. */
+struct tar_feed {
+	struct ring *q;
+	uint64_t seen;
+	bool ended;
+};
+
 static ssize_t archive_read_cb(struct archive *a, void *ctx, const void **buf)
 {
-	ssize_t n = ring_take(ctx, buf);
+	static const char zeros[512 + 1024];
+	struct tar_feed *f = ctx;
+	ssize_t n = f->ended ? 0 : ring_take(f->q, buf);
 
 	if (n < 0)
 		archive_set_error(a, EIO, "the input failed");
+	if (n > 0)
+		f->seen += (uint64_t)n;
+	if (n == 0 && !f->ended && f->seen) {
+		f->ended = true;
+		*buf = zeros;
+		return (ssize_t)((512 - f->seen % 512) % 512 + 1024);
+	}
 	return n;
 }
 
@@ -1219,7 +1241,8 @@ int layer_unpack(const struct layer_source *src, enum layer_compression comp,
 		goto out;
 	}
 	started = true;
-	if (archive_read_open(u.a, q, NULL, archive_read_cb, NULL) != ARCHIVE_OK)
+	struct tar_feed feed = { .q = q };
+	if (archive_read_open(u.a, &feed, NULL, archive_read_cb, NULL) != ARCHIVE_OK)
 		rc = tar_error(&u);
 	else
 		rc = run(&u);

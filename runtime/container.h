@@ -41,6 +41,11 @@ struct create_opts {
 	bool foreground;             /* run without --detach: a terminal is relayed by hull */
 	bool start;                  /* run: start at once (no exec fifo, no "created" state) */
 	struct run_keep *keep;       /* run without --detach/--keep: filled on success, or NULL */
+	/* --image: the overlay the init mounts on root.path in its own mount
+	 * namespace (lower: top first); n_lower 0: none. */
+	const char *const *lower;
+	size_t n_lower;
+	const char *upper, *work;
 };
 
 /* `run` waits for the init's word that it started only when hooks hang on

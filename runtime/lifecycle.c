@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* start, kill, delete: commands on an existing container. */
 #include "runtime/container.h"
+#include "runtime/image.h"
 #include "runtime/hooks.h"
 #include "runtime/log.h"
 
@@ -92,6 +93,10 @@ static int remove_container(int rootfd, int dirfd, const char *id, const struct 
 		if (bundle_hooks(st, false, &e2) < 0)
 			log_warn("%s", e2.msg);
 	}
+	/* --image: its directory in the store (upper, work, bundle). */
+	for (size_t i = 0; st && i < st->n_annotations; i++)
+		if (!strcmp(st->annotations[i].key, "hull.store") && st->annotations[i].value)
+			image_container_gone(st->annotations[i].value, id);
 	if (state_remove_dir(rootfd, dirfd, id) < 0)
 		return hull_syserr(e, errno, "removing state of \"%s\"", id);
 	log_debug("deleted container %s", id);

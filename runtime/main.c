@@ -3,6 +3,8 @@
 #include "seccomp/seccomp.h"
 #include "runtime/cli.h"
 #include "runtime/container.h"
+#include "runtime/image.h"
+#include "overlay/store.h"
 #include "runtime/log.h"
 #include "runtime/tty.h"
 
@@ -32,9 +34,54 @@ static const struct flag create_flags[] = {
 	{ "pidfd-socket", 0, 1, "unix socket that receives a pidfd of the container's init" },
 	{ "detach", 'd', 0, "run: do not wait for the container" },
 	{ "keep", 0, 0, "run: keep the container after it exits" },
+	{ "image", 0, 1, "run an image of the store (its config, an overlay of its layers); "
+			 "a command after the ID replaces its Cmd" },
+	{ "env", 'e', 2, "--image: set KEY=VALUE in the environment (KEY alone: hull's own value)" },
+	{ "workdir", 'w', 1, "--image: the working directory" },
+	{ "user", 'u', 1, "--image: USER[:GROUP], names or numbers (names from the image's /etc/passwd)" },
+	{ "volume", 'v', 2, "--image: bind /HOST/PATH:/CONTAINER/PATH[:ro|rw]" },
+	{ "read-only", 0, 0, "--image: a read-only root filesystem" },
+	{ "entrypoint", 0, 1, "--image: the program to run instead of the image's Entrypoint (drops its Cmd)" },
+	{ "tty", 't', 0, "--image: give the program a terminal" },
+	{ "rm", 0, 0, "--image: accepted as Podman's (run deletes the container when it exits, unless --keep)" },
 	{ NULL, 0, 0, NULL },
 };
-enum { F_BUNDLE, F_PIDFILE, F_CONSOLE, F_NOPIVOT, F_NOKEYRING, F_PRESERVE, F_PIDFD, F_DETACH, F_KEEP };
+enum { F_BUNDLE, F_PIDFILE, F_CONSOLE, F_NOPIVOT, F_NOKEYRING, F_PRESERVE, F_PIDFD, F_DETACH, F_KEEP,
+       F_IMAGE, F_ENV, F_WORKDIR, F_USER, F_VOLUME, F_READONLY, F_ENTRYPOINT, F_TTY, F_RM, F_NFLAGS };
+
+/* --image and its flags into ir and o (the bundle, the overlay); without
+ * --image, its flags and a command after the ID are refused. */
+static int image_opts(struct global *g, const struct parsed *p, struct create_opts *o, struct image_run *ir,
+		      struct image_prepared *ip, const char *cmdname)
+{
+	memset(ir, 0, sizeof *ir);
+	if (!p->set[F_IMAGE]) {
+		for (int f = F_ENV; f < F_NFLAGS; f++)
+			if (p->set[f])
+				return cli_usage_error("%s: --%s goes with --image", cmdname, create_flags[f].name);
+		if (p->argc > 1)
+			return cli_usage_error("%s: wrong number of arguments (usage: hull %s <container-id>)", cmdname, cmdname);
+		return 0;
+	}
+	if (p->set[F_BUNDLE])
+		return cli_usage_error("%s: --bundle and --image exclude each other", cmdname);
+	ir->image = p->val[F_IMAGE];
+	ir->env = p->list[F_ENV];
+	ir->n_env = p->nlist[F_ENV];
+	ir->workdir = p->val[F_WORKDIR];
+	ir->user = p->val[F_USER];
+	ir->volumes = p->list[F_VOLUME];
+	ir->n_volumes = p->nlist[F_VOLUME];
+	ir->read_only = p->set[F_READONLY];
+	ir->entrypoint = p->val[F_ENTRYPOINT];
+	ir->tty = p->set[F_TTY];
+	ir->cmd = p->argv + 1;
+	ir->n_cmd = (size_t)(p->argc - 1);
+	struct hull_err e;
+	if (image_prepare(g, ir, o->id, o, ip, &e) < 0)
+		return cli_fail(&e);
+	return 0;
+}
 
 /* --preserve-fds N (absent: 0); -1 after printing the error. */
 static int parse_preserve_fds(const char *v, int *out)
@@ -70,12 +117,22 @@ static int cmd_create(struct global *g, const struct parsed *p)
 	struct create_opts o;
 	if (fill_create_opts(g, p, &o))
 		return 1;
-	if (p->set[F_DETACH] || p->set[F_KEEP])
-		return cli_usage_error("create: --detach and --keep belong to run");
+	if (p->set[F_DETACH] || p->set[F_KEEP] || p->set[F_RM])
+		return cli_usage_error("create: --detach, --keep and --rm belong to run");
+	struct image_run ir;
+	struct image_prepared ip = { 0 };
+	if (image_opts(g, p, &o, &ir, &ip, "create"))
+		return 1;
 	struct hull_err e;
 	pid_t pid;
 	int master;
-	return container_create(&o, &pid, &master, &e) < 0 ? cli_fail(&e) : 0;
+	if (container_create(&o, &pid, &master, &e) < 0) {
+		image_unprepare(&ip);
+		return cli_fail(&e);
+	}
+	ip.made = false;   /* the container's now: delete removes it */
+	image_unprepare(&ip);
+	return 0;
 }
 
 /* The signals `run` and `exec` forward to the container's process. */
@@ -91,6 +148,12 @@ static int cmd_run(struct global *g, const struct parsed *p)
 {
 	struct create_opts o;
 	if (fill_create_opts(g, p, &o))
+		return 1;
+	if (p->set[F_RM] && p->set[F_KEEP])
+		return cli_usage_error("run: --rm and --keep exclude each other");
+	struct image_run ir;
+	struct image_prepared ip = { 0 };
+	if (image_opts(g, p, &o, &ir, &ip, "run"))
 		return 1;
 	/* Block the signals to forward before the child exists, so none is
 	 * lost; the child unblocks them for itself. */
@@ -115,7 +178,12 @@ static int cmd_run(struct global *g, const struct parsed *p)
 				close(master);
 			container_delete(g->root, o.id, true, &e2);
 		}
+		image_unprepare(&ip);
 		return cli_fail(&e);
+	}
+	if (p->set[F_DETACH] || p->set[F_KEEP]) {
+		ip.made = false;   /* `hull delete` removes it */
+		image_unprepare(&ip);
 	}
 	if (p->set[F_DETACH])
 		return 0;
@@ -128,6 +196,7 @@ static int cmd_run(struct global *g, const struct parsed *p)
 	}
 	if (!p->set[F_KEEP] && (keep.ok ? container_reap(&keep, o.id, &e) : container_delete(g->root, o.id, true, &e)) < 0)
 		cli_fail(&e);
+	image_unprepare(&ip);
 	return code;
 }
 
@@ -645,13 +714,21 @@ static const struct flag spec_flags[] = {
 	{ "bundle", 'b', 1, "directory to write config.json into (default: current directory)" },
 	{ "rootless", 0, 0, "a config for a rootless container (user namespace)" },
 	{ "seccomp", 0, 0, "include hull's default seccomp profile (contrib/seccomp/default.json)" },
+	{ "image", 0, 1, "a bundle for an image of the store: its config, and its layers mounted on rootfs "
+			 "(hull image umount DIR/rootfs undoes the mount)" },
 	{ NULL, 0, 0, NULL },
 };
 extern const char hull_default_seccomp[];
 
 static int cmd_spec(struct global *g, const struct parsed *p)
 {
-	(void)g;
+	if (p->val[3]) {
+		if (p->set[1])
+			return cli_usage_error("spec: --rootless and --image exclude each other");
+		struct image_run ir = { .image = p->val[3] };
+		struct hull_err he;
+		return image_spec(g, &ir, p->val[0] ? p->val[0] : ".", &he) < 0 ? cli_fail(&he) : 0;
+	}
 	struct spec_err e;
 	if (spec_write_default(p->val[0] ? p->val[0] : ".", p->set[1], p->set[2] ? hull_default_seccomp : NULL, &e) < 0)
 		return cli_usage_error("%s", e.msg);
@@ -673,11 +750,11 @@ static int cmd_features(struct global *g, const struct parsed *p)
 static const struct flag no_flags[] = { { NULL, 0, 0, NULL } };
 
 static const struct cmd commands[] = {
-	{ "create", "<container-id>", "Create a container from a bundle; its program waits for `hull start`.",
-	  create_flags, cmd_create, 1, 1 },
+	{ "create", "<container-id> [command [args...]]", "Create a container from a bundle (or --image); its program waits for `hull start`.",
+	  create_flags, cmd_create, 1, -1, false, F_IMAGE + 1 },
 	{ "start", "<container-id>", "Run the program of a created container.", no_flags, cmd_start, 1, 1 },
-	{ "run", "<container-id>", "Create and start a container, wait for it and exit with its status.",
-	  create_flags, cmd_run, 1, 1 },
+	{ "run", "<container-id> [command [args...]]", "Create and start a container (a bundle, or --image), wait for it and exit with its status.",
+	  create_flags, cmd_run, 1, -1, false, F_IMAGE + 1 },
 	{ "state", "<container-id>", "Print the state of a container (JSON).", no_flags, cmd_state, 1, 1 },
 	{ "exec", "<container-id> <command> [args...]", "Run a process in a running container.",
 	  exec_flags, cmd_exec, 1, -1, true },
@@ -703,8 +780,11 @@ static void main_help(void)
 	       SPEC_OCI_VERSION);
 	for (size_t i = 0; i < NCMDS; i++)
 		printf("  %-10s %s\n", commands[i].name, commands[i].summary);
+	printf("  %-10s %s\n", "image", "Images in the store (hull image --help):");
+	image_help_summary();
 	printf("\nGlobal options:\n"
 	       "  --root DIR            state directory (default /run/hull)\n"
+	       "  --store DIR           image store (default " STORE_DEFAULT ")\n"
 	       "  --log FILE            log file (default: stderr)\n"
 	       "  --log-format FORMAT   text or json\n"
 	       "  --debug               log debug messages\n"
@@ -741,7 +821,7 @@ int main(int argc, char **argv)
 		size_t nl = eq ? (size_t)(eq - name) : strlen(name);
 #define IS(s) (nl == strlen(s) && strncmp(name, s, nl) == 0)
 #define VALUE() (eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL))
-		if (IS("root") || IS("log") || IS("log-format") || IS("criu") || IS("rootless")) {
+		if (IS("root") || IS("log") || IS("log-format") || IS("criu") || IS("rootless") || IS("store")) {
 			bool is_rootless = IS("rootless");
 			const char *v;
 			/* --rootless may stand alone (runc takes true|false|auto). */
@@ -755,6 +835,8 @@ int main(int argc, char **argv)
 			}
 			if (IS("root"))
 				g.root = v;
+			else if (IS("store"))
+				g.store = v;
 			else if (IS("log"))
 				log_path = v;
 			else if (IS("log-format")) {
@@ -789,12 +871,18 @@ int main(int argc, char **argv)
 		main_help();
 		return 1;
 	}
+	if (strcmp(argv[i], "image") == 0)
+		return image_main(&g, argc - i - 1, argv + i + 1);
 	/* `hull help`: the list; `hull help CMD`: CMD's own help. */
 	if (strcmp(argv[i], "help") == 0) {
 		const char *topic = i + 1 < argc ? argv[i + 1] : "help";
 		if (strcmp(topic, "help") == 0) {
 			main_help();
 			return 0;
+		}
+		if (strcmp(topic, "image") == 0) {
+			argv[i + 1] = (char *)"help";   /* hull help image [CMD] = hull image help [CMD] */
+			return image_main(&g, argc - i - 1, argv + i + 1);
 		}
 		for (size_t k = 0; k < NCMDS; k++)
 			if (strcmp(topic, commands[k].name) == 0) {

@@ -8,6 +8,7 @@
  * working directory), so a symlink in the rootfs can never redirect a mount
  * or a device node to the host.  Neither walks /proc/self/fd/N, which costs
  * a few microseconds of procfs lookups per mount. */
+#include "overlay/store.h"
 #include "runtime/container.h"
 
 #include <dirent.h>
@@ -1098,6 +1099,21 @@ bind:;
 	int under = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (under < 0)
 		return hull_syserr(e, errno, "root.path: %s", c->rootfs);
+	if (c->opts->n_lower) {
+		/* --image: the image's layers and the container's upper
+		 * directory, mounted here, in the init's own mount namespace:
+		 * nothing of it is left on the host when the container goes. */
+		if (!init_has_mount_ns(c)) {
+			close(under);
+			return hull_errf(e, EINVAL, "--image: the container needs a mount namespace of its own");
+		}
+		r = store_overlay_mount(c->opts->lower, c->opts->n_lower, c->opts->upper, c->opts->work, under, e);
+		close(under);
+		if (r < 0)
+			return r;
+		if ((under = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+			return hull_syserr(e, errno, "root.path: %s (the image's overlay)", c->rootfs);
+	}
 	int rootfd = bind_onto(under, "", under, true, NULL);
 	int err = errno;
 	close(under);

@@ -136,27 +136,57 @@ static void put_tree(yajl_gen g, yajl_val v)
 	}
 }
 
-static void put_default(yajl_gen g, bool rootless, yajl_val seccomp)
+/* An image's container gets the capabilities Podman and Docker give one
+ * (a package manager's chown, setuid and chroot work), not runc's three. */
+static const char *const image_caps[] = {
+	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_NET_BIND_SERVICE",
+	"CAP_SETFCAP", "CAP_SETGID", "CAP_SETPCAP", "CAP_SETUID", "CAP_SYS_CHROOT", NULL,
+};
+
+static void put_key_strv(yajl_gen g, const char *key, const char *const *values, size_t n)
+{
+	put_str(g, key);
+	yajl_gen_array_open(g);
+	for (size_t i = 0; i < n; i++)
+		put_str(g, values[i]);
+	yajl_gen_array_close(g);
+}
+
+static void put_default(yajl_gen g, bool rootless, yajl_val seccomp, const struct spec_overrides *o)
 {
 	yajl_gen_map_open(g);
 	put_key_str(g, "ociVersion", SPEC_OCI_VERSION);
 
 	put_str(g, "process");
 	yajl_gen_map_open(g);
-	put_key_bool(g, "terminal", true);
+	put_key_bool(g, "terminal", o ? o->terminal : true);
 	put_str(g, "user");
 	yajl_gen_map_open(g);
-	put_key_int(g, "uid", 0);
-	put_key_int(g, "gid", 0);
+	put_key_int(g, "uid", o ? o->uid : 0);
+	put_key_int(g, "gid", o ? o->gid : 0);
+	if (o && o->n_gids) {
+		put_str(g, "additionalGids");
+		yajl_gen_array_open(g);
+		for (size_t i = 0; i < o->n_gids; i++)
+			yajl_gen_integer(g, o->gids[i]);
+		yajl_gen_array_close(g);
+	}
 	yajl_gen_map_close(g);
-	put_key_strs(g, "args", (const char *const[]){ "sh", NULL });
-	put_key_strs(g, "env", default_env);
-	put_key_str(g, "cwd", "/");
+	if (o)
+		put_key_strv(g, "args", o->args, o->n_args);
+	else
+		put_key_strs(g, "args", (const char *const[]){ "sh", NULL });
+	if (o)
+		put_key_strv(g, "env", o->env, o->n_env);
+	else
+		put_key_strs(g, "env", default_env);
+	put_key_str(g, "cwd", o && o->cwd ? o->cwd : "/");
 	put_str(g, "capabilities");
 	yajl_gen_map_open(g);
-	put_key_strs(g, "bounding", default_caps);
-	put_key_strs(g, "effective", default_caps);
-	put_key_strs(g, "permitted", default_caps);
+	const char *const *caps = o ? image_caps : default_caps;
+	put_key_strs(g, "bounding", caps);
+	put_key_strs(g, "effective", caps);
+	put_key_strs(g, "permitted", caps);
 	yajl_gen_map_close(g);
 	put_str(g, "rlimits");
 	yajl_gen_array_open(g);
@@ -166,15 +196,15 @@ static void put_default(yajl_gen g, bool rootless, yajl_val seccomp)
 	put_key_int(g, "soft", 1024);
 	yajl_gen_map_close(g);
 	yajl_gen_array_close(g);
-	put_key_bool(g, "noNewPrivileges", true);
+	put_key_bool(g, "noNewPrivileges", !o);
 	yajl_gen_map_close(g);
 
 	put_str(g, "root");
 	yajl_gen_map_open(g);
-	put_key_str(g, "path", "rootfs");
-	put_key_bool(g, "readonly", true);
+	put_key_str(g, "path", o && o->root_path ? o->root_path : "rootfs");
+	put_key_bool(g, "readonly", o ? o->readonly : true);
 	yajl_gen_map_close(g);
-	put_key_str(g, "hostname", "hull");
+	put_key_str(g, "hostname", o && o->hostname ? o->hostname : "hull");
 
 	put_str(g, "mounts");
 	yajl_gen_array_open(g);
@@ -185,7 +215,22 @@ static void put_default(yajl_gen g, bool rootless, yajl_val seccomp)
 			m = &rootless_sys;
 		put_mount(g, m, rootless);
 	}
+	for (size_t i = 0; o && i < o->n_binds; i++) {
+		yajl_gen_map_open(g);
+		put_key_str(g, "destination", o->binds[i].destination);
+		put_key_str(g, "type", "bind");
+		put_key_str(g, "source", o->binds[i].source);
+		put_key_strs(g, "options", (const char *const[]){ "rbind", o->binds[i].readonly ? "ro" : "rw", NULL });
+		yajl_gen_map_close(g);
+	}
 	yajl_gen_array_close(g);
+	if (o && o->n_annotations) {
+		put_str(g, "annotations");
+		yajl_gen_map_open(g);
+		for (size_t i = 0; i < o->n_annotations; i++)
+			put_key_str(g, o->annotations[i].key, o->annotations[i].value);
+		yajl_gen_map_close(g);
+	}
 
 	put_str(g, "linux");
 	yajl_gen_map_open(g);
@@ -291,6 +336,12 @@ static int write_atomically(const char *dir, const char *path, const unsigned ch
 
 int spec_write_default(const char *dir, bool rootless, const char *seccomp, struct spec_err *err)
 {
+	return spec_write_config(dir, rootless, seccomp, NULL, err);
+}
+
+int spec_write_config(const char *dir, bool rootless, const char *seccomp, const struct spec_overrides *o,
+		      struct spec_err *err)
+{
 	yajl_val sc = NULL;
 	struct spec_err dummy;
 	char path[PATH_MAX];
@@ -322,7 +373,7 @@ int spec_write_default(const char *dir, bool rootless, const char *seccomp, stru
 	}
 	yajl_gen_config(g, yajl_gen_beautify, 1);
 	yajl_gen_config(g, yajl_gen_indent_string, "\t");
-	put_default(g, rootless, sc);
+	put_default(g, rootless, sc, o);
 	rc = yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok
 		     ? write_atomically(dir, path, buf, len) : -ENOMEM;
 	yajl_gen_free(g);

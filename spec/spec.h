@@ -400,6 +400,26 @@ int spec_sysctl_namespace(const char *key);
 /* seccomp: a linux.seccomp document to include, NULL for none. */
 int spec_write_default(const char *dir, bool rootless, const char *seccomp, struct spec_err *err);
 
+/* The default config with what an image and `run --image`'s flags say
+ * (spec_write_config; o NULL: spec_write_default's).  Given o, the process
+ * is o's (args, env, cwd, user, terminal), capabilities are Podman's
+ * default set and noNewPrivileges is off (as for Podman), root is o's. */
+struct spec_bind { const char *source, *destination; bool readonly; };
+struct spec_overrides {
+	const char *const *args; size_t n_args;
+	const char *const *env; size_t n_env;
+	const char *cwd;                 /* NULL: "/" */
+	uint32_t uid, gid;
+	const uint32_t *gids; size_t n_gids;
+	bool terminal, readonly;
+	const char *root_path;           /* NULL: "rootfs" */
+	const char *hostname;            /* NULL: "hull" */
+	const struct spec_bind *binds; size_t n_binds;   /* after the default mounts */
+	const struct spec_kv *annotations; size_t n_annotations;
+};
+int spec_write_config(const char *dir, bool rootless, const char *seccomp, const struct spec_overrides *o,
+		      struct spec_err *err);
+
 /* The features document (features.md) as a NUL-terminated JSON string that the
  * caller frees. */
 char *spec_features_json(unsigned seccomp_flags);  /* bit i: spec_seccomp_flags[i] works here */
