@@ -11,7 +11,7 @@
  * one fixed form:
  *   hull-image pull   STORE PROGRESS REF [--insecure] [--cert-dir D] [--authfile F] [--creds U:P]
  *                                        [--platform P] [--max-layer-size N]
- *   hull-image import STORE PROGRESS PATH [NAME]
+ *   hull-image import STORE PROGRESS PATH [--max-layer-size N] [NAME]
  *   hull-image export STORE MANIFEST NAME PATH
  * PROGRESS: quiet, lines or terminal. */
 #include "overlay/archive.h"
@@ -179,9 +179,17 @@ static int cmd_pull(int argc, char **argv)
 
 static int cmd_import(int argc, char **argv)
 {
+	struct ingest_opts io = { .progress = 0 };
+	if (argc >= 6 && !strcmp(argv[4], "--max-layer-size")) {
+		/* STORE PROGRESS PATH --max-layer-size N [NAME] -> STORE PROGRESS PATH [NAME] */
+		io.max_layer_bytes = strtoull(argv[5], NULL, 10);
+		for (int i = 4; i + 2 <= argc; i++)
+			argv[i] = argv[i + 2];
+		argc -= 2;
+	}
 	if (argc < 4 || argc > 5)
 		return 2;
-	struct ingest_opts io = { .progress = progress_mode(argv[2]) };
+	io.progress = progress_mode(argv[2]);
 	struct hull_err e = { 0 };
 	struct store s;
 	if (store_open(argv[1], true, &s, &e) < 0)

@@ -534,7 +534,14 @@ static int cmd_import(struct global *g, const struct parsed *p)
 		if (!name)
 			return cli_usage_error("image import: %s: %s", arg, strerror(ENOENT));
 	}
-	const char *argv[8] = { "hull-image", "import", store_path(g), progress(p->set[0]), path, name, NULL };
+	uint64_t v;
+	if (p->val[1] && (parse_u64(p->val[1], &v) < 0 || !v))
+		return cli_usage_error("image import: --max-layer-size: \"%s\" is not a number of bytes", p->val[1]);
+	const char *argv[10] = { "hull-image", "import", store_path(g), progress(p->set[0]), path,
+				 p->val[1] ? "--max-layer-size" : NULL, p->val[1], NULL };
+	int n = p->val[1] ? 7 : 5;
+	argv[n++] = name;
+	argv[n] = NULL;
 	return run_tool((char **)argv);
 }
 
@@ -566,6 +573,7 @@ static const struct flag pull_flags[] = {
 };
 static const struct flag import_flags[] = {
 	{ "quiet", 'q', 0, "print nothing but errors" },
+	{ "max-layer-size", 0, 1, "largest uncompressed layer, in bytes (default 64 GiB)" },
 	{ NULL, 0, 0, NULL },
 };
 static const struct flag ls_flags[] = {

@@ -186,6 +186,15 @@ char *spec_features_json(unsigned seccomp_flags)
 	put_str(g, "false");
 	put_str(g, "io.github.hull.version");
 	put_str(g, HULL_VERSION);
+	/* Beyond runtime-spec: what `hull image` and `run --image` take. */
+	put_str(g, "io.github.hull.images");
+	put_str(g, "pull,import,export,run");
+	put_str(g, "io.github.hull.images.mediaTypes");
+	put_str(g, "oci-manifest,oci-index,docker-manifest-v2,docker-manifest-list");
+	put_str(g, "io.github.hull.images.layerCompression");
+	put_str(g, "none,gzip,zstd");
+	put_str(g, "io.github.hull.images.archives");
+	put_str(g, "oci-layout,oci-archive,docker-archive");
 	yajl_gen_map_close(g);
 	yajl_gen_map_close(g);
 

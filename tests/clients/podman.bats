@@ -453,6 +453,25 @@ two"
 	[ -z "$output" ]
 }
 
+@test "podman save -> hull image import: docker-archive and oci-archive; the image runs under hull" {
+	local st="$PM_DIR/hull-store" root="$PM_DIR/hull-root" f
+	for f in docker-archive oci-archive; do
+		rm -f "$PM_DIR/tmp/img.tar"
+		pm save --format "$f" -o "$PM_DIR/tmp/img.tar" "$IMG"
+		run "$HULL" --store "$st" image import -q "$PM_DIR/tmp/img.tar:localhost/from-podman:$f"
+		echo "$output"
+		[ "$status" -eq 0 ]
+		run "$HULL" --root "$root" --store "$st" run --image "localhost/from-podman:$f" "from-podman-$f" \
+			sh -c 'echo "hello $(cat /etc/hostname 2>/dev/null || hostname)"'
+		echo "$output"
+		[ "$status" -eq 0 ]
+		[ "$output" = "hello from-podman-$f" ]
+	done
+	# the same layers: stored once
+	[ "$(ls "$st/layers" | wc -l)" -eq "$("$HULL" --store "$st" image ls --format json | jq -r '.[0].layers')" ]
+	rm -rf "$st" "$root"
+}
+
 @test "podman: nothing is left on the host" {
 	pm rm --all --force --time 0
 	ns_stop

@@ -305,3 +305,28 @@ store_clean() {
 	hs image gc >/dev/null
 	[ -z "$(ls -A "$STORE/layers")" ]
 }
+
+@test "images: a layer that expands beyond --max-layer-size is refused (a gzip bomb), nothing left" {
+	python3 "$HULL_REPO_DIR/tests/lib/hostile.py" bomb "$HULL_TEST_DIR/h"
+	himg image import --max-layer-size 50000000 "$HULL_TEST_DIR/h:localhost/bomb:1"
+	[ "$status" -ne 0 ]
+	assert_one_line_error "layer sha256:" "50000000"
+	store_clean
+	himg image import --max-layer-size 0 "$HULL_TEST_DIR/h:localhost/bomb:1"
+	assert_one_line_error '--max-layer-size: "0" is not a number of bytes'
+}
+
+@test "images: a full disk midway is one line, and leaves nothing" {
+	# the store on a small tmpfs of a mount namespace of the test's own
+	mkdir -p "$STORE"
+	run unshare -m --propagation private sh -c '
+		mount -t tmpfs -o size=3m tmpfs "$1" &&
+		"$2" --store "$1" image import -q "$3:localhost/rich:1" 2>"$4"; echo "rc=$?"
+		(cd "$1" && find names images layers blobs/sha256 -mindepth 1; find tmp -mindepth 1 ! -name "chain-*.lock")
+		umount "$1"' sh "$STORE" "$HULL" "$RICH" "$HULL_TEST_DIR/err"
+	echo "$output"
+	[ "${lines[0]}" != rc=0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[ "$(wc -l <"$HULL_TEST_DIR/err")" -eq 1 ]
+	grep -q "No space left on device" "$HULL_TEST_DIR/err"
+}
