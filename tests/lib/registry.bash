@@ -6,6 +6,7 @@
 #
 #   registry_start [--tls] [--mtls] [--htpasswd USER:PASS] [--token] [--token-user USER:PASS]
 #                  [--token-field token|access_token|both] [--token-http] [--storage DIR]
+#                  [--accesslog]   (requests logged, with their status, to $REGISTRY_DIR/registry.log)
 #       exports REGISTRY (127.0.0.1:PORT), REGISTRY_DIR, REGISTRY_CA and
 #       REGISTRY_CERT_DIR (a certs.d directory holding the CA, with --tls;
 #       --mtls: clients must show a certificate of that CA, and
@@ -112,7 +113,7 @@ _registry_certs() {
 }
 
 registry_start() {
-	local tls=0 mtls=0 htpasswd="" token=0 token_http=0 token_user="" token_field=both storage=""
+	local tls=0 mtls=0 htpasswd="" token=0 token_http=0 token_user="" token_field=both storage="" accesslog=true
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--tls) tls=1 ;;
@@ -123,6 +124,7 @@ registry_start() {
 		--token-field) token_field="$2"; shift ;;
 		--token-http) token_http=1 ;;
 		--storage) storage="$2"; shift ;;
+		--accesslog) accesslog=false ;;
 		*) echo "registry_start: unknown option $1" >&2; return 2 ;;
 		esac
 		shift
@@ -188,7 +190,7 @@ version: 0.1
 log:
   level: warn
   accesslog:
-    disabled: true
+    disabled: $accesslog
 storage:
   filesystem:
     rootdirectory: $storage
