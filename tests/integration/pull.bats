@@ -130,6 +130,14 @@ store_clean() {
 	himg image pull --tls-verify=false --platform linux/s390x "$REGISTRY/test/multi:1"
 	[ "$status" -ne 0 ]
 	assert_one_line_error "linux/amd64" "linux/arm64"
+	# Docker schema 2 media types
+	push "$SMALL:small" test/docker:1 --dest-tls-verify=false --format v2s2
+	[ "$(skopeo inspect --raw --tls-verify=false "docker://$REGISTRY/test/docker:1" | jq -r .mediaType)" = \
+		application/vnd.docker.distribution.manifest.v2+json ]
+	himg image pull -q --tls-verify=false "$REGISTRY/test/docker:1"
+	[ "$status" -eq 0 ]
+	himg run --image "$REGISTRY/test/docker:1" "$CID" echo docker
+	[ "$output" = docker ]
 	image_zstd "$RICH" rich "$HULL_TEST_DIR/zstd"
 	push "$HULL_TEST_DIR/zstd:rich" test/zstd:1
 	himg image pull -q --tls-verify=false "$REGISTRY/test/zstd:1"
