@@ -261,15 +261,32 @@ static int job_run(struct job *j)
 		r = in_fd < 0 ? hull_syserr(&j->e, errno, "store %s: %s", s->path, brel) : job_unpack(j, in_fd, -1, dirfd);
 		goto done;
 	}
-	partial = openat(s->fd, prel, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (partial < 0 || flock(partial, LOCK_EX) < 0) {
-		r = hull_syserr(&j->e, errno, "store %s: %s", s->path, prel);
-		goto out;
-	}
-	struct stat sb;
-	if (fstat(partial, &sb) < 0) {
-		r = hull_syserr(&j->e, errno, "store %s: %s", s->path, prel);
-		goto out;
+	/* The partial blob, locked: the same blob may be a layer of another
+	 * chain that another ingest is fetching (an empty layer, say).  Once
+	 * locked, it must still be the file at that name: the other ingest
+	 * may have renamed it into blobs/ meanwhile, and then it is done. */
+	struct stat sb, now;
+	for (;;) {
+		partial = openat(s->fd, prel, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (partial < 0 || flock(partial, LOCK_EX) < 0 || fstat(partial, &sb) < 0) {
+			r = hull_syserr(&j->e, errno, "store %s: %s", s->path, prel);
+			goto out;
+		}
+		if (fstatat(s->fd, prel, &now, AT_SYMLINK_NOFOLLOW) == 0 && now.st_ino == sb.st_ino &&
+		    now.st_dev == sb.st_dev)
+			break;
+		close(partial);
+		partial = -1;
+		if (store_blob_has(s, j->desc->digest)) {
+			/* (The empty one this loop may have made: anyone holding
+			 * it finds it unlinked and looks again, as here.) */
+			if (fstatat(s->fd, prel, &now, AT_SYMLINK_NOFOLLOW) == 0 && now.st_size == 0)
+				unlinkat(s->fd, prel, 0);
+			in_fd = openat(s->fd, brel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+			r = in_fd < 0 ? hull_syserr(&j->e, errno, "store %s: %s", s->path, brel)
+				      : job_unpack(j, in_fd, -1, dirfd);
+			goto done;
+		}
 	}
 	if (j->src->open && (in_fd = j->src->open(j->src->ctx, j->desc->digest)) >= 0) {
 		/* A file: read once, kept as it is read. */
