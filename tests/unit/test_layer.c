@@ -235,6 +235,12 @@ static ssize_t mem_read(void *ctx, void *buf, size_t cap)
 	return (ssize_t)n;
 }
 
+static ssize_t broken_read(void *ctx, void *buf, size_t cap)
+{
+	(void)ctx, (void)buf, (void)cap;
+	return -EIO;
+}
+
 static struct layer_expect plain_x(void)
 {
 	return (struct layer_expect){ .size = -1 };
@@ -509,6 +515,34 @@ static void test_compression(void)
 	free(back);
 	close(cfd);
 	unlink(copy);
+
+	/* zstd in two frames */
+	struct buf zs2 = { 0 };
+	struct buf half = { tar.s, 1000, 0, false };
+	struct buf z1 = zstd(half);
+	half = (struct buf){ tar.s + 1000, tar.len - 1000, 0, false };
+	struct buf z2 = zstd(half);
+	buf_put(&zs2, z1.s, z1.len);
+	buf_put(&zs2, z2.s, z2.len);
+	x = (struct layer_expect){ .size = -1, .diff_id = want_tar };
+	close(dfd);
+	dfd = fresh_layer();
+	rc = unpack(zs2, LAYER_ZSTD, &x, dfd, &res, &e);
+	if (!CHECK_INT(rc, 0))
+		printf("#   %s\n", e.msg);
+	CHECK_STR(file_of(dfd, "b/c"), "two");
+	free(z1.s);
+	free(z2.s);
+	free(zs2.s);
+
+	/* the source's own error */
+	close(dfd);
+	dfd = fresh_layer();
+	struct layer_source broken = { broken_read, NULL };
+	x = plain_x();
+	rc = layer_unpack(&broken, LAYER_GZIP, &x, -1, dfd, "T", NULL, &e);
+	CHECK_INT(rc, -EIO);
+	CHECK_STR(e.msg, "layer T: reading the blob: Input/output error");
 
 	/* the errors of the streams */
 	x = plain_x();
