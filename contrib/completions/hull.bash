@@ -1,20 +1,24 @@
 # SPDX-License-Identifier: Apache-2.0
 # bash completion for hull(8): commands, global and per-command options,
-# option values where they have a fixed set, and container IDs from
-# `hull list -q` (with the --root given on the command line, if any).
+# option values where they have a fixed set, container IDs from `hull list -q`
+# (with the --root given on the command line, if any), the image commands and
+# image names from `hull image ls` (with the --store given, if any).
 # Installed as $(PREFIX)/share/bash-completion/completions/hull; needs
 # nothing from the bash-completion package.
 
-_hull_commands='create start run state exec ps update pause resume events kill delete list spec features help'
-_hull_global_opts='--root --log --log-format --debug --systemd-cgroup --rootless --version -v --help -h'
+_hull_commands='create start run state exec ps update pause resume events kill delete list spec features image help'
+_hull_image_commands='pull import export ls inspect rm gc mount umount'
+_hull_global_opts='--root --store --log --log-format --debug --systemd-cgroup --rootless --version -v --help -h'
 # global options that take a value
-_hull_global_args='--root --log --log-format'
+_hull_global_args='--root --store --log --log-format'
 
-# _hull_opts CMD: CMD's options; _hull_args CMD: those of them that take a value.
+# _hull_opts CMD: CMD's options; _hull_args CMD: those of them that take a
+# value.  CMD is "image SUB" for an image command.
 _hull_opts() {
 	case "$1" in
 	create|run)
-		echo '--bundle -b --pid-file --console-socket --no-pivot --no-new-keyring --preserve-fds --pidfd-socket --help -h'
+		echo '--bundle -b --pid-file --console-socket --no-pivot --no-new-keyring --preserve-fds --pidfd-socket
+		      --image --env -e --workdir -w --user -u --volume -v --read-only --entrypoint --tty -t --rm --help -h'
 		[ "$1" = run ] && echo '--detach -d --keep' ;;
 	exec)
 		echo '--process -p --detach -d --pid-file --console-socket --tty -t --cwd --env -e --user -u
@@ -30,14 +34,20 @@ _hull_opts() {
 	kill) echo '--all -a --help -h' ;;
 	delete) echo '--force -f --help -h' ;;
 	list) echo '--format -f --quiet -q --help -h' ;;
-	spec) echo '--bundle -b --rootless --seccomp --help -h' ;;
+	spec) echo '--bundle -b --rootless --seccomp --image --help -h' ;;
+	'image pull')
+		echo '--tls-verify --cert-dir --authfile --creds --platform --max-layer-size --quiet -q --help -h' ;;
+	'image import') echo '--quiet -q --help -h' ;;
+	'image ls') echo '--format --quiet -q --help -h' ;;
 	*) echo '--help -h' ;;
 	esac
 }
 
 _hull_args() {
 	case "$1" in
-	create|run) echo '--bundle -b --pid-file --console-socket --preserve-fds --pidfd-socket' ;;
+	create|run)
+		echo '--bundle -b --pid-file --console-socket --preserve-fds --pidfd-socket --image --env -e
+		      --workdir -w --user -u --volume -v --entrypoint' ;;
 	exec)
 		echo '--process -p --pid-file --console-socket --cwd --env -e --user -u --additional-gids -g
 		      --cap -c --apparmor --process-label --preserve-fds --cgroup --pidfd-socket' ;;
@@ -48,7 +58,9 @@ _hull_args() {
 		      --cpu-rt-period --cpu-rt-runtime --cpu-idle --cpuset-cpus --cpuset-mems --pids-limit
 		      --blkio-weight' ;;
 	events) echo '--interval' ;;
-	spec) echo '--bundle -b' ;;
+	spec) echo '--bundle -b --image' ;;
+	'image pull') echo '--tls-verify --cert-dir --authfile --creds --platform --max-layer-size' ;;
+	'image ls') echo '--format' ;;
 	esac
 }
 
@@ -61,17 +73,61 @@ _hull_in() {
 	return 1
 }
 
-_hull() {
-	local cur="${COMP_WORDS[COMP_CWORD]}" prev=''
-	[ "$COMP_CWORD" -gt 0 ] && prev="${COMP_WORDS[COMP_CWORD - 1]}"
-	local hull="${COMP_WORDS[0]}" root='' cmd='' npos=0 i w
-	local IFS=$' \t\n'
-	COMPREPLY=()
+# _hull_images HULL STORE: the image names of STORE (the default store when
+# STORE is empty), one a line.
+_hull_images() {
+	command -v "$1" >/dev/null 2>&1 || set -- hull "$2"
+	if command -v jq >/dev/null 2>&1; then
+		"$1" ${2:+--store "$2"} image ls --format json 2>/dev/null | jq -r '.[].name' 2>/dev/null
+	else
+		# REPOSITORY TAG IMAGE-ID ...
+		"$1" ${2:+--store "$2"} image ls 2>/dev/null |
+			awk 'NR > 1 && $1 != "<none>" { print ($2 == "<none>" ? $1 : $1 ":" $2) }'
+	fi
+}
 
-	# Walk the words before the cursor: global options (and --root's
-	# value), the command, then the command's options and arguments.
-	for ((i = 1; i < COMP_CWORD; i++)); do
-		w="${COMP_WORDS[i]}"
+_hull() {
+	# bash splits words at the ":" of COMP_WORDBREAKS too, and image names
+	# (and -v's HOST:CONTAINER) have one: glue "a" ":" "b" back into "a:b".
+	local -a words=()
+	local cword=0 j glue=0 w
+	for ((j = 0; j < ${#COMP_WORDS[@]}; j++)); do
+		w="${COMP_WORDS[j]}"
+		if [ "${#words[@]}" -gt 1 ] && { [ "$glue" = 1 ] || [[ "$w" == :* && -z "${w//:/}" ]]; }; then
+			words[${#words[@]} - 1]+="$w"
+			glue=0
+			[[ "$w" == :* && -z "${w//:/}" ]] && glue=1
+		else
+			words+=("$w")
+			glue=0
+		fi
+		[ "$j" -eq "$COMP_CWORD" ] && cword=$((${#words[@]} - 1))
+	done
+	COMPREPLY=()
+	_hull_complete
+	# bash replaces only what follows the word's last ":"
+	local cur="${words[cword]}" pre
+	if [[ "$cur" == *:* && "$COMP_WORDBREAKS" == *:* ]]; then
+		pre="${cur%"${cur##*:}"}"
+		for ((j = 0; j < ${#COMPREPLY[@]}; j++)); do
+			COMPREPLY[j]="${COMPREPLY[j]#"$pre"}"
+		done
+	fi
+	return 0
+}
+
+# _hull_complete: COMPREPLY for the words and cword of _hull.
+_hull_complete() {
+	local cur="${words[cword]}" prev=''
+	[ "$cword" -gt 0 ] && prev="${words[cword - 1]}"
+	local hull="${words[0]}" root='' store='' cmd='' sub='' npos=0 i w
+	local IFS=$' \t\n'
+
+	# Walk the words before the cursor: global options (and the values of
+	# --root and --store), the command (and the image command), then the
+	# command's options and arguments.
+	for ((i = 1; i < cword; i++)); do
+		w="${words[i]}"
 		# bash splits --opt=value into "--opt" "=" "value"
 		if [ "$w" = = ]; then
 			((i++))
@@ -79,36 +135,43 @@ _hull() {
 		fi
 		if [ -z "$cmd" ]; then
 			case "$w" in
-			--root|-root)
-				if [ "${COMP_WORDS[i + 1]}" = = ]; then
-					root="${COMP_WORDS[i + 2]}"
+			--root|-root|--store|-store)
+				local v="${words[i + 1]}"
+				if [ "$v" = = ]; then
+					v="${words[i + 2]}"
 				else
-					root="${COMP_WORDS[i + 1]}"
 					((i++))
-				fi ;;
+				fi
+				case "$w" in
+				*root) root="$v" ;;
+				*) store="$v" ;;
+				esac ;;
 			--root=*|-root=*) root="${w#*=}" ;;
+			--store=*|-store=*) store="${w#*=}" ;;
 			--rootless|-rootless)
-				case "${COMP_WORDS[i + 1]}" in
+				case "${words[i + 1]}" in
 				true|false|auto) ((i++)) ;;
 				esac ;;
 			-*)
-				_hull_in "$w" "$_hull_global_args" && [ "${COMP_WORDS[i + 1]}" != = ] && ((i++)) ;;
+				_hull_in "$w" "$_hull_global_args" && [ "${words[i + 1]}" != = ] && ((i++)) ;;
 			*) cmd="$w" ;;
 			esac
+		elif [ "$cmd" = image ] && [ -z "$sub" ]; then
+			[[ "$w" == -* ]] || { sub="$w"; cmd="image $w"; }
 		elif [ "$w" = -- ] || [[ "$w" != -* ]]; then
 			npos=$((npos + 1))
-		elif _hull_in "$w" "$(_hull_args "$cmd")" && [ "${COMP_WORDS[i + 1]}" != = ]; then
+		elif _hull_in "$w" "$(_hull_args "$cmd")" && [ "${words[i + 1]}" != = ]; then
 			((i++))
 		fi
 	done
 	# the value after "--opt=": complete it as the value of --opt
-	if [ "$prev" = = ] && [ "$COMP_CWORD" -gt 1 ]; then
-		prev="${COMP_WORDS[COMP_CWORD - 2]}"
+	if [ "$prev" = = ] && [ "$cword" -gt 1 ]; then
+		prev="${words[cword - 2]}"
 	fi
 
 	if [ -z "$cmd" ]; then
 		case "$prev" in
-		--root) COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
+		--root|--store) COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
 		--log) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
 		--log-format) COMPREPLY=($(compgen -W 'text json' -- "$cur")); return 0 ;;
 		esac
@@ -119,13 +182,29 @@ _hull() {
 		fi
 		return 0
 	fi
+	if [ "$cmd" = image ]; then
+		if [[ "$cur" == -* ]]; then
+			COMPREPLY=($(compgen -W '--help -h' -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "$_hull_image_commands" -- "$cur"))
+		fi
+		return 0
+	fi
 
 	# The value of a command's option.
-	if [ "$COMP_CWORD" -gt 1 ] && [[ "$prev" == -* ]] && _hull_in "$prev" "$(_hull_args "$cmd")"; then
+	if [ "$cword" -gt 1 ] && [[ "$prev" == -* ]] && _hull_in "$prev" "$(_hull_args "$cmd")"; then
 		case "$prev" in
-		--bundle|-b|--cwd) COMPREPLY=($(compgen -d -- "$cur")) ;;
+		--bundle|-b|--cwd|--cert-dir) COMPREPLY=($(compgen -d -- "$cur")) ;;
 		--format|-f) COMPREPLY=($(compgen -W 'table json' -- "$cur")) ;;
-		--pid-file|--console-socket|--pidfd-socket|--process|-p|--resources|-r)
+		--tls-verify) COMPREPLY=($(compgen -W 'true false' -- "$cur")) ;;
+		--platform)
+			COMPREPLY=($(compgen -W 'linux/amd64 linux/arm64 linux/arm64/v8 linux/arm/v7 linux/arm/v6
+				linux/386 linux/ppc64le linux/s390x linux/riscv64' -- "$cur")) ;;
+		--image) COMPREPLY=($(compgen -W "$(_hull_images "$hull" "$store")" -- "$cur")) ;;
+		--volume|-v)
+			# the host's path (before the first ":")
+			[[ "$cur" == *:* ]] || COMPREPLY=($(compgen -f -- "$cur")) ;;
+		--pid-file|--console-socket|--pidfd-socket|--process|-p|--resources|-r|--authfile)
 			COMPREPLY=($(compgen -f -- "$cur")) ;;
 		--cap|-c)
 			COMPREPLY=($(compgen -W 'CAP_CHOWN CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH CAP_FOWNER CAP_FSETID
@@ -146,7 +225,27 @@ _hull() {
 	fi
 
 	case "$cmd" in
-	create|run|list|spec|features|help) return 0 ;;  # a new ID, or none
+	help)  # hull help COMMAND, hull help image COMMAND
+		if [ "$npos" -eq 0 ]; then
+			COMPREPLY=($(compgen -W "$_hull_commands" -- "$cur"))
+		elif [ "$npos" -eq 1 ] && [ "${words[cword - 1]}" = image ]; then
+			COMPREPLY=($(compgen -W "$_hull_image_commands" -- "$cur"))
+		fi
+		return 0 ;;
+	'image inspect'|'image rm'|'image export'|'image mount')
+		if [ "$cmd" = 'image rm' ] || [ "$npos" -eq 0 ]; then
+			COMPREPLY=($(compgen -W "$(_hull_images "$hull" "$store")" -- "$cur"))
+		elif [ "$npos" -eq 1 ] && [ "$cmd" != 'image inspect' ]; then
+			COMPREPLY=($(compgen -d -- "$cur"))
+		fi
+		return 0 ;;
+	'image import')
+		[ "$npos" -eq 0 ] && COMPREPLY=($(compgen -f -- "$cur"))
+		return 0 ;;
+	'image umount')
+		[ "$npos" -eq 0 ] && COMPREPLY=($(compgen -d -- "$cur"))
+		return 0 ;;
+	image\ *|create|run|list|spec|features) return 0 ;;  # a new ID, or none
 	esac
 	if [ "$npos" -eq 0 ]; then
 		# A container ID: ask hull (the one being completed, if it runs).

@@ -1,14 +1,17 @@
 # SPDX-License-Identifier: Apache-2.0
-# fish completion for hull(8): commands, global and per-command options, and
+# fish completion for hull(8): commands, global and per-command options,
 # container IDs from `hull list -q` (with the --root given on the command
-# line, if any).  Installed as
+# line, if any), the image commands and image names from `hull image ls`
+# (with the --store given, if any).  Installed as
 # $(PREFIX)/share/fish/vendor_completions.d/hull.fish.
 
-# The options of each command that take a value (their value is no argument).
+# The options of each command ("image SUB" for an image command) that take a
+# value (their value is no argument).
 function __hull_value_opts -a cmd
     switch $cmd
         case create run
-            echo -- --bundle -b --pid-file --console-socket --preserve-fds --pidfd-socket
+            echo -- --bundle -b --pid-file --console-socket --preserve-fds --pidfd-socket --image \
+                --env -e --workdir -w --user -u --volume -v --entrypoint
         case exec
             echo -- --process -p --pid-file --console-socket --cwd --env -e --user -u \
                 --additional-gids -g --cap -c --apparmor --process-label --preserve-fds --cgroup --pidfd-socket
@@ -21,16 +24,22 @@ function __hull_value_opts -a cmd
         case events
             echo -- --interval
         case spec
-            echo -- --bundle -b
+            echo -- --bundle -b --image
+        case 'image pull'
+            echo -- --tls-verify --cert-dir --authfile --creds --platform --max-layer-size
+        case 'image ls'
+            echo -- --format
     end
 end
 
-# Prints the command and then its positional arguments so far, one a line;
-# nothing (and status 1) while the command is still to come.
+# Prints the command ("image SUB" once an image command is given) and then
+# its positional arguments so far, one a line; nothing (and status 1) while
+# the command is still to come.
 function __hull_words
     set -l tokens (commandline -opc)
     set -e tokens[1]
     set -l cmd
+    set -l args
     set -l skip 0
     for t in $tokens
         if test $skip = 1
@@ -39,24 +48,26 @@ function __hull_words
         end
         if test -z "$cmd"
             switch $t
-                case --root -root --log -log --log-format -log-format
+                case --root -root --store -store --log -log --log-format -log-format
                     set skip 1
                 case '-*'
                 case '*'
                     set cmd $t
-                    echo $t
             end
+        else if test "$cmd" = image
+            string match -q -- '-*' $t; or set cmd "image $t"
         else
             switch $t
                 case '-*=*'
                 case '-*'
                     contains -- $t (string split ' ' -- (__hull_value_opts $cmd)); and set skip 1
                 case '*'
-                    echo $t
+                    set -a args $t
             end
         end
     end
-    test -n "$cmd"
+    test -n "$cmd"; or return 1
+    printf '%s\n' $cmd $args
 end
 
 function __hull_needs_command
@@ -76,27 +87,52 @@ function __hull_arg -a n
     contains -- $w[1] $argv[2..-1]; and test (count $w) -eq $n
 end
 
-function __hull_containers
+# __hull_global OPT: "--OPT VALUE" when the command line gives OPT a value.
+function __hull_global -a opt
     set -l tokens (commandline -opc)
-    set -l hull $tokens[1]
-    command -q $hull; or set hull hull
-    set -l root
     for i in (seq 2 (count $tokens))
         switch $tokens[$i]
-            case --root -root
+            case --$opt -$opt
                 set -l j (math $i + 1)
-                test $j -le (count $tokens); and set root --root $tokens[$j]
-            case '--root=*' '-root=*'
-                set root --root (string replace -r '^--?root=' '' -- $tokens[$i])
+                test $j -le (count $tokens); and printf "%s\n" --$opt $tokens[$j]
+            case "--$opt=*" "-$opt=*"
+                printf "%s\n" --$opt (string replace -r "^--?$opt=" "" -- $tokens[$i])
         end
     end
+end
+
+# __hull_bin: the hull being completed (if it runs), or hull.
+function __hull_bin
+    set -l tokens (commandline -opc)
+    if command -q $tokens[1]
+        echo $tokens[1]
+    else
+        echo hull
+    end
+end
+
+function __hull_containers
+    set -l hull (__hull_bin)
+    set -l root (__hull_global root)[-2..-1]
     command $hull $root list -q 2>/dev/null
+end
+
+# The image names of the store (the --store given, or the default one).
+function __hull_images
+    set -l hull (__hull_bin)
+    set -l store (__hull_global store)[-2..-1]
+    if command -q jq
+        command $hull $store image ls --format json 2>/dev/null | jq -r '.[].name' 2>/dev/null
+    else
+        command $hull $store image ls 2>/dev/null | awk 'NR > 1 && $1 != "<none>" { print ($2 == "<none>" ? $1 : $1 ":" $2) }'
+    end
 end
 
 complete -c hull -f
 
 # global options
 complete -c hull -n __hull_needs_command -l root -r -F -d 'state directory (default /run/hull)'
+complete -c hull -n __hull_needs_command -l store -x -a '(__fish_complete_directories (commandline -ct))' -d 'image store (default /var/lib/hull)'
 complete -c hull -n __hull_needs_command -l log -r -F -d 'log file (default: stderr)'
 complete -c hull -n __hull_needs_command -l log-format -x -a 'text json' -d 'log format'
 complete -c hull -n __hull_needs_command -l debug -d 'log debug messages'
@@ -121,7 +157,9 @@ complete -c hull -n __hull_needs_command -a delete -d 'delete a container'
 complete -c hull -n __hull_needs_command -a list -d 'list containers'
 complete -c hull -n __hull_needs_command -a spec -d 'write a default config.json'
 complete -c hull -n __hull_needs_command -a features -d 'print the features this hull supports'
+complete -c hull -n __hull_needs_command -a image -d 'images in the store'
 complete -c hull -n __hull_needs_command -a help -d 'show the help'
+complete -c hull -n '__hull_arg 1 help' -a 'create start run state exec ps update pause resume events kill delete list spec features image'
 
 # create, run
 complete -c hull -n '__hull_using create run' -s b -l bundle -r -F -d 'path to the bundle'
@@ -131,6 +169,15 @@ complete -c hull -n '__hull_using create run' -l no-pivot -d 'move the rootfs wi
 complete -c hull -n '__hull_using create run' -l no-new-keyring -d "keep the caller's session keyring"
 complete -c hull -n '__hull_using create run' -l preserve-fds -x -d 'pass N extra fds to the container'
 complete -c hull -n '__hull_using create run' -l pidfd-socket -r -F -d 'unix socket that receives a pidfd of the init'
+complete -c hull -n '__hull_using create run' -l image -x -a '(__hull_images)' -d 'a container of an image of the store'
+complete -c hull -n '__hull_using create run' -s e -l env -x -d '--image: set an environment variable (KEY=VALUE)'
+complete -c hull -n '__hull_using create run' -s w -l workdir -x -d '--image: the working directory'
+complete -c hull -n '__hull_using create run' -s u -l user -x -d '--image: USER[:GROUP]'
+complete -c hull -n '__hull_using create run' -s v -l volume -r -F -d '--image: bind /HOST/PATH:/CONTAINER/PATH[:ro|rw]'
+complete -c hull -n '__hull_using create run' -l read-only -d '--image: a read-only root filesystem'
+complete -c hull -n '__hull_using create run' -l entrypoint -x -d "--image: the program to run instead of the image's Entrypoint"
+complete -c hull -n '__hull_using create run' -s t -l tty -d '--image: give the program a terminal'
+complete -c hull -n '__hull_using create run' -l rm -d "--image: accepted as Podman's"
 complete -c hull -n '__hull_using run' -s d -l detach -d 'do not wait for the container'
 complete -c hull -n '__hull_using run' -l keep -d 'keep the container after it exits'
 
@@ -187,6 +234,35 @@ complete -c hull -n '__hull_using delete' -s f -l force -d 'kill the container f
 complete -c hull -n '__hull_using spec' -s b -l bundle -r -F -d 'directory to write config.json into'
 complete -c hull -n '__hull_using spec' -l rootless -d 'a config for a rootless container'
 complete -c hull -n '__hull_using spec' -l seccomp -d "include hull's default seccomp profile"
+complete -c hull -n '__hull_using spec' -l image -x -a '(__hull_images)' -d 'a bundle for an image of the store'
+
+# image and its commands
+function __hull_image_needs_command
+    set -l w (__hull_words); or return 1
+    test "$w[1]" = image
+end
+complete -c hull -n __hull_image_needs_command -a pull -d 'pull an image from a registry into the store'
+complete -c hull -n __hull_image_needs_command -a import -d 'import an OCI layout, oci-archive or docker-archive'
+complete -c hull -n __hull_image_needs_command -a export -d 'write an image as an OCI layout'
+complete -c hull -n __hull_image_needs_command -a ls -d 'list the images of the store'
+complete -c hull -n __hull_image_needs_command -a inspect -d "print the image's config"
+complete -c hull -n __hull_image_needs_command -a rm -d 'remove images'
+complete -c hull -n __hull_image_needs_command -a gc -d 'remove every blob and layer nothing uses'
+complete -c hull -n __hull_image_needs_command -a mount -d 'mount an image read-only on a directory'
+complete -c hull -n __hull_image_needs_command -a umount -d 'unmount what image mount mounted'
+complete -c hull -n "__hull_arg 2 help; and contains -- image (__hull_words)" -a 'pull import export ls inspect rm gc mount umount'
+complete -c hull -n "__hull_using 'image pull'" -l tls-verify -x -a 'true false' -d 'false: plain http or unverified TLS'
+complete -c hull -n "__hull_using 'image pull'" -l cert-dir -x -a '(__fish_complete_directories (commandline -ct))' -d 'directory of CAs and client certificates'
+complete -c hull -n "__hull_using 'image pull'" -l authfile -r -F -d "auth.json with the registry's credentials"
+complete -c hull -n "__hull_using 'image pull'" -l creds -x -d 'USER:PASSWORD for the registry'
+complete -c hull -n "__hull_using 'image pull'" -l platform -x -a 'linux/amd64 linux/arm64 linux/arm64/v8 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64' -d 'OS/ARCH[/VARIANT]'
+complete -c hull -n "__hull_using 'image pull'" -l max-layer-size -x -d 'largest uncompressed layer, in bytes'
+complete -c hull -n "__hull_using 'image pull' 'image import'" -s q -l quiet -d 'print nothing but errors'
+complete -c hull -n "__hull_using 'image ls'" -l format -x -a 'table json' -d 'output format'
+complete -c hull -n "__hull_using 'image ls'" -s q -l quiet -d 'image IDs only'
+complete -c hull -n "__hull_arg 1 'image import'" -F
+complete -c hull -n "__hull_arg 1 'image inspect' 'image export' 'image mount' 'image rm'; or __hull_using 'image rm'" -a '(__hull_images)' -d image
+complete -c hull -n "__hull_arg 2 'image export' 'image mount'; or __hull_arg 1 'image umount'" -a '(__fish_complete_directories (commandline -ct))'
 
 # container IDs
 complete -c hull -n '__hull_arg 1 start state exec ps update pause resume events kill delete' -a '(__hull_containers)' -d container

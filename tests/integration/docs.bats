@@ -21,27 +21,48 @@ teardown() {
 	common_teardown
 }
 
-# The commands `hull --help` lists.
+# The commands `hull --help` lists (not the image commands it lists under
+# image, which are indented further).
 commands() {
 	"$HULL" --help | sed -n '/^Commands:/,/^$/{s/^  \([a-z]\{1,\}\) .*/\1/p}'
 }
 
-# flags_of CMD: the flags `hull CMD --help` prints (`hull --help`'s global
-# options when CMD is empty), one a line: "-s --long" or "--long".
+# subcommands CMD: the commands `hull CMD --help` lists (those of image;
+# nothing for a command without commands of its own).
+subcommands() {
+	"$HULL" "$1" --help | sed -n '/^Commands:/,/^$/{s/^  \([a-z]\{1,\}\) .*/\1/p}'
+}
+
+# flags_of [CMD [SUB]]: the flags `hull CMD [SUB] --help` prints (`hull
+# --help`'s global options when CMD is empty), one a line: "-s --long" or
+# "--long".
 flags_of() {
 	if [ -z "$1" ]; then
 		"$HULL" --help | sed -n '/^Global options:/,$p'
 	else
-		"$HULL" "$1" --help
+		"$HULL" "$@" --help
 	fi | sed -n 's/^ \{1,\}\(-\([a-zA-Z]\), \)\{0,1\}\(--[a-z][a-z-]*\).*/\2 \3/p' | sed 's/^\([a-zA-Z]\) /-\1 /; s/^ //'
 }
 
-# completable_flags CMD: flags_of CMD without those CMD only shares with
-# run (create's table has run's --detach and --keep, which create refuses).
+# page_flags CMD: the flags CMD's man page documents: flags_of CMD and, for a
+# command with commands of its own (image), flags_of CMD SUB for each, once.
+page_flags() {
+	local s
+	{
+		flags_of "$1"
+		[ -z "$1" ] || for s in $(subcommands "$1"); do
+			flags_of "$1" "$s"
+		done
+	} | awk '!seen[$0]++'
+}
+
+# completable_flags CMD [SUB]: flags_of CMD [SUB] without those CMD only
+# shares with run (create's table has run's --detach and --keep, which create
+# refuses).
 completable_flags() {
 	local skip=""
-	[ "$1" = run ] || skip="$("$HULL" ${1:+"$1"} --help | sed -n 's/^ .*--\([a-z-]*\) .* run: .*/--\1/p')"
-	flags_of "$1" | while read -r a b; do
+	[ "$1" = run ] || skip="$("$HULL" ${1:+"$@"} --help | sed -n 's/^ .*--\([a-z-]*\) .* run: .*/--\1/p')"
+	flags_of "$@" | while read -r a b; do
 		[ -n "$skip" ] && grep -qx -- "${b:-$a}" <<<"$skip" && continue
 		echo $a $b
 	done
@@ -71,7 +92,24 @@ has_flag() {
 	[[ "$output" == *"--no-new-privs"* ]]
 	run flags_of ""
 	[[ "$output" == *"--root"* ]]
+	[[ "$output" == *"--store"* ]]
 	[[ "$output" == *"-v --version"* ]]
+	# image and its commands
+	run subcommands image
+	echo "$output"
+	for c in pull import export ls inspect rm gc mount umount; do
+		[[ " ${lines[*]} " == *" $c "* ]]
+	done
+	run subcommands run
+	[ -z "$output" ]
+	run flags_of image pull
+	[[ "$output" == *"--tls-verify"* ]]
+	[[ "$output" == *"-q --quiet"* ]]
+	run page_flags image
+	[[ "$output" == *"--format"* ]]
+	[ "$(grep -cx -- '-q --quiet' <<<"$output")" = 1 ]
+	# hull help image SUB is hull image SUB --help
+	[ "$("$HULL" help image pull)" = "$("$HULL" image pull --help)" ]
 }
 
 @test "docs: every command has a man page, and hull(8) exists; none renders with a warning" {
@@ -100,7 +138,7 @@ has_flag() {
 	done
 }
 
-@test "docs: every flag of hull --help and hull CMD --help is in the man page" {
+@test "docs: every flag of hull --help, hull CMD --help and hull image SUB --help is in the man page" {
 	local c page txt="$HULL_TEST_DIR/man.txt" short long
 	for c in "" $(commands); do
 		page="$MAN_DIR/hull${c:+-$c}.8"
@@ -118,33 +156,33 @@ has_flag() {
 			else
 				has_flag "$txt" "$long" || { echo "$page: no $long"; return 1; }
 			fi
-		done < <(flags_of "$c")
+		done < <(page_flags "$c")
 	done
 }
 
-@test "docs: a command's man page lists no option the command does not have" {
+@test "docs: a command's man page lists no option the command (or one of its image commands) does not have" {
 	local c page txt="$HULL_TEST_DIR/man.txt" f known
 	for c in $(commands); do
 		page="$MAN_DIR/hull-$c.8"
-		known="$(flags_of "$c" | tr ' ' '\n')"
+		known="$(page_flags "$c" | tr ' ' '\n')"
 		# the tags of the OPTIONS section's list
 		man_text "$page" | sed -n '/^OPTIONS/,/^[A-Z]/p' | grep -E '^ {7}-' >"$txt" || true
 		[ -s "$txt" ] || { echo "$page: no option list"; return 1; }
 		for f in $(grep -oE -- '(^|[ ,])--?[a-z][a-z-]*' "$txt" | tr -d ' ,'); do
 			grep -qx -- "$f" <<<"$known" || [ "$f" = --help ] || [ "$f" = -h ] ||
-				{ echo "$page lists $f, which \`hull $c --help\` does not"; return 1; }
+				{ echo "$page lists $f, which \`hull $c --help\` (or \`hull $c SUB --help\`) does not"; return 1; }
 		done
 	done
 }
 
-@test "docs: every flag of hull --help and hull CMD --help is in README.md" {
+@test "docs: every flag of hull --help, hull CMD --help and hull image SUB --help is in README.md" {
 	local c short long
 	for c in "" $(commands); do
 		while read -r short long; do
 			[ -n "$long" ] || long="$short"
 			[ "$long" = --help ] && continue
 			has_flag "$README" "$long" || { echo "README.md: no ${c:-global} flag $long"; return 1; }
-		done < <(flags_of "$c")
+		done < <(page_flags "$c")
 	done
 	# and every command has its entry in the command list
 	for c in $(commands); do
@@ -215,9 +253,24 @@ bash_complete() {
 	[ "$output" = "$(printf 'json\ntext')" ]
 	run bash_complete hull list --format ""
 	[ "$output" = "$(printf 'json\ntable')" ]
+	run bash_complete hull image ls --format ""
+	[ "$output" = "$(printf 'json\ntable')" ]
+	run bash_complete hull image pull --tls-verify ""
+	[ "$output" = "$(printf 'false\ntrue')" ]
+	run bash_complete hull image pull --tls-verify = f
+	[ "$output" = false ]
+	run bash_complete hull im
+	[ "$output" = image ]
+	run bash_complete hull --store /tmp image pu
+	[ "$output" = pull ]
+	# the value of an option is no argument: flags still complete after it
+	run bash_complete hull run --image x -e A=1 -v /a:/b --w
+	[ "$output" = --workdir ]
+	run bash_complete hull image pull --platform linux/arm64 --q
+	[ "$output" = --quiet ]
 	# every command, and every flag each command has
 	run bash_complete hull ""
-	local c f
+	local c f s
 	for c in $(commands); do
 		grep -qx "$c" <<<"$output" || { echo "no command $c"; return 1; }
 	done
@@ -230,6 +283,17 @@ bash_complete() {
 		for f in $(completable_flags "$c"); do
 			grep -qx -- "$f" <<<"$output" || { echo "hull $c: no $f in: $output"; return 1; }
 		done
+	done
+	# hull image: its commands, and every flag each of them has
+	run bash_complete hull image ""
+	[ "$output" = "$(subcommands image | sort)" ] || { echo "hull image: $output"; return 1; }
+	for s in $(subcommands image); do
+		run bash_complete hull image "$s" -
+		for f in $(completable_flags image "$s"); do
+			grep -qx -- "$f" <<<"$output" || { echo "hull image $s: no $f in: $output"; return 1; }
+		done
+		run bash_complete hull help image "${s:0:2}"
+		grep -qx -- "$s" <<<"$output" || { echo "hull help image: no $s in: $output"; return 1; }
 	done
 }
 
@@ -280,10 +344,81 @@ bash_complete() {
 			grep -qx -- "$f" <<<"$output" || { echo "hull $c: no $f in: $output"; return 1; }
 		done
 	done
+	run fish_complete "hull image "
+	[ "$output" = "$(subcommands image | sort)" ] || { echo "hull image: $output"; return 1; }
+	local s
+	for s in $(subcommands image); do
+		run fish_complete "hull image $s --"
+		for f in $(completable_flags image "$s" | grep -o -- '--[a-z-]*'); do
+			grep -qx -- "$f" <<<"$output" || { echo "hull image $s: no $f in: $output"; return 1; }
+		done
+	done
+	run fish_complete "hull image ls --format "
+	[ "$output" = "$(printf 'json\ntable')" ]
+	run fish_complete "hull image pull --tls-verify "
+	[ "$output" = "$(printf 'false\ntrue')" ]
 	create_ct
 	run fish_complete "$HULL --root $HULL_ROOT kill "
 	echo "$output"
 	grep -qx "$CID" <<<"$output"
 	run fish_complete "$HULL --root $HULL_TEST_DIR/elsewhere kill "
 	refute grep -qx "$CID" <<<"$output"
+	# --store before the command is no command
+	run fish_complete "$HULL --store $HULL_TEST_DIR/elsewhere --root $HULL_ROOT kill "
+	grep -qx "$CID" <<<"$output"
+}
+
+@test "docs: bash and fish completion: image names from hull image ls, in the --store given" {
+	command -v umoci >/dev/null && command -v skopeo >/dev/null || skip "umoci and skopeo are needed to build the image (make test-deps)"
+	source "$HULL_REPO_DIR/tests/lib/images.bash"
+	image_small "$HULL_TEST_DIR/img"
+	local store="$HULL_TEST_DIR/store" name=localhost/small:1
+	"$HULL" --store "$store" image import -q "$HULL_TEST_DIR/img/oci:$name"
+	"$HULL" --store "$store" image ls
+	# where an IMAGE goes
+	run bash_complete "$HULL" --store "$store" image inspect ""
+	echo "$output"
+	[ "$output" = "$name" ]
+	run bash_complete "$HULL" --store = "$store" image rm loc
+	[ "$output" = "$name" ]
+	run bash_complete "$HULL" --store "$store" image rm "$name" ""
+	[ "$output" = "$name" ]
+	run bash_complete "$HULL" "--store=$store" image export ""
+	[ "$output" = "$name" ]
+	run bash_complete "$HULL" --store "$store" image mount l
+	[ "$output" = "$name" ]
+	run bash_complete "$HULL" --store "$store" run --image ""
+	[ "$output" = "$name" ]
+	run bash_complete "$HULL" --store "$store" create --image = ""
+	[ "$output" = "$name" ]
+	run bash_complete "$HULL" --store "$store" spec -b /tmp --image ""
+	[ "$output" = "$name" ]
+	# bash splits localhost/small:1 at the ":", and replaces what follows it
+	run bash_complete "$HULL" --store "$store" image inspect localhost/small :
+	[ "$output" = 1 ]
+	# an image only where one goes: after it, a directory (or a container ID)
+	run bash_complete "$HULL" --store "$store" image mount localhost/small : 1 ""
+	refute grep -qx "$name" <<<"$output"
+	run bash_complete "$HULL" --store "$store" run --image localhost/small : 1 ""
+	[ -z "$output" ]
+	run bash_complete "$HULL" --store "$store" image pull ""
+	[ -z "$output" ]
+	# another store, other images
+	run bash_complete "$HULL" --store "$HULL_TEST_DIR/elsewhere" image inspect ""
+	[ -z "$output" ]
+	command -v fish >/dev/null || skip "fish is not installed (apt-get install fish): bash only"
+	fish_complete() {
+		fish --no-config -c 'source $argv[1]; complete -C $argv[2]' "$COMP_DIR/hull.fish" "$1" | cut -f1 | sort
+	}
+	run fish_complete "$HULL --store $store image inspect "
+	echo "$output"
+	[ "$output" = "$name" ]
+	run fish_complete "$HULL --store=$store image rm $name "
+	[ "$output" = "$name" ]
+	run fish_complete "$HULL --store $store run --image "
+	[ "$output" = "$name" ]
+	run fish_complete "$HULL --store $store spec --image l"
+	[ "$output" = "$name" ]
+	run fish_complete "$HULL --store $HULL_TEST_DIR/elsewhere image inspect "
+	[ -z "$output" ]
 }
