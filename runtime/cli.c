@@ -23,6 +23,9 @@ int cli_usage_error(const char *fmt, ...)
  * --memory 64m`), but for a command whose options end at its first argument
  * (exec, ps); "--" ends them everywhere.  The arguments are gathered at the
  * front of argv (each slot reused is one already read). */
+/* "image " for the image family's commands, "" for the others. */
+#define F(c) ((c)->family ? (c)->family : "")
+
 int cli_parse_flags(const struct cmd *c, int argc, char **argv, struct parsed *p, bool *help)
 {
 	memset(p, 0, sizeof *p);
@@ -56,7 +59,7 @@ int cli_parse_flags(const struct cmd *c, int argc, char **argv, struct parsed *p
 			}
 		}
 		if (k < 0)
-			return cli_usage_error("%s: unknown flag %s (see hull %s --help)", c->name, a, c->name);
+			return cli_usage_error("%s%s: unknown flag %s (see hull %s%s --help)", F(c), c->name, a, F(c), c->name);
 		p->set[k] = true;
 		if (c->flags[k].arg) {
 			if (eq) {
@@ -64,7 +67,7 @@ int cli_parse_flags(const struct cmd *c, int argc, char **argv, struct parsed *p
 			} else if (i + 1 < argc) {
 				p->val[k] = argv[++i];
 			} else {
-				return cli_usage_error("%s: flag %s needs a value", c->name, a);
+				return cli_usage_error("%s%s: flag %s needs a value", F(c), c->name, a);
 			}
 			if (c->flags[k].arg == 2) {
 				/* argc bounds how many values there can be. */
@@ -86,25 +89,27 @@ int cli_parse_flags(const struct cmd *c, int argc, char **argv, struct parsed *p
 	if (p->argc < c->min_args || (c->max_args >= 0 && p->argc > c->max_args)) {
 		if (c->min_args == 1 && p->argc == 0)
 			return cli_usage_error("%s: a container ID is required (usage: hull %s %s)", c->name, c->name, c->args);
-		return cli_usage_error("%s: wrong number of arguments (usage: hull %s %s)", c->name, c->name, c->args);
+		return cli_usage_error("%s%s: wrong number of arguments (usage: hull %s%s%s%s)", F(c), c->name, F(c),
+				       c->name, c->args[0] ? " " : "", c->args);
 	}
 	return 0;
 }
 
 void cli_print_help(const struct cmd *c, const char *prefix)
 {
-	printf("Usage: hull [global options] %s%s [options] %s\n\n%s\n", prefix, c->name, c->args, c->summary);
-	if (c->flags && c->flags[0].name) {
-		printf("\nOptions:\n");
-		for (int j = 0; c->flags[j].name; j++) {
-			const struct flag *f = &c->flags[j];
-			char left[64];
-			if (f->short_name)
-				snprintf(left, sizeof left, "-%c, --%s%s", f->short_name, f->name, f->arg ? " VALUE" : "");
-			else
-				snprintf(left, sizeof left, "    --%s%s", f->name, f->arg ? " VALUE" : "");
-			printf("  %-28s %s\n", left, f->help);
-		}
+	printf("Usage: hull [global options] %s%s [options]%s%s\n\n%s\n", prefix, c->name, c->args[0] ? " " : "",
+	       c->args, c->summary);
+	printf("\nOptions:\n");
+	for (int j = 0; c->flags && c->flags[j].name; j++) {
+		const struct flag *f = &c->flags[j];
+		char left[64], meta[24] = "";
+		if (f->arg)
+			snprintf(meta, sizeof meta, " %s", f->meta ? f->meta : "VALUE");
+		if (f->short_name)
+			snprintf(left, sizeof left, "-%c, --%s%s", f->short_name, f->name, meta);
+		else
+			snprintf(left, sizeof left, "    --%s%s", f->name, meta);
+		printf("  %-28s %s\n", left, f->help);
 	}
 	printf("  %-28s %s\n", "-h, --help", "show this help");
 }

@@ -25,6 +25,7 @@ struct flag {
 	char short_name;
 	int arg;
 	const char *help;
+	const char *meta;       /* the value's name in --help (NULL: VALUE) */
 };
 
 /* Parsed flags of one command: values by index in its flag table. */
@@ -47,6 +48,7 @@ struct cmd {
 	bool args_last;         /* options end at the first argument (exec, ps: the rest is argv) */
 	int args_after;         /* flag index + 1: with that flag set, options end after
 				 * the first argument (run --image ID CMD ARGS...); 0: never */
+	const char *family;     /* "image " for `hull image CMD`; NULL: none */
 };
 
 /* Log "msg" as an error; returns 1 (the exit status of a usage error). */

@@ -562,37 +562,38 @@ static int cmd_export(struct global *g, const struct parsed *p)
 /* ---- the table --------------------------------------------------------- */
 
 static const struct flag pull_flags[] = {
-	{ "tls-verify", 0, 1, "false: plain http or unverified TLS for this registry (default true)" },
-	{ "cert-dir", 0, 1, "directory of *.crt CAs and *.cert/*.key client certificates" },
-	{ "authfile", 0, 1, "auth.json with the registry's credentials" },
-	{ "creds", 0, 1, "USER:PASSWORD for the registry" },
-	{ "platform", 0, 1, "OS/ARCH[/VARIANT] to pull from a multi-platform image (default: the host's)" },
-	{ "max-layer-size", 0, 1, "largest uncompressed layer, in bytes (default 64 GiB)" },
-	{ "quiet", 'q', 0, "print nothing but errors" },
-	{ NULL, 0, 0, NULL },
+	{ "tls-verify", 0, 1, "false: plain http or unverified TLS for this registry (default true)", "BOOL" },
+	{ "cert-dir", 0, 1, "directory of *.crt CAs and *.cert/*.key client certificates", "DIR" },
+	{ "authfile", 0, 1, "auth.json with the registry's credentials", "FILE" },
+	{ "creds", 0, 1, "credentials for the registry", "USER:PASSWORD" },
+	{ "platform", 0, 1, "the image of this platform from a multi-platform one (default: the host's)",
+	  "OS/ARCH[/VAR]" },
+	{ "max-layer-size", 0, 1, "largest uncompressed layer (default 64 GiB)", "BYTES" },
+	{ "quiet", 'q', 0, "print nothing but errors", NULL },
+	{ NULL, 0, 0, NULL, NULL },
 };
 static const struct flag import_flags[] = {
-	{ "quiet", 'q', 0, "print nothing but errors" },
-	{ "max-layer-size", 0, 1, "largest uncompressed layer, in bytes (default 64 GiB)" },
-	{ NULL, 0, 0, NULL },
+	{ "quiet", 'q', 0, "print nothing but errors", NULL },
+	{ "max-layer-size", 0, 1, "largest uncompressed layer (default 64 GiB)", "BYTES" },
+	{ NULL, 0, 0, NULL, NULL },
 };
 static const struct flag ls_flags[] = {
-	{ "format", 0, 1, "table (default) or json" },
-	{ "quiet", 'q', 0, "image IDs only" },
-	{ NULL, 0, 0, NULL },
+	{ "format", 'f', 1, "table (default) or json", "FORMAT" },
+	{ "quiet", 'q', 0, "image IDs only", NULL },
+	{ NULL, 0, 0, NULL, NULL },
 };
-static const struct flag no_flags[] = { { NULL, 0, 0, NULL } };
+static const struct flag no_flags[] = { { NULL, 0, 0, NULL, NULL } };
 
 static const struct cmd image_cmds[] = {
-	{ "pull", "<image>", "Pull an image from a registry into the store.", pull_flags, cmd_pull, 1, 1 },
-	{ "import", "<path>[:<name>]", "Import an OCI layout, oci-archive or docker-archive.", import_flags, cmd_import, 1, 1 },
-	{ "export", "<image> <directory>", "Write an image as an OCI layout.", no_flags, cmd_export, 2, 2 },
-	{ "ls", "", "List the images of the store.", ls_flags, cmd_ls, 0, 0 },
-	{ "inspect", "<image>", "Print the image's config (JSON).", no_flags, cmd_inspect, 1, 1 },
-	{ "rm", "<image>...", "Remove images (names), and what nothing uses any more.", no_flags, cmd_rm, 1, -1 },
-	{ "gc", "", "Remove every blob and layer no name and no container uses.", no_flags, cmd_gc, 0, 0 },
-	{ "mount", "<image> <directory>", "Mount an image read-only on a directory.", no_flags, cmd_mount, 2, 2 },
-	{ "umount", "<directory>", "Unmount what image mount mounted.", no_flags, cmd_umount, 1, 1 },
+	{ "pull", "<image>", "Pull an image from a registry into the store.", pull_flags, cmd_pull, 1, 1, false, 0, "image " },
+	{ "import", "<path>[:<name>]", "Import an OCI layout, oci-archive or docker-archive.", import_flags, cmd_import, 1, 1, false, 0, "image " },
+	{ "export", "<image> <directory>", "Write an image as an OCI layout.", no_flags, cmd_export, 2, 2, false, 0, "image " },
+	{ "ls", "", "List the images of the store.", ls_flags, cmd_ls, 0, 0, false, 0, "image " },
+	{ "inspect", "<image>", "Print the image's config (JSON).", no_flags, cmd_inspect, 1, 1, false, 0, "image " },
+	{ "rm", "<image>...", "Remove images (names), and what nothing uses any more.", no_flags, cmd_rm, 1, -1, false, 0, "image " },
+	{ "gc", "", "Remove every blob and layer no name and no container uses.", no_flags, cmd_gc, 0, 0, false, 0, "image " },
+	{ "mount", "<image> <directory>", "Mount an image read-only on a directory.", no_flags, cmd_mount, 2, 2, false, 0, "image " },
+	{ "umount", "<directory>", "Unmount what image mount mounted.", no_flags, cmd_umount, 1, 1, false, 0, "image " },
 };
 #define N_IMAGE_CMDS (sizeof image_cmds / sizeof *image_cmds)
 

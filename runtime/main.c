@@ -35,15 +35,15 @@ static const struct flag create_flags[] = {
 	{ "detach", 'd', 0, "run: do not wait for the container" },
 	{ "keep", 0, 0, "run: keep the container after it exits" },
 	{ "image", 0, 1, "run an image of the store (its config, an overlay of its layers); "
-			 "a command after the ID replaces its Cmd" },
-	{ "env", 'e', 2, "--image: set KEY=VALUE in the environment (KEY alone: hull's own value)" },
-	{ "workdir", 'w', 1, "--image: the working directory" },
-	{ "user", 'u', 1, "--image: USER[:GROUP], names or numbers (names from the image's /etc/passwd)" },
-	{ "volume", 'v', 2, "--image: bind /HOST/PATH:/CONTAINER/PATH[:ro|rw]" },
+			 "a command after the ID replaces its Cmd", "IMAGE" },
+	{ "env", 'e', 2, "--image: set KEY=VALUE in the environment (KEY alone: hull's own value)", "KEY[=VAL]" },
+	{ "workdir", 'w', 1, "--image: the working directory", "DIR" },
+	{ "user", 'u', 1, "--image: USER[:GROUP], names or numbers (names from the image's /etc/passwd)", "USER[:GRP]" },
+	{ "volume", 'v', 2, "--image: bind /HOST/PATH:/CONTAINER/PATH[:ro|rw]", "HOST:CTR" },
 	{ "read-only", 0, 0, "--image: a read-only root filesystem" },
-	{ "entrypoint", 0, 1, "--image: the program to run instead of the image's Entrypoint (drops its Cmd)" },
+	{ "entrypoint", 0, 1, "--image: the program to run instead of the image's Entrypoint (drops its Cmd)", "PROGRAM" },
 	{ "tty", 't', 0, "--image: give the program a terminal" },
-	{ "rm", 0, 0, "--image: accepted as Podman's (run deletes the container when it exits, unless --keep)" },
+	{ "rm", 0, 0, "run: with --image, accepted as Podman's (run deletes the container when it exits, unless --keep)" },
 	{ NULL, 0, 0, NULL },
 };
 enum { F_BUNDLE, F_PIDFILE, F_CONSOLE, F_NOPIVOT, F_NOKEYRING, F_PRESERVE, F_PIDFD, F_DETACH, F_KEEP,
@@ -715,7 +715,7 @@ static const struct flag spec_flags[] = {
 	{ "rootless", 0, 0, "a config for a rootless container (user namespace)" },
 	{ "seccomp", 0, 0, "include hull's default seccomp profile (contrib/seccomp/default.json)" },
 	{ "image", 0, 1, "a bundle for an image of the store: its config, and its layers mounted on rootfs "
-			 "(hull image umount DIR/rootfs undoes the mount)" },
+			 "(hull image umount DIR/rootfs undoes the mount)", "IMAGE" },
 	{ NULL, 0, 0, NULL },
 };
 extern const char hull_default_seccomp[];

@@ -37,8 +37,8 @@ _hull_opts() {
 	spec) echo '--bundle -b --rootless --seccomp --image --help -h' ;;
 	'image pull')
 		echo '--tls-verify --cert-dir --authfile --creds --platform --max-layer-size --quiet -q --help -h' ;;
-	'image import') echo '--quiet -q --help -h' ;;
-	'image ls') echo '--format --quiet -q --help -h' ;;
+	'image import') echo '--quiet -q --max-layer-size --help -h' ;;
+	'image ls') echo '--format -f --quiet -q --help -h' ;;
 	*) echo '--help -h' ;;
 	esac
 }
@@ -60,7 +60,8 @@ _hull_args() {
 	events) echo '--interval' ;;
 	spec) echo '--bundle -b --image' ;;
 	'image pull') echo '--tls-verify --cert-dir --authfile --creds --platform --max-layer-size' ;;
-	'image ls') echo '--format' ;;
+	'image import') echo '--max-layer-size' ;;
+	'image ls') echo '--format -f' ;;
 	esac
 }
 

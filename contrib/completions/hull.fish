@@ -27,8 +27,10 @@ function __hull_value_opts -a cmd
             echo -- --bundle -b --image
         case 'image pull'
             echo -- --tls-verify --cert-dir --authfile --creds --platform --max-layer-size
+        case 'image import'
+            echo -- --max-layer-size
         case 'image ls'
-            echo -- --format
+            echo -- --format -f
     end
 end
 
@@ -256,9 +258,9 @@ complete -c hull -n "__hull_using 'image pull'" -l cert-dir -x -a '(__fish_compl
 complete -c hull -n "__hull_using 'image pull'" -l authfile -r -F -d "auth.json with the registry's credentials"
 complete -c hull -n "__hull_using 'image pull'" -l creds -x -d 'USER:PASSWORD for the registry'
 complete -c hull -n "__hull_using 'image pull'" -l platform -x -a 'linux/amd64 linux/arm64 linux/arm64/v8 linux/arm/v7 linux/arm/v6 linux/386 linux/ppc64le linux/s390x linux/riscv64' -d 'OS/ARCH[/VARIANT]'
-complete -c hull -n "__hull_using 'image pull'" -l max-layer-size -x -d 'largest uncompressed layer, in bytes'
+complete -c hull -n "__hull_using 'image pull' 'image import'" -l max-layer-size -x -d 'largest uncompressed layer, in bytes'
 complete -c hull -n "__hull_using 'image pull' 'image import'" -s q -l quiet -d 'print nothing but errors'
-complete -c hull -n "__hull_using 'image ls'" -l format -x -a 'table json' -d 'output format'
+complete -c hull -n "__hull_using 'image ls'" -s f -l format -x -a 'table json' -d 'output format'
 complete -c hull -n "__hull_using 'image ls'" -s q -l quiet -d 'image IDs only'
 complete -c hull -n "__hull_arg 1 'image import'" -F
 complete -c hull -n "__hull_arg 1 'image inspect' 'image export' 'image mount' 'image rm'; or __hull_using 'image rm'" -a '(__hull_images)' -d image
