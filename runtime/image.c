@@ -484,6 +484,22 @@ static int cmd_umount(struct global *g, const struct parsed *p)
 
 /* ---- pull / import / export ------------------------------------------- */
 
+/* A registry Podman's registries.conf ($CONTAINERS_REGISTRIES_CONF, else
+ * /etc/containers/registries.conf) marks insecure, for the image ref. */
+static bool conf_insecure(const char *ref)
+{
+	const char *path = getenv("CONTAINERS_REGISTRIES_CONF");
+	char *text = NULL, name[IMAGE_REF_MAX + 1];
+	struct image_ref r;
+	struct spec_err serr;
+	if (image_ref_parse(ref, &r, &serr) < 0 || image_ref_format(&r, name, sizeof name) < 0 ||
+	    read_file(path && *path ? path : "/etc/containers/registries.conf", &text, NULL) < 0)
+		return false;
+	bool yes = image_registry_insecure(text, name) == 1;
+	free(text);
+	return yes;
+}
+
 static int cmd_pull(struct global *g, const struct parsed *p)
 {
 	const char *argv[32];
@@ -498,6 +514,8 @@ static int cmd_pull(struct global *g, const struct parsed *p)
 			argv[n++] = "--insecure";
 		else if (strcmp(p->val[0], "true"))
 			return cli_usage_error("image pull: --tls-verify: \"%s\" is neither true nor false", p->val[0]);
+	} else if (conf_insecure(p->argv[0])) {
+		argv[n++] = "--insecure";
 	}
 	static const char *const names[] = { NULL, "--cert-dir", "--authfile", "--creds", "--platform", "--max-layer-size" };
 	for (int i = 1; i <= 5; i++)

@@ -242,4 +242,13 @@ const struct image_descriptor *image_index_select(const struct image_index *ix,
 						  const struct image_platform_want *want,
 						  struct spec_err *err);
 
+/* ---- registries.conf -------------------------------------------------------------- */
+
+/* Whether containers-registries.conf(5) text conf marks the registry of
+ * name (a canonical reference, "host/repo:tag") insecure: the [[registry]]
+ * table whose prefix (else location) is the longest match of name says
+ * (insecure = true), else a host listed in v1's [registries.insecure].
+ * 1 or 0. */
+int image_registry_insecure(const char *conf, const char *name);
+
 #endif

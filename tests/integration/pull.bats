@@ -267,3 +267,17 @@ store_clean() {
 	himg image pull -q --tls-verify=false "$REGISTRY/test/rich:1"
 	[ "$status" -eq 0 ]
 }
+
+@test "pull: a registry registries.conf marks insecure is pulled from over http without --tls-verify" {
+	registry_start
+	push "$SMALL:small" test/small:1
+	himg image pull -q "$REGISTRY/test/small:1"
+	[ "$status" -ne 0 ]
+	printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$REGISTRY" >"$HULL_TEST_DIR/registries.conf"
+	CONTAINERS_REGISTRIES_CONF="$HULL_TEST_DIR/registries.conf" himg image pull -q "$REGISTRY/test/small:1"
+	[ "$status" -eq 0 ]
+	# --tls-verify=true says otherwise
+	rm -rf "$STORE"
+	CONTAINERS_REGISTRIES_CONF="$HULL_TEST_DIR/registries.conf" himg image pull -q --tls-verify=true "$REGISTRY/test/small:1"
+	[ "$status" -ne 0 ]
+}

@@ -1137,5 +1137,28 @@ int main(void)
 	test_config();
 	test_platforms();
 	test_select();
+	{
+		UNIT_GROUP("registries.conf");
+		const char *v2 = "# comment\nunqualified-search-registries = [\"docker.io\"]\n"
+				 "[[registry]]\nlocation = \"127.0.0.1:5000\"\ninsecure = true\n"
+				 "[[registry]]\nprefix = \"example.com/secure\"\nlocation = \"example.com/secure\"\ninsecure = false\n"
+				 "[[registry]]\nlocation = 'example.com'\ninsecure = true\n"
+				 "[[registry.mirror]]\nlocation = \"mirror.example.com\"\n";
+		CHECK(image_registry_insecure(v2, "127.0.0.1:5000/x/y:1") == 1);
+		CHECK(image_registry_insecure(v2, "127.0.0.1:50000/x/y:1") == 0);
+		CHECK(image_registry_insecure(v2, "example.com/a/b:1") == 1);
+		CHECK(image_registry_insecure(v2, "example.com/secure/b:1") == 0);   /* the longest prefix wins */
+		CHECK(image_registry_insecure(v2, "example.com/securex/b:1") == 1);  /* a prefix ends at a separator */
+		CHECK(image_registry_insecure(v2, "docker.io/library/busybox:latest") == 0);
+		const char *v1 = "[registries.search]\nregistries = ['docker.io']\n"
+				 "[registries.insecure]\nregistries = [\n  'localhost:5000', # a comment\n  \"10.0.0.1\",\n]\n"
+				 "[registries.block]\nregistries = ['127.0.0.1:5000']\n";
+		CHECK(image_registry_insecure(v1, "localhost:5000/a:1") == 1);
+		CHECK(image_registry_insecure(v1, "10.0.0.1/a:1") == 1);
+		CHECK(image_registry_insecure(v1, "127.0.0.1:5000/a:1") == 0);
+		CHECK(image_registry_insecure(v1, "docker.io/library/a:1") == 0);
+		CHECK(image_registry_insecure("", "docker.io/library/a:1") == 0);
+		CHECK(image_registry_insecure("[[registry]]\ninsecure = true\n", "x.io/a:1") == 0);  /* no location */
+	}
 	return unit_done();
 }
