@@ -4,7 +4,7 @@
 # (`make bench-images`; `make bench` runs it after bench.sh).
 #
 # In one run, side by side, round after round (the order turns each round):
-#   1. pull + unpack of one 4-layer image (~340 MiB of real files from /usr,
+#   1. pull + unpack of one 4-layer image (~300 MiB of real files from /usr,
 #      gzip) from one docker-registry on 127.0.0.1: `hull image pull` into a
 #      fresh store, `skopeo copy docker://... oci:DIR` + `umoci unpack`, and
 #      `podman pull` into a fresh private storage (overlay driver), and
@@ -26,11 +26,10 @@
 #      alone (build/hull-image run from its file with no arguments: its
 #      dynamic loading and exit).
 # ROUNDS (the argument, else $IMAGES_ROUNDS, else $ROUNDS, else 5) is the
-# number of rounds of 1 and 2; 3 and 4 get
-# RUN_ROUNDS (default 3 * ROUNDS).  Prints medians (and minima) of wall and
-# cpu time (cpu = user + system of the command and what it waited for,
-# contrib/bench/measure.c; not the registry's) and the ratios; it reports and
-# never fails on a number.
+# number of rounds of 1 and 2; 3 and 4 get RUN_ROUNDS (default 3 * ROUNDS).
+# Prints medians (and minima) of wall and cpu time (cpu = user + system of
+# the command and what it waited for, contrib/bench/measure.c; not the
+# registry's) and the ratios; it reports and never fails on a number.
 #
 # Everything lives in one temporary directory, removed at the end however
 # the script ends: the registry's storage, the stores, podman's --root and
