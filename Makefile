@@ -62,8 +62,11 @@ build/trampoline.o: runtime/trampoline/blob.S build/trampoline
 # dynamically, because libcurl and libarchive exist here only as shared
 # libraries, and embedded in hull, which starts it from a memfd for those
 # commands only (runtime/image.c).  Nothing else maps it.
-HELPER_SRCS := overlay/tool.c overlay/ingest.c overlay/archive.c overlay/layer.c overlay/digest.c overlay/registry.c
-HELPER_LIBS := -lyajl -larchive -lz -lzstd -lssl -lcrypto -lcurl -lpthread
+# libarchive is not linked but loaded when a layer or an archive is read
+# (overlay/libarchive.h): its ten libraries would cost every pull's start.
+HELPER_SRCS := overlay/tool.c overlay/ingest.c overlay/archive.c overlay/layer.c overlay/libarchive.c \
+	overlay/digest.c overlay/registry.c
+HELPER_LIBS := -lyajl -lz -lzstd -lssl -lcrypto -lcurl -lpthread
 HELPER_OBJS := $(HELPER_SRCS:%.c=build/%.o) build/spec/image.o build/spec/parse.o build/spec/json.o \
 	build/spec/config.o build/overlay/store.o build/runtime/util.o
 build/hull-image: $(HELPER_OBJS)
@@ -117,7 +120,7 @@ build/asan/%: tests/unit/%.c $(ASAN_LIB_OBJS) $(HDRS)
 # hull; it goes into a dynamically linked helper.  Its unit test and fuzz
 # harness (picked up by the wildcards of `unit`, `unit-asan`, `fuzz-build`)
 # link it besides the library, by the three rules below.
-IMG_SRCS  := overlay/layer.c overlay/digest.c
+IMG_SRCS  := overlay/layer.c overlay/libarchive.c overlay/digest.c
 IMG_LIBS  := -larchive -lz -lzstd -lcrypto -lpthread
 
 build/unit/test_layer: tests/unit/test_layer.c $(LIB_OBJS) $(IMG_SRCS:%.c=build/%.o) $(HDRS)

@@ -3,11 +3,10 @@
  * docker-archives; export to OCI layouts (see archive.h). */
 #include "overlay/archive.h"
 #include "overlay/digest.h"
+#include "overlay/libarchive.h"
 #include "spec/image.h"
 #include "spec/json.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
@@ -203,6 +202,9 @@ static int parent_of(int dirfd, const char *rel, const char **base)
 
 static int extract(const char *file, int dirfd, struct hull_err *e)
 {
+	int lr = archive_load(e);
+	if (lr < 0)
+		return lr;
 	struct archive *a = archive_read_new();
 	if (!a)
 		return hull_errf(e, ENOMEM, "out of memory");

@@ -23,9 +23,8 @@
  * with its own rules (and follows symlinks in parents unless told not to).
  */
 #include "overlay/layer.h"
+#include "overlay/libarchive.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -1186,6 +1185,8 @@ int layer_unpack(const struct layer_source *src, enum layer_compression comp,
 	bool started = false;
 	int rc;
 
+	if ((rc = archive_load(e)) < 0)
+		return rc;
 	u.max_bytes = x->max_bytes ? x->max_bytes : LAYER_MAX_BYTES;
 	if (x->digest && !digest_is_sha256(x->digest))
 		return hull_errf(e, EINVAL, "layer %s: the expected digest \"%s\" is not sha256:<64 hex>",
