@@ -215,6 +215,7 @@ teardown_file() {
 	[ "$(task_status p1)" = RUNNING ]
 	refute cg_frozen p1
 	run c task exec --exec-id alive p1 echo alive
+	echo "exec after resume: status $status, output: $output"
 	[ "$output" = alive ]
 }
 
