@@ -431,6 +431,20 @@ static void gen_str(yajl_gen g, const char *s)
 	yajl_gen_string(g, (const unsigned char *)s, strlen(s));
 }
 
+/* A generator with an OCI document begun: {"schemaVersion":2,"mediaType":mt, ... */
+static yajl_gen gen_doc(const char *mt)
+{
+	yajl_gen g = yajl_gen_alloc(NULL);
+	if (g) {
+		yajl_gen_map_open(g);
+		gen_str(g, "schemaVersion");
+		yajl_gen_integer(g, 2);
+		gen_str(g, "mediaType");
+		gen_str(g, mt);
+	}
+	return g;
+}
+
 static void gen_desc(yajl_gen g, const char *mt, const char *digest, int64_t size)
 {
 	yajl_gen_map_open(g);
@@ -511,16 +525,11 @@ static int import_docker(const struct store *s, int dirfd, const char *display, 
 		r = hull_errf(e, ENOMEM, "out of memory");
 		goto out;
 	}
-	yajl_gen g = yajl_gen_alloc(NULL);
+	yajl_gen g = gen_doc(IMAGE_MT_OCI_MANIFEST);
 	if (!g) {
 		r = hull_errf(e, ENOMEM, "out of memory");
 		goto out;
 	}
-	yajl_gen_map_open(g);
-	gen_str(g, "schemaVersion");
-	yajl_gen_integer(g, 2);
-	gen_str(g, "mediaType");
-	gen_str(g, IMAGE_MT_OCI_MANIFEST);
 	for (size_t i = 0; i <= n && r == 0; i++) {
 		/* map[n]: the config; map[0..n): the layers. */
 		yajl_val v = i == n ? cfg : layers->u.array.values[i];
@@ -729,16 +738,11 @@ int archive_export(const struct store *s, const char *manifest, const char *name
 			goto done;
 		}
 	}
-	yajl_gen g = yajl_gen_alloc(NULL);
+	yajl_gen g = gen_doc(IMAGE_MT_OCI_INDEX);
 	if (!g) {
 		r = hull_errf(e, ENOMEM, "out of memory");
 		goto done;
 	}
-	yajl_gen_map_open(g);
-	gen_str(g, "schemaVersion");
-	yajl_gen_integer(g, 2);
-	gen_str(g, "mediaType");
-	gen_str(g, IMAGE_MT_OCI_INDEX);
 	gen_str(g, "manifests");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; ix && i < ix->n_manifests; i++) {

@@ -968,6 +968,37 @@ out:
 	return r;
 }
 
+/* The image ref of the store, read under the store's lock held shared (no
+ * gc until the caller has recorded what uses it): its manifest digest and
+ * canonical name, record, config and lower directories.  Returns the lock's
+ * fd; on failure nothing is held or allocated. */
+static int open_image(struct store *s, const char *ref, char manifest[72], char *name, size_t cap,
+		      struct store_image *img, struct image_config **cfg, char **raw, char **mem, const char ***low,
+		      struct hull_err *e)
+{
+	memset(img, 0, sizeof *img);
+	*cfg = NULL;
+	*raw = *mem = NULL;
+	*low = NULL;
+	int lock = store_lock(s, false, e), r;
+	if (lock < 0)
+		return lock;
+	if ((r = resolve(s, ref, manifest, name, cap, e)) < 0 || (r = store_image_get(s, manifest, img, e)) < 0)
+		goto fail;
+	if ((r = load_config(s, img, cfg, raw, e)) < 0 || (r = lowers(s, img, mem, low, e)) < 0) {
+		image_config_free(*cfg);
+		free(*raw);
+		*cfg = NULL;
+		*raw = NULL;
+		store_image_free(img);
+		goto fail;
+	}
+	return lock;
+fail:
+	close(lock);
+	return r;
+}
+
 /* A left-over containers/ID of a container --root does not have (a killed
  * run): removed, so the ID can be used again. */
 static void drop_stale(const struct store *s, const char *root, const char *id)
@@ -991,20 +1022,16 @@ int image_prepare(const struct global *g, const struct image_run *ir, const char
 	snprintf(ip->store, sizeof ip->store, "%s", s.path);
 	snprintf(ip->id, sizeof ip->id, "%s", id);
 	char manifest[72], name[IMAGE_REF_MAX + 1];
-	struct store_image img = { 0 };
-	struct image_config *cfg = NULL;
-	char *raw = NULL;
-	/* Shared: no gc between reading the image and recording the
-	 * container that uses it. */
-	int lock = store_lock(&s, false, e);
+	struct store_image img;
+	struct image_config *cfg;
+	char *raw;
+	/* No gc between reading the image and recording the container that
+	 * uses it (containers/ID/image). */
+	int lock = open_image(&s, ir->image, manifest, name, sizeof name, &img, &cfg, &raw, &ip->lower_mem, &ip->lower, e);
 	if (lock < 0) {
 		store_close(&s);
 		return lock;
 	}
-	if ((r = resolve(&s, ir->image, manifest, name, sizeof name, e)) < 0 ||
-	    (r = store_image_get(&s, manifest, &img, e)) < 0 || (r = load_config(&s, &img, &cfg, &raw, e)) < 0 ||
-	    (r = lowers(&s, &img, &ip->lower_mem, &ip->lower, e)) < 0)
-		goto out;
 	ip->n_lower = img.n_layers;
 	if (!ip->n_lower) {
 		r = hull_errf(e, EINVAL, "image %s has no layers", ir->image);
@@ -1048,20 +1075,16 @@ int image_spec(const struct global *g, const struct image_run *ir, const char *d
 		return r;
 	char manifest[72], name[IMAGE_REF_MAX + 1], rootfs[PATH_MAX + 16], upper[PATH_MAX + 16], work[PATH_MAX + 16], key[64];
 	char real[PATH_MAX];
-	struct store_image img = { 0 };
-	struct image_config *cfg = NULL;
-	char *raw = NULL, *mem = NULL;
-	const char **low = NULL;
+	struct store_image img;
+	struct image_config *cfg;
+	char *raw, *mem;
+	const char **low;
 	bool made_entry = false, mounted = false;
-	int lock = store_lock(&s, false, e);
+	int lock = open_image(&s, ir->image, manifest, name, sizeof name, &img, &cfg, &raw, &mem, &low, e);
 	if (lock < 0) {
 		store_close(&s);
 		return lock;
 	}
-	if ((r = resolve(&s, ir->image, manifest, name, sizeof name, e)) < 0 ||
-	    (r = store_image_get(&s, manifest, &img, e)) < 0 || (r = load_config(&s, &img, &cfg, &raw, e)) < 0 ||
-	    (r = lowers(&s, &img, &mem, &low, e)) < 0)
-		goto out;
 	if (mkdir_p(dir, 0755) < 0 || !realpath(dir, real)) {
 		r = hull_syserr(e, errno, "spec --image: %s", dir);
 		goto out;
