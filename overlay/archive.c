@@ -59,6 +59,8 @@ static void arena_free(struct arena *a)
 struct file_map {
 	char digest[DIGEST_LEN];
 	char *rel;
+	int64_t size;
+	enum image_compression comp;
 };
 
 struct file_src {
@@ -536,9 +538,7 @@ static int import_docker(const struct store *s, int dirfd, const char *display, 
 		const char *rel = YAJL_IS_STRING(v) ? YAJL_GET_STRING(v) : NULL;
 		const char *clean = rel ? clean_name(rel) : NULL;
 		int fd = clean ? open_beneath(dirfd, clean, O_RDONLY) : -EINVAL;
-		int64_t size = 0;
-		enum image_compression comp = IMAGE_COMP_NONE;
-		if (fd < 0 || (r = file_digest(fd, map[i].digest, &size, &comp)) < 0)
+		if (fd < 0 || (r = file_digest(fd, map[i].digest, &map[i].size, &map[i].comp)) < 0)
 			r = hull_syserr(e, fd < 0 ? -fd : -r, "%s: %s", display, rel ? rel : "a layer that is not a file name");
 		if (fd >= 0)
 			close(fd);
@@ -547,26 +547,13 @@ static int import_docker(const struct store *s, int dirfd, const char *display, 
 		map[i].rel = strdup(clean);
 		if (i == n) {
 			gen_str(g, "config");
-			gen_desc(g, IMAGE_MT_OCI_CONFIG, map[i].digest, size);
+			gen_desc(g, IMAGE_MT_OCI_CONFIG, map[i].digest, map[i].size);
 			gen_str(g, "layers");
 			yajl_gen_array_open(g);
-			for (size_t k = 0; k < n; k++) {
-				struct stat sb;
-				int lfd = open_beneath(dirfd, map[k].rel, O_RDONLY);
-				enum image_compression lc = IMAGE_COMP_NONE;
-				int64_t lsize = 0;
-				char ld[DIGEST_LEN];
-				if (lfd < 0 || fstat(lfd, &sb) < 0 || file_digest(lfd, ld, &lsize, &lc) < 0) {
-					r = hull_syserr(e, errno, "%s: %s", display, map[k].rel);
-					if (lfd >= 0)
-						close(lfd);
-					break;
-				}
-				close(lfd);
-				gen_desc(g, lc == IMAGE_COMP_GZIP ? IMAGE_MT_OCI_LAYER_GZIP
-					    : lc == IMAGE_COMP_ZSTD ? IMAGE_MT_OCI_LAYER_ZSTD : IMAGE_MT_OCI_LAYER,
-					 map[k].digest, lsize);
-			}
+			for (size_t k = 0; k < n; k++)
+				gen_desc(g, map[k].comp == IMAGE_COMP_GZIP ? IMAGE_MT_OCI_LAYER_GZIP
+					    : map[k].comp == IMAGE_COMP_ZSTD ? IMAGE_MT_OCI_LAYER_ZSTD : IMAGE_MT_OCI_LAYER,
+					 map[k].digest, map[k].size);
 			yajl_gen_array_close(g);
 		}
 	}

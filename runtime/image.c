@@ -1095,10 +1095,16 @@ int image_spec(const struct global *g, const struct image_run *ir, const char *d
 	/* config.json first: it refuses to replace one. */
 	if ((r = write_config(ir, cfg, name, manifest, NULL, "hull", "rootfs", low, img.n_layers, real, e)) < 0)
 		goto out;
-	if ((mkdir(rootfs, 0755) < 0 && errno != EEXIST) || (mkdir(upper, 0755) < 0 && errno != EEXIST) ||
-	    (mkdir(work, 0700) < 0 && errno != EEXIST)) {
-		r = hull_syserr(e, errno, "spec --image: %s", real);
-		goto fail;
+	/* What this makes, it removes if it fails. */
+	bool made[3] = { false, false, false };
+	const char *dirs[3] = { rootfs, upper, work };
+	for (int i = 0; i < 3; i++) {
+		if (mkdir(dirs[i], i == 2 ? 0700 : 0755) == 0)
+			made[i] = true;
+		else if (errno != EEXIST) {
+			r = hull_syserr(e, errno, "spec --image: %s", dirs[i]);
+			goto fail;
+		}
 	}
 	mount_key(rootfs, key, sizeof key);
 	if ((r = store_container_make(&s, key, manifest, e)) < 0)
@@ -1119,6 +1125,18 @@ fail:
 		char cfgpath[PATH_MAX + 16];
 		snprintf(cfgpath, sizeof cfgpath, "%s/config.json", real);
 		unlink(cfgpath);
+		for (int i = 0; i < 3; i++) {
+			char *slash = made[i] ? strrchr(dirs[i], '/') : NULL;
+			if (slash) {
+				*slash = 0;
+				int dfd = open(dirs[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+				*slash = '/';
+				if (dfd >= 0) {
+					store_rm_rf_at(dfd, slash + 1);
+					close(dfd);
+				}
+			}
+		}
 	}
 out:
 	close(lock);
