@@ -81,16 +81,6 @@ static int name_decode(const char *f, char *out, size_t cap)
 	return image_name_decode(f, out, cap) < 0 ? -EINVAL : 0;
 }
 
-static bool digest_ok(const char *d)
-{
-	if (strncmp(d, "sha256:", 7) || strlen(d) != 71)
-		return false;
-	for (const char *p = d + 7; *p; p++)
-		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
-			return false;
-	return true;
-}
-
 /* A small file of the store whose first line is a digest. */
 static int read_digest_at(int dirfd, const char *rel, char out[72])
 {
@@ -100,7 +90,7 @@ static int read_digest_at(int dirfd, const char *rel, char out[72])
 	if (r < 0)
 		return r;
 	buf[strcspn(buf, "\n")] = 0;
-	r = digest_ok(buf) ? 0 : -EBADMSG;
+	r = image_digest_valid(buf) ? 0 : -EBADMSG;
 	if (!r)
 		memcpy(out, buf, 72);
 	free(buf);
@@ -199,17 +189,17 @@ int store_names(const struct store *s, int (*fn)(void *ctx, const char *name, co
 
 bool store_blob_rel(const char *digest, char *out, size_t cap)
 {
-	return digest_ok(digest) && (size_t)snprintf(out, cap, "blobs/sha256/%s", digest + 7) < cap;
+	return image_digest_valid(digest) && (size_t)snprintf(out, cap, "blobs/sha256/%s", digest + 7) < cap;
 }
 
 bool store_layer_rel(const char *chain, char *out, size_t cap)
 {
-	return digest_ok(chain) && (size_t)snprintf(out, cap, "layers/%s", chain + 7) < cap;
+	return image_digest_valid(chain) && (size_t)snprintf(out, cap, "layers/%s", chain + 7) < cap;
 }
 
 static bool image_rel(const char *manifest, char *out, size_t cap)
 {
-	return digest_ok(manifest) && (size_t)snprintf(out, cap, "images/%s", manifest + 7) < cap;
+	return image_digest_valid(manifest) && (size_t)snprintf(out, cap, "images/%s", manifest + 7) < cap;
 }
 
 int store_image_get(const struct store *s, const char *manifest, struct store_image *img, struct hull_err *e)
@@ -237,15 +227,15 @@ int store_image_get(const struct store *s, const char *manifest, struct store_im
 	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char a[80], b[80], c[80], t[128];
 		unsigned long long sz;
-		if (sscanf(line, "manifest %79s %127s", a, t) == 2 && digest_ok(a)) {
+		if (sscanf(line, "manifest %79s %127s", a, t) == 2 && image_digest_valid(a)) {
 			memcpy(img->manifest, a, 72);
 			snprintf(img->manifest_type, sizeof img->manifest_type, "%s", t);
 			have_m = true;
-		} else if (sscanf(line, "config %79s", a) == 1 && digest_ok(a)) {
+		} else if (sscanf(line, "config %79s", a) == 1 && image_digest_valid(a)) {
 			memcpy(img->config, a, 72);
 			have_c = true;
-		} else if (sscanf(line, "layer %79s %79s %79s %llu %127s", a, b, c, &sz, t) == 5 && digest_ok(a) &&
-			   digest_ok(b) && digest_ok(c)) {
+		} else if (sscanf(line, "layer %79s %79s %79s %llu %127s", a, b, c, &sz, t) == 5 && image_digest_valid(a) &&
+			   image_digest_valid(b) && image_digest_valid(c)) {
 			struct store_layer *l = &img->layers[img->n_layers++];
 			memcpy(l->chain, a, 72);
 			memcpy(l->diff_id, b, 72);
@@ -439,8 +429,8 @@ int store_container_remove(const struct store *s, const char *id, struct hull_er
 
 /* ---- the overlay ------------------------------------------------------ */
 
-int store_overlay_mount(const char *const *lower, size_t n, const char *upper, const char *work, int target,
-			struct hull_err *e)
+int store_overlay_open(const char *const *lower, size_t n, const char *upper, const char *work,
+		       struct hull_err *e)
 {
 	/* fsconfig's "lowerdir+" takes one layer per call (Linux 6.8): no
 	 * limit of one page on the option string, no escaping of ':' or ','
@@ -461,20 +451,30 @@ int store_overlay_mount(const char *const *lower, size_t n, const char *upper, c
 		if (r == 0 && syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)
 			r = -errno;
 	}
-	what = r ? what : "creating it";
-	if (r == 0 && syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-		r = -errno;
+	if (r == 0) {
+		what = "creating it";
+		if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+			r = -errno;
+	}
 	int m = -1;
 	if (r == 0) {
 		what = "mounting it";
-		m = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, upper ? 0 : MOUNT_ATTR_RDONLY);
-		if (m < 0 || syscall(SYS_move_mount, m, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		if ((m = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, upper ? 0 : MOUNT_ATTR_RDONLY)) < 0)
 			r = -errno;
 	}
-	if (m >= 0)
-		close(m);
 	close(fs);
-	return r < 0 ? hull_syserr(e, -r, "overlayfs of %zu layers (%s)", n, what) : 0;
+	return r < 0 ? hull_syserr(e, -r, "overlayfs of %zu layers (%s)", n, what) : m;
+}
+
+int store_overlay_mount(const char *const *lower, size_t n, const char *upper, const char *work, int target,
+			struct hull_err *e)
+{
+	int m = store_overlay_open(lower, n, upper, work, e);
+	if (m < 0)
+		return m;
+	int r = syscall(SYS_move_mount, m, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0 ? -errno : 0;
+	close(m);
+	return r < 0 ? hull_syserr(e, -r, "overlayfs of %zu layers (moving it into place)", n) : 0;
 }
 
 /* ---- gc --------------------------------------------------------------- */

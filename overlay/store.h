@@ -81,8 +81,12 @@ bool store_layer_has(const struct store *s, const char *chain);
 int store_container_make(const struct store *s, const char *id, const char *manifest, struct hull_err *e);
 int store_container_remove(const struct store *s, const char *id, struct hull_err *e);
 
-/* Mount an overlay of lower (top first, absolute paths) with upper/work
- * (NULL: read-only, lowers only) onto the directory target. */
+/* An overlay of lower (top first, absolute paths) with upper/work (NULL:
+ * read-only, lowers only), as a detached mount: its fd (a root to resolve
+ * paths in), attached nowhere. */
+int store_overlay_open(const char *const *lower, size_t n, const char *upper, const char *work,
+		       struct hull_err *e);
+/* The same, mounted onto the directory target. */
 int store_overlay_mount(const char *const *lower, size_t n, const char *upper, const char *work, int target,
 			struct hull_err *e);
 

@@ -81,6 +81,17 @@ static int fail(const struct hull_err *e)
 	return 1;
 }
 
+/* The end of a pull or an import: the error, or the manifest's digest
+ * as the last line (none with -q). */
+static int finish(int r, const struct hull_err *e, const struct ingest_opts *io, const char *digest)
+{
+	if (r < 0)
+		return fail(e);
+	if (io->progress != INGEST_QUIET)
+		printf("%s\n", digest);
+	return 0;
+}
+
 static int cmd_pull(int argc, char **argv)
 {
 	if (argc < 4)
@@ -168,11 +179,7 @@ static int cmd_pull(int argc, char **argv)
 	if (reg)
 		registry_close(reg);
 	store_close(&s);
-	if (r < 0)
-		return fail(&e);
-	if (io.progress != INGEST_QUIET)
-		printf("%s\n", digest);
-	return 0;
+	return finish(r, &e, &io, digest);
 }
 
 /* ---- import / export ------------------------------------------------------ */
@@ -197,11 +204,7 @@ static int cmd_import(int argc, char **argv)
 	char digest[80] = "";
 	int r = archive_import(&s, argv[3], argc == 5 ? argv[4] : NULL, &io, digest, &e);
 	store_close(&s);
-	if (r < 0)
-		return fail(&e);
-	if (io.progress != INGEST_QUIET)
-		printf("%s\n", digest);
-	return 0;
+	return finish(r, &e, &io, digest);
 }
 
 static int cmd_export(int argc, char **argv)

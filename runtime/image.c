@@ -517,17 +517,15 @@ static int cmd_pull(struct global *g, const struct parsed *p)
 	} else if (conf_insecure(p->argv[0])) {
 		argv[n++] = "--insecure";
 	}
+	uint64_t v;
+	if (p->val[5] && (parse_u64(p->val[5], &v) < 0 || !v))
+		return cli_usage_error("image pull: --max-layer-size: \"%s\" is not a number of bytes", p->val[5]);
 	static const char *const names[] = { NULL, "--cert-dir", "--authfile", "--creds", "--platform", "--max-layer-size" };
 	for (int i = 1; i <= 5; i++)
 		if (p->val[i]) {
 			argv[n++] = names[i];
 			argv[n++] = p->val[i];
 		}
-	if (p->val[5]) {
-		uint64_t v;
-		if (parse_u64(p->val[5], &v) < 0 || !v)
-			return cli_usage_error("image pull: --max-layer-size: \"%s\" is not a number of bytes", p->val[5]);
-	}
 	argv[n] = NULL;
 	return run_tool((char **)argv);
 }
@@ -713,25 +711,16 @@ static int resolve_user(const char *spec, const char *const *low, size_t n, uint
 		gnum = true;
 		*gid = (uint32_t)gv;
 	}
-	if (unum && (!grp || gnum) && !*u)
+	if (!*u)
 		return hull_errf(e, EINVAL, "--user \"%s\": no user", spec);
 	/* Only names need the image's files, and a uid alone its group. */
 	char *passwd = NULL, *group = NULL;
-	if (n) {
-		int root = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
-		if (root >= 0) {
-			int ok = 0;
-			for (size_t i = 0; i < n && ok == 0; i++)
-				ok = (int)syscall(SYS_fsconfig, root, FSCONFIG_SET_STRING, "lowerdir+", low[i], 0);
-			int m = ok == 0 && syscall(SYS_fsconfig, root, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0
-					? (int)syscall(SYS_fsmount, root, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY) : -1;
-			close(root);
-			if (m >= 0) {
-				passwd = read_in_image(m, "/etc/passwd");
-				group = read_in_image(m, "/etc/group");
-				close(m);
-			}
-		}
+	struct hull_err ignore;
+	int img_root = n && !(unum && gnum) ? store_overlay_open(low, n, NULL, NULL, &ignore) : -1;
+	if (img_root >= 0) {
+		passwd = read_in_image(img_root, "/etc/passwd");
+		group = read_in_image(img_root, "/etc/group");
+		close(img_root);
 	}
 	char line[1024], *f[7];
 	int r = 0;
