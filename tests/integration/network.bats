@@ -379,7 +379,13 @@ create_err() {
 
 	# from another container on the network, through the host's address
 	net_bundle "$HULL_TEST_DIR/b"
-	set_sh 'for i in $(seq 30); do wget -q -T 3 -O - http://192.0.2.1:8080/ && break; sleep 0.2; done'
+	# (busybox wget crashes, static glibc's resolver: nc speaks HTTP/1.0)
+	set_sh 'for i in $(seq 30); do
+		out=$(printf "GET / HTTP/1.0\r\n\r\n" | timeout 5 nc 192.0.2.1 8080 | tail -n 1)
+		[ "$out" = hello-from-a ] && break
+		sleep 0.2
+	done
+	echo "$out"'
 	nhrun run -b "$BUNDLE" --network net1 "$CID-b"
 	[ "$status" -eq 0 ]
 	[ "$output" = hello-from-a ]
@@ -649,7 +655,7 @@ create_err() {
 	nhull image import -q "$BATS_FILE_TMPDIR/images/small/oci:localhost/small:1"
 	nhull network create --subnet 10.66.0.0/24 net1
 	nhrun run --image localhost/small:1 --network net1 --ip 10.66.0.9 --hostname img1 --add-host db:10.1.2.3 \
-		"$CID" sh -c 'hostname; cat /etc/hostname /etc/hosts; busybox ip -o -4 addr show dev eth0'
+		"$CID" sh -c 'busybox hostname; cat /etc/hostname /etc/hosts; busybox ip -o -4 addr show dev eth0'
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = img1 ]
 	grep -qE '^10\.66\.0\.9[[:space:]]+(.*[[:space:]])?img1([[:space:]]|$)' <<<"$output"
