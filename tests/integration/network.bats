@@ -208,7 +208,7 @@ create_err() {
 }
 
 @test "network: create errors name the value, exit non-zero and create nothing" {
-	nhull network create --subnet 10.70.0.0/16 okA
+	nhull network create --subnet 10.70.0.0/16 okA >/dev/null
 	NETS_BEFORE="$(nhull network ls -q | sort | tr '\n' ' ')"
 	[ "$NETS_BEFORE" = "hull okA " ]
 	create_err 10.89.0.0/33 --subnet 10.89.0.0/33 bad1
@@ -237,7 +237,7 @@ create_err() {
 # ------------------------------------------------------------ containers on a network
 
 @test "network: two containers on one network ping each other and talk TCP" {
-	nhull network create --subnet 10.66.0.0/24 net1
+	nhull network create --subnet 10.66.0.0/24 net1 >/dev/null
 	net_bundle "$HULL_TEST_DIR/a" sh -c 'while :; do echo hi-from-a | nc -l -p 9000; done'
 	nct_run "$CID-a" "$BUNDLE" --network net1
 	a="$(ct_addr4 "$CID-a")"
@@ -283,7 +283,7 @@ create_err() {
 }
 
 @test "network: /etc/hosts, /etc/hostname and /etc/resolv.conf from --hostname, --add-host and --dns" {
-	nhull network create --subnet 10.66.0.0/24 net1
+	nhull network create --subnet 10.66.0.0/24 net1 >/dev/null
 	set_sh 'cat /etc/hosts; echo ===; cat /etc/hostname; echo ===; cat /etc/resolv.conf; echo ===; hostname; ip -o -4 addr show dev eth0'
 	nhrun run -b "$BUNDLE" --network net1 --hostname web1 --dns 192.0.2.53 --dns 192.0.2.54 \
 		--add-host db:10.1.2.3 --add-host cache:10.1.2.4 "$CID"
@@ -329,7 +329,7 @@ create_err() {
 }
 
 @test "network: --ip and --mac-address are honoured; a taken --ip is refused and nothing is left" {
-	nhull network create --subnet 10.66.0.0/24 net1
+	nhull network create --subnet 10.66.0.0/24 net1 >/dev/null
 	nct_create "$CID-a" "$BUNDLE" --network net1 --ip 10.66.0.50 --mac-address 02:42:ac:11:00:99
 	in_ct "$CID-a" ip -o -4 addr show dev eth0 | grep -q 'inet 10.66.0.50/24'
 	in_ct "$CID-a" ip -o link show eth0 | grep -q 'link/ether 02:42:ac:11:00:99'
@@ -365,7 +365,7 @@ create_err() {
 
 @test "network: a published port answers on the host's 127.0.0.1, from the remote through the host's address, and from a container through the host's address" {
 	netns_remote
-	nhull network create --subnet 10.66.0.0/24 net1
+	nhull network create --subnet 10.66.0.0/24 net1 >/dev/null
 	www_bundle "$HULL_TEST_DIR/a" hello-from-a
 	nct_run "$CID-a" "$BUNDLE" --network net1 -p 8080:80 -p 192.0.2.1:8081:80
 	a="$(ct_addr4 "$CID-a")"
@@ -405,7 +405,7 @@ create_err() {
 @test "network: a published UDP port answers on the host's 127.0.0.1 and from the remote" {
 	PYTHON="$(netns_python)" || skip "python3 is needed for a UDP server"
 	netns_remote
-	nhull network create --subnet 10.66.0.0/24 net1
+	nhull network create --subnet 10.66.0.0/24 net1 >/dev/null
 	nct_run "$CID-a" "$BUNDLE" --network net1 -p 5300:5353/udp -p 5300:5354/tcp
 	udp_echo_in_ct "$CID-a" 5353
 	retry 20 0.1 get_is echo:one udp_ask "/run/netns/$NETNS" 127.0.0.1 5300 one
@@ -417,7 +417,7 @@ create_err() {
 }
 
 @test "network: two containers publishing the same port: the second is refused with nothing left, the first still answers" {
-	nhull network create --subnet 10.66.0.0/24 net1
+	nhull network create --subnet 10.66.0.0/24 net1 >/dev/null
 	www_bundle "$HULL_TEST_DIR/a" hello-from-a
 	nct_run "$CID-a" "$BUNDLE" --network net1 -p 8080:80
 	retry 50 0.1 get_is hello-from-a host_get http://127.0.0.1:8080/
@@ -448,8 +448,8 @@ create_err() {
 
 @test "network: --internal: no way out, the peer on the network is reachable" {
 	netns_remote
-	nhull network create --internal --subnet 10.67.0.0/24 int1
-	nhull network create --subnet 10.66.0.0/24 net1
+	nhull network create --internal --subnet 10.67.0.0/24 int1 >/dev/null
+	nhull network create --subnet 10.66.0.0/24 net1 >/dev/null
 	nct_run "$CID-a" "$BUNDLE" --network int1
 	a="$(ct_addr4 "$CID-a")"
 	in_subnet4 "$a" 10.67.0.0/24
@@ -487,7 +487,7 @@ create_err() {
 }
 
 @test "network: an IPv6 network: addresses, routes, two containers talk over IPv6" {
-	nhull network create --ipv6 --subnet 10.68.0.0/24 --subnet fd00:68::/64 v6net
+	nhull network create --ipv6 --subnet 10.68.0.0/24 --subnet fd00:68::/64 v6net >/dev/null
 	net_bundle "$HULL_TEST_DIR/a" sh -c 'while :; do echo hi6-from-a | nc -l -p 9000; done'
 	nct_run "$CID-a" "$BUNDLE" --network v6net --ip6 fd00:68::50 --ip 10.68.0.50
 	in_ct "$CID-a" ip -o -6 addr show dev eth0 | grep -q 'inet6 fd00:68::50/64'
@@ -562,8 +562,8 @@ create_err() {
 }
 
 @test "network: a plain bundle with the io.github.hull.* annotations" {
-	nhull network create --subnet 10.66.0.0/24 net1
-	nhull network create --subnet 10.67.0.0/24 net2
+	nhull network create --subnet 10.66.0.0/24 net1 >/dev/null
+	nhull network create --subnet 10.67.0.0/24 net2 >/dev/null
 	www_bundle "$HULL_TEST_DIR/a" hello-annotated
 	set_cfg '.hostname = "annot" | .annotations = {
 		"io.github.hull.network": "net1,net2",
@@ -597,8 +597,8 @@ create_err() {
 }
 
 @test "network: two networks: eth0 and eth1, each with its lease" {
-	nhull network create --subnet 10.66.0.0/24 net1
-	nhull network create --subnet 10.67.0.0/24 net2
+	nhull network create --subnet 10.66.0.0/24 net1 >/dev/null
+	nhull network create --subnet 10.67.0.0/24 net2 >/dev/null
 	nct_create "$CID" "$BUNDLE" --network net1 --network net2
 	a1="$(ct_addr4 "$CID" eth0)"
 	a2="$(ct_addr4 "$CID" eth1)"
@@ -618,9 +618,9 @@ create_err() {
 }
 
 @test "network: rm is refused while a container is on it, works after delete and removes the bridge and its elements" {
-	nhull network create --subnet 10.66.0.0/24 net1
+	nhull network create --subnet 10.66.0.0/24 net1 >/dev/null
 	br="$(nhull network inspect net1 | jq -r '.[0].bridge')"
-	[[ "$br" == hull-* ]]
+	[[ "$br" == hull* ]]
 	nct_create "$CID" "$BUNDLE" --network net1 -p 8080:80
 	hostip -o link show "$br" | grep -qE '<([^>]*,)?UP[,>]'
 	hostip -o -4 addr show dev "$br" | grep -q 'inet 10.66.0.1/24'
@@ -653,7 +653,7 @@ create_err() {
 	source "$HULL_REPO_DIR/tests/lib/images.bash"
 	image_small "$BATS_FILE_TMPDIR/images/small" >&2
 	nhull image import -q "$BATS_FILE_TMPDIR/images/small/oci:localhost/small:1"
-	nhull network create --subnet 10.66.0.0/24 net1
+	nhull network create --subnet 10.66.0.0/24 net1 >/dev/null
 	nhrun run --image localhost/small:1 --network net1 --ip 10.66.0.9 --hostname img1 --add-host db:10.1.2.3 \
 		"$CID" sh -c 'busybox hostname; cat /etc/hostname /etc/hosts; busybox ip -o -4 addr show dev eth0'
 	[ "$status" -eq 0 ]
@@ -674,7 +674,7 @@ create_err() {
 # ------------------------------------------------------------ refused, nothing left
 
 @test "network: bad -p, --network, --ip and a bundle without a network namespace are refused in one line, nothing left" {
-	nhull network create --subnet 10.66.0.0/24 net1
+	nhull network create --subnet 10.66.0.0/24 net1 >/dev/null
 	bad() {
 		local word="$1"
 		shift
@@ -719,7 +719,7 @@ create_err() {
 	bad "" --network net1
 	# and the bridge is the only thing a refused join may have made
 	for l in $(hostip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1); do
-		[ "$l" = lo ] || [[ "$l" == hull-* ]] || { echo "link left: $l" >&2; false; }
+		[ "$l" = lo ] || [[ "$l" == hull* ]] || { echo "link left: $l" >&2; false; }
 	done
 }
 
@@ -727,7 +727,7 @@ create_err() {
 
 # slow: about a minute
 @test "network: 100 containers on one network get distinct addresses; after delete no lease, veth or map element is left" {
-	nhull network create --subnet 10.66.0.0/24 net1
+	nhull network create --subnet 10.66.0.0/24 net1 >/dev/null
 	for i in $(seq 100); do
 		nct_create "$CID-$i" "$BUNDLE" --network net1 -p "$((20000 + i)):80"
 	done
@@ -764,7 +764,7 @@ create_err() {
 }
 
 @test "network: hull killed with SIGKILL while it joins, 50 times: delete --force leaves nothing" {
-	nhull network create --subnet 10.66.0.0/24 net1
+	nhull network create --subnet 10.66.0.0/24 net1 >/dev/null
 	# how long a whole create takes here: kills land in [0, max(20, that)] ms
 	t0=$(date +%s%N)
 	nct_create "$CID" "$BUNDLE" --network net1 -p 8080:80
