@@ -183,7 +183,7 @@ static int nl_open(struct hull_err *e)
 	return fd;
 }
 
-/* Send b (closing it) on fd and read the outcome: 0, or the first failing
+/* End b, send it on fd and read the outcome: 0, or the first failing
  * message's -errno with *tag its tag (-1 for the batch as a whole).  Other
  * failures (the socket's own) fill e and set *tag to -2. */
 static int batch_send(int fd, struct batch *b, int *tag, struct hull_err *e)
@@ -748,7 +748,11 @@ static int parse_subnet(const char *s, int af, uint8_t *start, uint8_t *end, boo
 	return 0;
 }
 
-/* n's elements into els (room for 10); their count or -EINVAL. */
+/* n's elements into els (room for 10); their count or -EINVAL.  A subnet
+ * is an interval: its first address, and the address after its last with
+ * NFT_SET_ELEM_INTERVAL_END (none for a /0).  nft(8) also puts an
+ * interval-end element at address 0 into an interval set; the kernel needs
+ * none, and nft lists the sets the same without it. */
 static int net_elems(const struct nft_net *n, struct elem *els, struct hull_err *e)
 {
 	int k = 0;
