@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 void netns_veth_name(const char *id, const char *ifname, char out[IFNAMSIZ])
@@ -159,7 +160,7 @@ static int take_leases(int nfd, const struct netns_join_req *r, const struct net
 					w = want;
 			struct netns_subnet *a = &f->addr[f->n_addr];
 			*a = n->sub[s];
-			if ((ret = lease_take(nfd, n, &n->sub[s], w, r->id, f->ifname, a->net, e)) == 0)
+			if ((ret = lease_take(nfd, n, &n->sub[s], w, r->id, f->ifname, f->mac, a->net, e)) == 0)
 				f->n_addr++;
 		}
 	}
@@ -216,6 +217,15 @@ int netns_join(const struct netns_join_req *r, int nsfd, struct netns_joined *ou
 					r->nets[i].mac);
 			goto fail;
 		}
+		/* Chosen here (as the kernel would: random, locally
+		 * administered, unicast) so that the lease can name it. */
+		if (!r->nets[i].mac) {
+			if (getrandom(f->mac, 6, 0) != 6) {
+				ret = hull_syserr(e, errno, "getrandom");
+				goto fail;
+			}
+			f->mac[0] = (unsigned char)((f->mac[0] & 0xfe) | 0x02);
+		}
 	}
 	if (r->n_ports && !r->n_nets) {
 		ret = hull_errf(e, EINVAL, "-p needs a network to publish to (--network NAME)");
@@ -255,7 +265,7 @@ int netns_join(const struct netns_join_req *r, int nsfd, struct netns_joined *ou
 			ret = hull_syserr(e, -ret, "network %s: bridge %s", nets[i].name, nets[i].bridge);
 			goto fail;
 		}
-		if ((ret = veth_make(&host, f, br.index, nsfd, r->nets[i].mac ? f->mac : NULL)) < 0) {
+		if ((ret = veth_make(&host, f, br.index, nsfd, f->mac)) < 0) {
 			ret = hull_syserr(e, -ret, "network %s: making veth %s for %s", nets[i].name, f->host_if, f->ifname);
 			goto fail;
 		}
@@ -263,7 +273,6 @@ int netns_join(const struct netns_join_req *r, int nsfd, struct netns_joined *ou
 			ret = hull_syserr(e, -ret, "network %s: %s in the container", nets[i].name, f->ifname);
 			goto fail;
 		}
-		memcpy(f->mac, l.mac, 6);
 		/* (Up here, not by the creation's peer ifinfomsg: the kernel
 		 * refuses that one with ENOTCONN.) */
 		if ((ret = link_set_up(&in, l.index)) < 0) {

@@ -59,7 +59,7 @@ int netns_link_move(const char *name, const char *new_name, int nsfd, struct hul
  * A network is a Linux bridge with an IPv4 and/or an IPv6 subnet; its
  * definition and its address leases live in the store (--store, see
  * overlay/store.h) under networks/: NAME/config (the definition, text),
- * NAME/leases/ADDRESS (one file per leased address: "ID IFNAME"), ports/
+ * NAME/leases/ADDRESS (one file per leased address: "ID IFNAME MAC"), ports/
  * (one file per published port: "ID"), and networks/lock, flock()ed
  * exclusively around every change.  The network `hull` (bridge hull0, a
  * private /16 not routed on the host) exists without being created: its
@@ -121,6 +121,7 @@ int netns_network_rm(const char *store, const char *name, struct hull_err *e);
 struct netns_lease {
 	char id[256];               /* container */
 	char ifname[IFNAMSIZ];      /* its interface inside */
+	char mac[18];               /* that interface's MAC ("" if unknown) */
 	int family;
 	unsigned char addr[16];
 };
@@ -143,7 +144,7 @@ const char *netns_port_text(const struct netns_port *p, char *buf, size_t cap);
 struct netns_attach {
 	const char *network;
 	const char *ip[2];          /* addresses asked for (--ip, --ip6), NULL: the next free */
-	const char *mac;            /* NULL: the kernel's random one */
+	const char *mac;            /* NULL: a random locally administered one */
 };
 
 struct netns_join_req {

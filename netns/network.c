@@ -646,12 +646,15 @@ static int leases_walk(int nfd, const char *name, int (*cb)(void *arg, int ldir,
 			continue;
 		if (read_file_at(dirfd(d), de->d_name, &text, NULL) == 0) {
 			char *sp = strchr(text, ' ');
+			text[strcspn(text, "\n")] = 0;
 			if (sp) {
 				*sp++ = 0;
-				sp[strcspn(sp, " \n")] = 0;
+				char *mac = strchr(sp, ' ');
+				if (mac) {
+					*mac++ = 0;
+					snprintf(l.mac, sizeof l.mac, "%s", mac);
+				}
 				snprintf(l.ifname, sizeof l.ifname, "%s", sp);
-			} else {
-				text[strcspn(text, "\n")] = 0;
 			}
 			snprintf(l.id, sizeof l.id, "%s", text);
 			free(text);
@@ -722,7 +725,8 @@ static int lease_note(void *arg, int ldir, const char *file, const struct netns_
 }
 
 int lease_take(int nfd, const struct netns_network *n, const struct netns_subnet *sub, const unsigned char *want,
-	       const char *id, const char *ifname, unsigned char out[16], struct hull_err *e)
+	       const char *id, const char *ifname, const unsigned char mac[6], unsigned char out[16],
+	       struct hull_err *e)
 {
 	char path[NETNS_NAME_MAX + INET6_ADDRSTRLEN + 16], ip[INET6_ADDRSTRLEN], content[300], subt[64];
 	int ldir, r;
@@ -730,7 +734,8 @@ int lease_take(int nfd, const struct netns_network *n, const struct netns_subnet
 	snprintf(path, sizeof path, "%s/leases", n->name);
 	if ((ldir = openat(nfd, path, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) < 0)
 		return hull_syserr(e, errno, "networks/%s of the store", path);
-	snprintf(content, sizeof content, "%s %s\n", id, ifname);
+	snprintf(content, sizeof content, "%s %s %02x:%02x:%02x:%02x:%02x:%02x\n", id, ifname, mac[0], mac[1], mac[2],
+		 mac[3], mac[4], mac[5]);
 	netns_subnet_text(sub, subt, sizeof subt);
 	if (want) {
 		inet_ntop(sub->family, want, ip, sizeof ip);

@@ -20,7 +20,8 @@ int net_default(int nfd, struct netns_network *n, struct hull_err *e);
 /* Lease an address of sub on network n to id's interface ifname: want
  * (NULL: the next free one after the gateway).  Under the lock. */
 int lease_take(int nfd, const struct netns_network *n, const struct netns_subnet *sub, const unsigned char *want,
-	       const char *id, const char *ifname, unsigned char out[16], struct hull_err *e);
+	       const char *id, const char *ifname, const unsigned char mac[6], unsigned char out[16],
+	       struct hull_err *e);
 /* Drop every lease of id on network name; how many, or -errno. */
 int lease_drop_id(int nfd, const char *name, const char *id);
 /* Any lease on network name: the id holding it in id (cap bytes), 1; none: 0. */

@@ -179,6 +179,8 @@ static int cmd_inspect(struct global *g, const struct parsed *p)
 			jstr(jg, l[k].id);
 			jstr(jg, "interface");
 			jstr(jg, l[k].ifname);
+			jstr(jg, "mac");
+			jstr(jg, l[k].mac);
 			jstr(jg, "addresses");
 			yajl_gen_array_open(jg);
 			size_t first = k;
