@@ -739,7 +739,7 @@ int lease_take(int nfd, const struct netns_network *n, const struct netns_subnet
 	netns_subnet_text(sub, subt, sizeof subt);
 	if (want) {
 		inet_ntop(sub->family, want, ip, sizeof ip);
-		if (!host_ok(sub, want) || memcmp(want, sub->gw, 16) == 0)
+		if (!host_ok(sub, want) || memcmp(want, sub->gw, alen(sub->family)) == 0)
 			r = hull_errf(e, EINVAL, "address %s is not a free host address of network %s (%s)", ip,
 				      n->name, subt);
 		else if ((r = file_create(ldir, ip, content)) == -EEXIST)
@@ -747,7 +747,7 @@ int lease_take(int nfd, const struct netns_network *n, const struct netns_subnet
 		else if (r < 0)
 			r = hull_syserr(e, -r, "networks/%s/%s of the store", path, ip);
 		else
-			memcpy(out, want, 16);
+			memcpy(out, want, alen(sub->family));
 		close(ldir);
 		return r;
 	}
@@ -766,11 +766,11 @@ int lease_take(int nfd, const struct netns_network *n, const struct netns_subnet
 		addr_add(cand, sub->family, 1);
 		if (!netns_subnet_contains(sub, cand))
 			memcpy(cand, sub->net, 16);
-		if (!host_ok(sub, cand) || memcmp(cand, sub->gw, 16) == 0)
+		if (!host_ok(sub, cand) || memcmp(cand, sub->gw, alen(sub->family)) == 0)
 			continue;
 		bool used = false;
 		for (size_t i = 0; i < u.n && !used; i++)
-			used = memcmp(u.a[i], cand, 16) == 0;
+			used = memcmp(u.a[i], cand, alen(sub->family)) == 0;
 		if (used)
 			continue;
 		inet_ntop(sub->family, cand, ip, sizeof ip);
