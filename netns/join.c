@@ -153,7 +153,9 @@ static int take_leases(int nfd, const struct netns_join_req *r, const struct net
 			ret = hull_errf(e, ENOENT, "network %s not found", n->name);
 			break;
 		}
-		for (size_t s = 0; s < n->n_sub && ret == 0; s++) {
+		for (size_t s = 0; s < r->nets[i].n_preset && s < 2; s++)
+			f->addr[f->n_addr++] = r->nets[i].preset[s];
+		for (size_t s = 0; s < n->n_sub && ret == 0 && !r->nets[i].n_preset; s++) {
 			unsigned char want[16] = { 0 }, *w = NULL;
 			for (size_t k = 0; k < 2; k++)
 				if (r->nets[i].ip[k] && inet_pton(n->sub[s].family, r->nets[i].ip[k], want) == 1)
@@ -194,8 +196,29 @@ int netns_join(const struct netns_join_req *r, int nsfd, struct netns_joined *ou
 				goto fail;
 			}
 		snprintf(f->network, sizeof f->network, "%s", nets[i].name);
-		snprintf(f->ifname, sizeof f->ifname, "eth%u", (unsigned)i);
+		if (r->nets[i].ifname) {
+			const char *why = netns_name_invalid(r->nets[i].ifname, false);
+			if (why) {
+				ret = hull_errf(e, EINVAL, "interface name \"%s\": %s", r->nets[i].ifname, why);
+				goto fail;
+			}
+			snprintf(f->ifname, sizeof f->ifname, "%s", r->nets[i].ifname);
+		} else {
+			snprintf(f->ifname, sizeof f->ifname, "eth%u", (unsigned)i);
+		}
 		netns_veth_name(r->id, f->ifname, f->host_if);
+		/* Joined already (a second CNI ADD): refused before any lease,
+		 * so that the cleanup of this failure leaves the first alone. */
+		if (if_nametoindex(f->host_if)) {
+			ret = hull_errf(e, EEXIST, "container %s already has interface %s (veth %s)", r->id, f->ifname,
+					f->host_if);
+			goto fail;
+		}
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(j.v[k].ifname, f->ifname)) {
+				ret = hull_errf(e, EINVAL, "interface %s given twice", f->ifname);
+				goto fail;
+			}
 		f->internal = nets[i].internal;
 		for (size_t k = 0; k < 2; k++) {
 			const char *ip = r->nets[i].ip[k];
@@ -321,11 +344,13 @@ fail:
 	if (nfd >= 0)
 		close(nfd);
 	if (took) {
-		const char **names = calloc(r->n_nets ? r->n_nets : 1, sizeof *names);
+		const char **names = calloc(r->n_nets ? 2 * r->n_nets : 1, sizeof *names);
 		struct hull_err e2;
-		for (size_t i = 0; names && i < r->n_nets; i++)
+		for (size_t i = 0; names && i < r->n_nets; i++) {
 			names[i] = nets[i].name;
-		if (names && netns_leave(r->store, r->id, names, r->n_nets, &e2) < 0)
+			names[r->n_nets + i] = j.v[i].ifname;
+		}
+		if (names && netns_leave(r->store, r->id, names, names + r->n_nets, r->n_nets, &e2) < 0)
 			fprintf(stderr, "hull: warning: cleanup: %s\n", e2.msg);
 		free(names);
 	}
@@ -333,23 +358,24 @@ fail:
 	return ret;
 }
 
-int netns_leave(const char *store, const char *id, const char *const *networks, size_t n, struct hull_err *e)
+int netns_leave(const char *store, const char *id, const char *const *networks, const char *const *ifnames,
+		size_t n, struct hull_err *e)
 {
 	int ret = 0, r;
 	char name[IFNAMSIZ], ifname[IFNAMSIZ];
+	struct hull_err e2;
 
 	for (size_t i = 0; i < n; i++) {
 		snprintf(ifname, sizeof ifname, "eth%u", (unsigned)i);
-		netns_veth_name(id, ifname, name);
+		netns_veth_name(id, ifnames ? ifnames[i] : ifname, name);
 		if ((r = link_delete(name)) < 0 && ret == 0)
 			ret = hull_syserr(e, -r, "removing veth %s", name);
 	}
-	int nfd = nets_open(store, false, ret < 0 ? NULL : e);
+	int nfd = nets_open(store, false, ret < 0 ? &e2 : e);
 	if (nfd == -ENOENT)
 		return ret;
 	if (nfd < 0)
 		return ret < 0 ? ret : nfd;
-	struct hull_err e2;
 	int lock = nets_lock(nfd, ret < 0 ? &e2 : e);
 	if (lock < 0) {
 		close(nfd);
@@ -376,4 +402,74 @@ int netns_leave(const char *store, const char *id, const char *const *networks, 
 	close(lock);
 	close(nfd);
 	return ret;
+}
+
+struct addr_seen {
+	int index;
+	const struct netns_subnet *want;
+	bool found;
+};
+
+static int addr_seen_cb(const struct nlmsghdr *h, void *arg)
+{
+	struct addr_seen *a = arg;
+	if (h->nlmsg_type != RTM_NEWADDR || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifaddrmsg)))
+		return 0;
+	const struct ifaddrmsg *ifa = NLMSG_DATA(h);
+	if ((int)ifa->ifa_index != a->index || ifa->ifa_family != a->want->family || ifa->ifa_prefixlen != a->want->prefix)
+		return 0;
+	int len = (int)IFA_PAYLOAD(h);
+	size_t l = a->want->family == AF_INET ? 4 : 16;
+	for (const struct rtattr *ra = IFA_RTA(ifa); RTA_OK(ra, len); ra = RTA_NEXT(ra, len))
+		if ((ra->rta_type == IFA_LOCAL || ra->rta_type == IFA_ADDRESS) && RTA_PAYLOAD(ra) == l &&
+		    !memcmp(RTA_DATA(ra), a->want->net, l))
+			a->found = true;
+	return 0;
+}
+
+int netns_check(const char *id, const char *ifname, int nsfd, const struct netns_subnet *addrs, size_t n,
+		struct hull_err *e)
+{
+	char host_if[IFNAMSIZ];
+	struct nl in = { .fd = -1 };
+	struct link l;
+	int selffd, r;
+
+	netns_veth_name(id, ifname, host_if);
+	if (!if_nametoindex(host_if))
+		return hull_errf(e, ENOENT, "container %s: veth %s of %s is gone", id, host_if, ifname);
+	if ((selffd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
+		return hull_syserr(e, errno, "/proc/thread-self/ns/net");
+	r = nl_open_in(&in, nsfd, selffd);
+	close(selffd);
+	if (r < 0)
+		return hull_syserr(e, -r, "rtnetlink");
+	if ((r = link_get(&in, ifname, &l)) < 0) {
+		r = hull_errf(e, ENOENT, "container %s: no interface %s in its network namespace", id, ifname);
+		goto out;
+	}
+	if (!(l.flags & IFF_UP)) {
+		r = hull_errf(e, ENETDOWN, "container %s: interface %s is down", id, ifname);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct addr_seen a = { .index = l.index, .want = &addrs[i] };
+		struct ifaddrmsg ifa = { .ifa_family = (unsigned char)addrs[i].family };
+		struct msg m;
+		char ip[INET6_ADDRSTRLEN];
+		msg_init(&m, RTM_GETADDR, NLM_F_DUMP, &ifa, sizeof ifa);
+		if ((r = nl_talk(&in, &m, addr_seen_cb, &a)) < 0) {
+			r = hull_syserr(e, -r, "rtnetlink");
+			goto out;
+		}
+		if (!a.found) {
+			r = hull_errf(e, EADDRNOTAVAIL, "container %s: interface %s lacks address %s/%u", id, ifname,
+				      inet_ntop(addrs[i].family, addrs[i].net, ip, sizeof ip), addrs[i].prefix);
+			goto out;
+		}
+	}
+	r = 0;
+out:
+	nl_close(&in);
+	return r;
 }

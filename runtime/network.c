@@ -751,7 +751,7 @@ void net_undo(struct net_setup *n, const char *id)
 	struct hull_err e;
 	for (size_t i = 0; names && i < n->n_nets; i++)
 		names[i] = n->nets[i].network;
-	if (names && netns_leave(n->store, id, names, n->n_nets, &e) < 0)
+	if (names && netns_leave(n->store, id, names, NULL, n->n_nets, &e) < 0)
 		log_warn("cleanup: %s", e.msg);
 	free(names);
 	netns_joined_free(&n->joined);
@@ -784,7 +784,7 @@ int net_leave(const struct spec_kv *ann, size_t n_ann, const char *id, struct hu
 	char **names = NULL;
 	size_t nn = 0;
 	int r = split(&sb, net, &names, &nn) < 0 ? hull_errf(e, ENOMEM, "out of memory")
-						 : netns_leave(store ? store : STORE_DEFAULT, id, (const char *const *)names, nn, e);
+						 : netns_leave(store ? store : STORE_DEFAULT, id, (const char *const *)names, NULL, nn, e);
 	free(names);
 	for (size_t i = 0; i < sb.n; i++)
 		free(sb.v[i]);
