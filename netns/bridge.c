@@ -127,6 +127,7 @@ int bridge_ensure(const struct netns_network *n, struct hull_err *e)
 	struct link l;
 	struct msg m;
 	int r = nl_open(&nl);
+	bool made = false;
 
 	if (r < 0)
 		return hull_syserr(e, -r, "rtnetlink");
@@ -143,6 +144,7 @@ int bridge_ensure(const struct netns_network *n, struct hull_err *e)
 		msg_attr_str(&m, IFLA_INFO_KIND, "bridge");
 		msg_nest_end(&m, li);
 		r = nl_talk(&nl, &m, NULL, NULL);
+		made = r == 0;
 		if (r == 0 || r == -EEXIST)
 			r = link_get(&nl, n->bridge, &l);
 	}
@@ -179,7 +181,11 @@ int bridge_ensure(const struct netns_network *n, struct hull_err *e)
 		r = hull_syserr(e, -r, "network %s: setting bridge %s up", n->name, n->bridge);
 out:
 	nl_close(&nl);
-	return r;
+	if (r < 0 && made) {
+		struct hull_err e2;
+		bridge_remove(n, &e2);
+	}
+	return r < 0 ? r : made;
 }
 
 int link_delete(const char *name)

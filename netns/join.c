@@ -175,13 +175,14 @@ static int take_leases(int nfd, const struct netns_join_req *r, const struct net
 int netns_join(const struct netns_join_req *r, int nsfd, struct netns_joined *out, struct hull_err *e)
 {
 	_cleanup_free_ struct netns_network *nets = calloc(r->n_nets ? r->n_nets : 1, sizeof *nets);
+	_cleanup_free_ bool *made = calloc(r->n_nets ? r->n_nets : 1, sizeof *made);
 	struct netns_joined j = { .v = calloc(r->n_nets ? r->n_nets : 1, sizeof *j.v), .n = r->n_nets };
 	struct nl host = { .fd = -1 }, in = { .fd = -1 };
 	int nfd = -1, selffd = -1, ret = 0;
 	bool took = false;
 
 	*out = (struct netns_joined){ 0 };
-	if (!nets || !j.v) {
+	if (!nets || !j.v || !made) {
 		free(j.v);
 		return hull_errf(e, ENOMEM, "out of memory");
 	}
@@ -265,9 +266,12 @@ int netns_join(const struct netns_join_req *r, int nsfd, struct netns_joined *ou
 	took = true;
 	if ((ret = take_leases(nfd, r, nets, &j, e)) < 0)
 		goto fail;
-	for (size_t i = 0; i < r->n_nets; i++)
+	for (size_t i = 0; i < r->n_nets; i++) {
 		if ((ret = bridge_ensure(&nets[i], e)) < 0)
 			goto fail;
+		made[i] = ret == 1;
+		ret = 0;
+	}
 	if ((selffd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0) {
 		ret = hull_syserr(e, errno, "/proc/thread-self/ns/net");
 		goto fail;
@@ -353,6 +357,16 @@ fail:
 		if (names && netns_leave(r->store, r->id, names, names + r->n_nets, r->n_nets, &e2) < 0)
 			fprintf(stderr, "hull: warning: cleanup: %s\n", e2.msg);
 		free(names);
+		/* A bridge made for this container alone goes with it. */
+		int nfd = nets_open(r->store, false, &e2), lock = nfd < 0 ? -1 : nets_lock(nfd, &e2);
+		char other[256];
+		for (size_t i = 0; lock >= 0 && i < r->n_nets; i++)
+			if (made[i] && lease_any(nfd, nets[i].name, other, sizeof other) == 0)
+				bridge_remove(&nets[i], &e2);
+		if (lock >= 0)
+			close(lock);
+		if (nfd >= 0)
+			close(nfd);
 	}
 	netns_joined_free(&j);
 	return ret;

@@ -39,7 +39,8 @@ int port_drop_id(int nfd, const char *id, struct netns_port **v, size_t *n);
  * destination but the default): as subnets, in *v (malloc'd). */
 int host_routes(int family, struct netns_subnet **v, size_t *n, struct hull_err *e);
 /* The bridge of n up with its gateway addresses, forwarding on, n's
- * nftables elements: made when missing, left as it is when there. */
+ * nftables elements: made when missing (1; removed again if its setup
+ * fails), left as it is when there (0). */
 int bridge_ensure(const struct netns_network *n, struct hull_err *e);
 /* Remove n's bridge and its nftables elements; absent: 0. */
 int bridge_remove(const struct netns_network *n, struct hull_err *e);

@@ -5,6 +5,7 @@
 #include "runtime/container.h"
 #include "runtime/image.h"
 #include "runtime/network.h"
+#include "runtime/cni.h"
 #include "overlay/store.h"
 #include "runtime/log.h"
 #include "runtime/tty.h"
@@ -841,6 +842,9 @@ const char *_dl_get_origin(void)
 
 int main(int argc, char **argv)
 {
+	/* A CNI plugin's invocation (/usr/lib/cni/hull): runtime/cni.c. */
+	if (cni_invoked(argc))
+		return cni_main();
 	struct global g = { .root = "/run/hull" };
 	int i = 1;
 	const char *log_path = NULL;
