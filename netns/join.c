@@ -358,15 +358,15 @@ fail:
 			fprintf(stderr, "hull: warning: cleanup: %s\n", e2.msg);
 		free(names);
 		/* A bridge made for this container alone goes with it. */
-		int nfd = nets_open(r->store, false, &e2), lock = nfd < 0 ? -1 : nets_lock(nfd, &e2);
+		int bfd = nets_open(r->store, false, &e2), lock = bfd < 0 ? -1 : nets_lock(bfd, &e2);
 		char other[256];
 		for (size_t i = 0; lock >= 0 && i < r->n_nets; i++)
-			if (made[i] && lease_any(nfd, nets[i].name, other, sizeof other) == 0)
+			if (made[i] && lease_any(bfd, nets[i].name, other, sizeof other) == 0)
 				bridge_remove(&nets[i], &e2);
 		if (lock >= 0)
 			close(lock);
-		if (nfd >= 0)
-			close(nfd);
+		if (bfd >= 0)
+			close(bfd);
 	}
 	netns_joined_free(&j);
 	return ret;
