@@ -175,11 +175,12 @@ install: hull
 # Packages a fresh Debian 12 needs to build and test hull (installed only when missing).
 # libarchive, libcurl, zlib, libzstd, libssl: the image helper (HELPER_SRCS).
 BUILD_DEPS := gcc make pkg-config libyajl-dev libseccomp-dev libcap-dev libsystemd-dev busybox-static jq \
+	libnftnl-dev libnftnl11 \
 	libarchive-dev libcurl4-openssl-dev libzstd-dev zlib1g-dev libssl-dev
 # The image tests run Debian's docker-registry themselves (tests/lib/registry.bash);
 # installing that package also enables its own service (on :5000), which the
 # tests do not use.
-TEST_DEPS  := bats iproute2 procps util-linux groff-base strace clang \
+TEST_DEPS  := bats iproute2 procps util-linux groff-base strace clang nftables \
 	docker-registry skopeo umoci apache2-utils python3-cryptography openssl curl attr zstd libcap2-bin
 deps:
 	@sh contrib/apt-install.sh $(BUILD_DEPS)

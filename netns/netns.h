@@ -59,7 +59,7 @@ int netns_link_move(const char *name, const char *new_name, int nsfd, struct hul
  * A network is a Linux bridge with an IPv4 and/or an IPv6 subnet; its
  * definition and its address leases live in the store (--store, see
  * overlay/store.h) under networks/: NAME/config (the definition, text),
- * NAME/leases/ADDRESS (one file per leased address: "ID IFNAME"), ports/
+ * NAME/leases/ADDRESS (one file per leased address: "ID IFNAME MAC"), ports/
  * (one file per published port: "ID"), and networks/lock, flock()ed
  * exclusively around every change.  The network `hull` (bridge hull0, a
  * private /16 not routed on the host) exists without being created: its
@@ -121,6 +121,7 @@ int netns_network_rm(const char *store, const char *name, struct hull_err *e);
 struct netns_lease {
 	char id[256];               /* container */
 	char ifname[IFNAMSIZ];      /* its interface inside */
+	char mac[18];               /* that interface's MAC ("" if unknown) */
 	int family;
 	unsigned char addr[16];
 };
@@ -142,8 +143,13 @@ const char *netns_port_text(const struct netns_port *p, char *buf, size_t cap);
 
 struct netns_attach {
 	const char *network;
+	const char *ifname;         /* inside; NULL: eth0, eth1, ... by position */
 	const char *ip[2];          /* addresses asked for (--ip, --ip6), NULL: the next free */
-	const char *mac;            /* NULL: the kernel's random one */
+	const char *mac;            /* NULL: a random locally administered one */
+	/* Addresses decided elsewhere (a CNI ipam plugin): net the address,
+	 * prefix and gw as the subnet's; no lease taken.  n_preset 0: leases. */
+	const struct netns_subnet *preset;
+	size_t n_preset;
 };
 
 struct netns_join_req {
@@ -185,10 +191,18 @@ void netns_veth_name(const char *id, const char *ifname, char out[IFNAMSIZ]);
  * and e names what failed.  *out: what the container got. */
 int netns_join(const struct netns_join_req *r, int nsfd, struct netns_joined *out, struct hull_err *e);
 
-/* Undo netns_join for container id on networks[0..n) (its leases found by
- * id, its veths by name, its published ports by their files): whatever
- * is there, nothing else; what is gone already is no error.  Goes on past
- * a failure; e tells the first. */
-int netns_leave(const char *store, const char *id, const char *const *networks, size_t n, struct hull_err *e);
+/* Undo netns_join for container id on networks[0..n), whose interfaces
+ * were ifnames[0..n) (NULL: eth0, eth1, ...): its veths by name, its
+ * leases on those networks and its published ports by their files;
+ * whatever is there, nothing else; what is gone already is no error.
+ * Goes on past a failure; e tells the first. */
+int netns_leave(const char *store, const char *id, const char *const *networks, const char *const *ifnames,
+		size_t n, struct hull_err *e);
+
+/* Whether container id's interface ifname is as netns_join left it: its
+ * veth's host end on the host, ifname up in nsfd with every address of
+ * addrs[0..n).  0, or -errno with e saying what is missing. */
+int netns_check(const char *id, const char *ifname, int nsfd, const struct netns_subnet *addrs, size_t n,
+		struct hull_err *e);
 
 #endif

@@ -71,8 +71,10 @@ int nft_network_add(const struct nft_net *n, struct hull_err *e);
 int nft_network_del(const struct nft_net *n, struct hull_err *e);
 
 /* Add p[0..n) to the port maps in one batch: all or none.  A key already
- * there fails with -EEXIST and e naming it ("tcp port 8080 is already
- * published").  Makes the table first if needed. */
+ * there (or twice in p) fails with -EEXIST and e naming it ("tcp port 8080
+ * is already published"; with a host ip "tcp port 127.0.0.1:8080",
+ * "tcp port [::1]:8080"; IPv6 without one "tcp port 8080 (IPv6)").  Makes
+ * the table first if needed. */
 int nft_ports_add(const struct nft_port *p, size_t n, struct hull_err *e);
 
 /* Remove p[0..n)'s keys; keys not there are no error.  No table: 0. */

@@ -140,6 +140,8 @@ void link_from(const struct nlmsghdr *h, struct link *l)
 	for (const struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len))
 		if (a->rta_type == IFLA_IFNAME)
 			snprintf(l->name, sizeof l->name, "%.*s", (int)RTA_PAYLOAD(a), (const char *)RTA_DATA(a));
+		else if (a->rta_type == IFLA_ADDRESS && RTA_PAYLOAD(a) == sizeof l->mac)
+			memcpy(l->mac, RTA_DATA(a), sizeof l->mac);
 }
 
 static int link_cb(const struct nlmsghdr *h, void *arg)

@@ -33,6 +33,7 @@ struct link {
 	int index;
 	unsigned flags;
 	char name[IFNAMSIZ];
+	unsigned char mac[6];       /* IFLA_ADDRESS, when 6 bytes */
 };
 
 void nl_close(struct nl *n);

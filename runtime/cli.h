@@ -29,11 +29,12 @@ struct flag {
 };
 
 /* Parsed flags of one command: values by index in its flag table. */
+#define CLI_MAX_FLAGS 32
 struct parsed {
-	const char *val[24];
-	bool set[24];
-	const char **list[24];   /* arg 2: every value, in order */
-	size_t nlist[24];
+	const char *val[CLI_MAX_FLAGS];
+	bool set[CLI_MAX_FLAGS];
+	const char **list[CLI_MAX_FLAGS];   /* arg 2: every value, in order */
+	size_t nlist[CLI_MAX_FLAGS];
 	int argc;
 	char **argv;
 };

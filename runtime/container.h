@@ -27,6 +27,8 @@ struct run_keep {
 	struct cgroup_set cg;
 };
 
+struct net_flags;
+
 struct create_opts {
 	const char *root;            /* --root */
 	const char *id;
@@ -46,6 +48,10 @@ struct create_opts {
 	const char *const *lower;
 	size_t n_lower;
 	const char *upper, *work;
+	/* Networks: run/create's flags (NULL: the config's annotations only)
+	 * and the store of their leases (NULL: STORE_DEFAULT). */
+	const struct net_flags *net;
+	const char *store;
 };
 
 /* `run` waits for the init's word that it started only when hooks hang on

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* create: the parent side of starting a container. */
 #include "runtime/container.h"
+#include "runtime/network.h"
 #include "netns/netns.h"
 #include "seccomp/seccomp.h"
 #include "runtime/hooks.h"
@@ -243,15 +244,15 @@ static void note_init(struct cstate *st)
  * - a time namespace (the kernel lets only a process that shares its
  *   memory with no other enter one: EUSERS);
  * - systemd (its calls run beside the starting init);
- * - linux.netDevices (hull moves them in while the init waits);
+ * - linux.netDevices and networks (hull wires them while the init waits);
  * - oomScoreAdj (the kernel sets it on every process sharing the memory)
  *   and memory limits (an OOM kill of the init in its cgroup would take
  *   every process sharing its memory, hull too). */
-static bool share_vm_ok(const struct spec *s, const struct create_opts *o, const struct init_ctx *c)
+static bool share_vm_ok(const struct spec *s, const struct create_opts *o, const struct init_ctx *c, bool net)
 {
 	const struct spec_hooks *h = s->hooks;
 	const struct spec_linux *lx = s->linux_;
-	if (!o->start || o->systemd_cgroup)
+	if (!o->start || o->systemd_cgroup || net)
 		return false;
 	if (c->ns_new[SPEC_NS_USER] || c->ns_fd[SPEC_NS_USER] >= 0 || !c->ns_new[SPEC_NS_PID] ||
 	    c->ns_fd[SPEC_NS_PID] >= 0 || c->ns_new[SPEC_NS_TIME] || c->ns_fd[SPEC_NS_TIME] >= 0)
@@ -424,12 +425,18 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 	pid_t pid = -1;
 	bool made_dir = false, made_cg = false;
 	struct netns_moved *netmoved = NULL;
+	struct net_setup net = { .dirfd = -1 };
+	bool net_joined = false;
 	char listen_fds[32], *extra_env[2];
 	for (int t = 0; t < SPEC_NS__COUNT; t++)
 		c.ns_fd[t] = -1;
 	for (int t = 0; t < CG_MAX_DIRS; t++)
 		c.cg_tree[t] = -1;
 
+	/* Networks (annotations, run/create's flags): the namespaces and
+	 * hostname they change, before anything is checked or made. */
+	if ((ret = net_prepare(s, o->net, o->store, cfg, &net, e)) < 0)
+		goto out;
 	if ((ret = check_spec(s, o, cfg, e)) < 0)
 		goto out;
 	{
@@ -508,6 +515,9 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 	if ((ret = state_create_dir(rootfd, o->id, &dirfd, e)) < 0)
 		goto out;
 	made_dir = true;
+	/* /etc/hosts, /etc/resolv.conf... in it, bound by the init. */
+	if ((ret = net_files(&net, s, dirfd, o->root, o->id, e)) < 0)
+		goto out;
 
 	/* A first record before anything else exists, so that a create
 	 * killed at any later point leaves what `delete --force` needs. */
@@ -581,7 +591,7 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 				  .parent_sock = socks[0], .child = init_entry, .arg = &c,
 				  .v2_refused = &c.v2_join };
 	c.v2_join = cgfd < 0;
-	c.share_vm = req.share_vm = share_vm_ok(s, o, &c);
+	c.share_vm = req.share_vm = share_vm_ok(s, o, &c, net.join);
 	for (int t = 0; t < SPEC_NS__COUNT; t++)
 		/* cgroup and time namespaces are made by the child once it sits
 		 * in its cgroups / has its offsets written. */
@@ -626,6 +636,12 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 			close(nsfd);
 		if (ret < 0)
 			goto out;
+	}
+	/* Its networks, wired while it waits: leases, veths, routes, ports. */
+	if (net.join) {
+		if ((ret = net_join(&net, o->id, pid, e)) < 0)
+			goto out;
+		net_joined = true;
 	}
 	/* Not written down yet: until hull's last word below, the init
 	 * exits by itself when hull dies (its end of the socket closes),
@@ -681,7 +697,7 @@ int container_create(const struct create_opts *o, pid_t *pidp, int *masterp, str
 		made_cg = made_dir = false;
 		pid = -1;
 	}
-	if (ret == 0 && o->keep && !o->systemd_cgroup && !(s->hooks && s->hooks->n_poststop) && !st.rootfs_mnt &&
+	if (ret == 0 && o->keep && !o->systemd_cgroup && !(s->hooks && s->hooks->n_poststop) && !st.rootfs_mnt && !net.n_nets &&
 	    flock(dirfd, LOCK_UN) == 0) {
 		/* For run's delete (container_reap): the directory, unlocked
 		 * while the container runs, and the cgroups as recorded, with
@@ -701,6 +717,8 @@ out:
 			struct hull_err e2;
 			if (netns_devices_return(take_ptr(&netmoved), &e2) < 0)
 				log_warn("cleanup: %s", e2.msg);
+			if (net_joined)
+				net_undo(&net, o->id);
 			kill(pid, SIGKILL);
 			waitpid(pid, NULL, 0);
 		}
@@ -741,5 +759,6 @@ out:
 	netns_moved_free(netmoved);
 	cgroup_set_free(&cg);
 	spec_free(s);
+	net_setup_free(&net);
 	return ret;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* start, kill, delete: commands on an existing container. */
 #include "runtime/container.h"
+#include "runtime/network.h"
 #include "runtime/image.h"
 #include "runtime/hooks.h"
 #include "runtime/log.h"
@@ -93,6 +94,9 @@ static int remove_container(int rootfd, int dirfd, const char *id, const struct 
 		if (bundle_hooks(st, false, &e2) < 0)
 			log_warn("%s", e2.msg);
 	}
+	/* Its networks: veths, leases, published ports. */
+	if (st && (ret = net_leave(st->annotations, st->n_annotations, id, e)) < 0)
+		return ret;
 	/* --image: its directory in the store (upper, work, bundle). */
 	for (size_t i = 0; st && i < st->n_annotations; i++)
 		if (!strcmp(st->annotations[i].key, "hull.store") && st->annotations[i].value)

@@ -4,6 +4,8 @@
 #include "runtime/cli.h"
 #include "runtime/container.h"
 #include "runtime/image.h"
+#include "runtime/network.h"
+#include "runtime/cni.h"
 #include "overlay/store.h"
 #include "runtime/log.h"
 #include "runtime/tty.h"
@@ -44,10 +46,20 @@ static const struct flag create_flags[] = {
 	{ "entrypoint", 0, 1, "--image: the program to run instead of the image's Entrypoint (drops its Cmd)", "PROGRAM" },
 	{ "tty", 't', 0, "--image: give the program a terminal" },
 	{ "rm", 0, 0, "run: with --image, accepted as Podman's (run deletes the container when it exits, unless --keep)" },
+	{ "network", 0, 2, "join network NAME (repeat: eth0, eth1, ...), or none (loopback only), host, ns:PATH",
+	  "NAME" },
+	{ "publish", 'p', 2, "publish a port of the container on the host", "[HOSTIP:]HOSTPORT:CTRPORT[/tcp|udp]" },
+	{ "ip", 0, 1, "the IPv4 address on the first network", "IP" },
+	{ "ip6", 0, 1, "the IPv6 address on the first network", "IP" },
+	{ "mac-address", 0, 1, "the MAC address on the first network", "MAC" },
+	{ "dns", 0, 2, "a nameserver for the container's /etc/resolv.conf", "IP" },
+	{ "hostname", 0, 1, "the container's hostname (config.json's hostname)", "NAME" },
+	{ "add-host", 0, 2, "a line of the container's /etc/hosts", "NAME:IP" },
 	{ NULL, 0, 0, NULL },
 };
 enum { F_BUNDLE, F_PIDFILE, F_CONSOLE, F_NOPIVOT, F_NOKEYRING, F_PRESERVE, F_PIDFD, F_DETACH, F_KEEP,
-       F_IMAGE, F_ENV, F_WORKDIR, F_USER, F_VOLUME, F_READONLY, F_ENTRYPOINT, F_TTY, F_RM, F_NFLAGS };
+       F_IMAGE, F_ENV, F_WORKDIR, F_USER, F_VOLUME, F_READONLY, F_ENTRYPOINT, F_TTY, F_RM, F_NFLAGS,
+       F_NETWORK = F_NFLAGS, F_PUBLISH, F_IP, F_IP6, F_MAC, F_DNS, F_HOSTNAME, F_ADDHOST };
 
 /* --image and its flags into ir and o (the bundle, the overlay); without
  * --image, its flags and a command after the ID are refused. */
@@ -95,9 +107,24 @@ static int parse_preserve_fds(const char *v, int *out)
 	return 0;
 }
 
-static int fill_create_opts(struct global *g, const struct parsed *p, struct create_opts *o)
+/* run/create's network flags (runtime/network.h). */
+static void net_flags(const struct parsed *p, struct net_flags *f)
+{
+	*f = (struct net_flags){
+		.network = p->list[F_NETWORK], .n_network = p->nlist[F_NETWORK],
+		.publish = p->list[F_PUBLISH], .n_publish = p->nlist[F_PUBLISH],
+		.ip = p->val[F_IP], .ip6 = p->val[F_IP6], .mac = p->val[F_MAC], .hostname = p->val[F_HOSTNAME],
+		.dns = p->list[F_DNS], .n_dns = p->nlist[F_DNS],
+		.add_host = p->list[F_ADDHOST], .n_add_host = p->nlist[F_ADDHOST],
+	};
+}
+
+static int fill_create_opts(struct global *g, const struct parsed *p, struct create_opts *o, struct net_flags *nf)
 {
 	memset(o, 0, sizeof *o);
+	net_flags(p, nf);
+	o->net = nf;
+	o->store = g->store;
 	o->root = g->root;
 	o->id = p->argv[0];
 	o->bundle = p->val[F_BUNDLE];
@@ -115,7 +142,8 @@ static int fill_create_opts(struct global *g, const struct parsed *p, struct cre
 static int cmd_create(struct global *g, const struct parsed *p)
 {
 	struct create_opts o;
-	if (fill_create_opts(g, p, &o))
+	struct net_flags nf;
+	if (fill_create_opts(g, p, &o, &nf))
 		return 1;
 	if (p->set[F_DETACH] || p->set[F_KEEP] || p->set[F_RM])
 		return cli_usage_error("create: --detach, --keep and --rm belong to run");
@@ -147,7 +175,8 @@ static void forwarded_signals(sigset_t *fwd)
 static int cmd_run(struct global *g, const struct parsed *p)
 {
 	struct create_opts o;
-	if (fill_create_opts(g, p, &o))
+	struct net_flags nf;
+	if (fill_create_opts(g, p, &o, &nf))
 		return 1;
 	if (p->set[F_RM] && p->set[F_KEEP])
 		return cli_usage_error("run: --rm and --keep exclude each other");
@@ -782,9 +811,11 @@ static void main_help(void)
 		printf("  %-10s %s\n", commands[i].name, commands[i].summary);
 	printf("  %-10s %s\n", "image", "Images in the store (hull image --help):");
 	image_help_summary();
+	printf("  %-10s %s\n", "network", "Networks of containers (hull network --help):");
+	network_help_summary();
 	printf("\nGlobal options:\n"
 	       "  --root DIR            state directory (default /run/hull)\n"
-	       "  --store DIR           image store (default " STORE_DEFAULT ")\n"
+	       "  --store DIR           image and network store (default " STORE_DEFAULT ")\n"
 	       "  --log FILE            log file (default: stderr)\n"
 	       "  --log-format FORMAT   text or json\n"
 	       "  --debug               log debug messages\n"
@@ -811,6 +842,9 @@ const char *_dl_get_origin(void)
 
 int main(int argc, char **argv)
 {
+	/* A CNI plugin's invocation (/usr/lib/cni/hull): runtime/cni.c. */
+	if (cni_invoked(argc))
+		return cni_main();
 	struct global g = { .root = "/run/hull" };
 	int i = 1;
 	const char *log_path = NULL;
@@ -873,6 +907,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[i], "image") == 0)
 		return image_main(&g, argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "network") == 0)
+		return network_main(&g, argc - i - 1, argv + i + 1);
 	/* `hull help`: the list; `hull help CMD`: CMD's own help. */
 	if (strcmp(argv[i], "help") == 0) {
 		const char *topic = i + 1 < argc ? argv[i + 1] : "help";
@@ -883,6 +919,10 @@ int main(int argc, char **argv)
 		if (strcmp(topic, "image") == 0) {
 			argv[i + 1] = (char *)"help";   /* hull help image [CMD] = hull image help [CMD] */
 			return image_main(&g, argc - i - 1, argv + i + 1);
+		}
+		if (strcmp(topic, "network") == 0) {
+			argv[i + 1] = (char *)"help";
+			return network_main(&g, argc - i - 1, argv + i + 1);
 		}
 		for (size_t k = 0; k < NCMDS; k++)
 			if (strcmp(topic, commands[k].name) == 0) {

@@ -651,7 +651,8 @@ int state_remove_dir(int rootfd, int dirfd, const char *id)
 	unlinkat(dirfd, "state.json", 0);
 	unlinkat(dirfd, "exec.fifo", 0);
 	/* Usually that was all; only a directory that is not empty yet gets
-	 * listed (leftover temporaries of an interrupted atomic write). */
+	 * listed (leftover temporaries of an interrupted atomic write, the
+	 * etc-* files of a container on a network: runtime/network.c). */
 	if (unlinkat(rootfd, id, AT_REMOVEDIR) == 0 || errno == ENOENT)
 		return 0;
 	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -659,7 +660,7 @@ int state_remove_dir(int rootfd, int dirfd, const char *id)
 	if (d) {
 		struct dirent *de;
 		while ((de = readdir(d)))
-			if (de->d_name[0] == '.' && strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
 				unlinkat(dirfd, de->d_name, 0);
 		closedir(d);
 	} else if (fd >= 0) {

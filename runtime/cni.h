@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* hull as a CNI plugin (runtime/cni.c). */
+#ifndef HULL_RUNTIME_CNI_H
+#define HULL_RUNTIME_CNI_H
+
+#include <stdbool.h>
+
+/* Whether hull was run as a CNI plugin: CNI_COMMAND set, no argument. */
+bool cni_invoked(int argc);
+/* Do what CNI_COMMAND says; the exit status. */
+int cni_main(void);
+
+#endif
