@@ -243,6 +243,26 @@ port_files() {
 	return 0
 }
 
+# lease_owner FILE: who holds a lease: the file's first two words ("ID
+# IFNAME"; hull writes the MAC after them).
+lease_owner() { awk 'NR == 1 {print $1, $2}' "$1"; }
+
+# ct_gone ID: no state directory, no cgroup, no mount of the container, not
+# in `hull list` (assert_nothing_left without its look for processes: other
+# containers of the test may be running).
+ct_gone() {
+	if [ -e "$HULL_ROOT/$1" ]; then
+		echo "state directory left: $HULL_ROOT/$1" >&2
+		return 1
+	fi
+	none_left "cgroup directories" "$(leftover_cgroups "$1")" || return 1
+	none_left mounts "$(host_mounts_mentioning "$HULL_ROOT/$1")" || return 1
+	if nhull list -q 2>/dev/null | grep -qxF -- "$1"; then
+		echo "hull list still shows $1" >&2
+		return 1
+	fi
+}
+
 # ct_nothing_left ID...: nothing of these containers: no state directory, not
 # in `hull list`, no lease file, no published-port file.
 ct_nothing_left() {
