@@ -298,6 +298,7 @@ create_err() {
 	addr="$(grep -o 'inet 10\.66\.0\.[0-9]*' <<<"$rest" | cut -d' ' -f2)"
 	[ -n "$addr" ]
 	grep -qE '^127\.0\.0\.1[[:space:]]+(.*[[:space:]])?localhost([[:space:]]|$)' <<<"$hosts"
+	grep -qE '^::1[[:space:]]+(.*[[:space:]])?localhost([[:space:]]|$)' <<<"$hosts"
 	grep -qE "^${addr//./\\.}[[:space:]]+(.*[[:space:]])?web1([[:space:]]|\$)" <<<"$hosts"
 	grep -qE '^10\.1\.2\.3[[:space:]]+db$' <<<"$hosts"
 	grep -qE '^10\.1\.2\.4[[:space:]]+cache$' <<<"$hosts"
@@ -445,6 +446,62 @@ create_err() {
 	nct_run "$CID-b" "$BUNDLE" --network net1 -p 8080:80/udp
 	[ "$(port_elems | wc -l)" -eq 2 ]
 	get_is hello-from-a host_get http://127.0.0.1:8080/
+	# deleting B takes B's things only
+	br="$(nhull network inspect net1 | jq -r '.[0].bridge')"
+	nhull delete -f "$CID-b"
+	ct_nothing_left "$CID-b"
+	[ "$(port_elems | wc -l)" -eq 1 ]
+	port_elems | grep -q tcp
+	[ "$(host_veths | wc -l)" -eq 1 ]
+	[ "$(lease_files "$CID-a" | wc -l)" -eq 1 ]
+	[ "$(port_files "$CID-a" | wc -l)" -eq 1 ]
+	hostip link show "$br"
+	get_is hello-from-a host_get http://127.0.0.1:8080/
+}
+
+@test "network: a container whose process is gone (exited, or killed) is cleaned up by delete" {
+	nhull network create --subnet 10.66.0.0/24 net1 >/dev/null
+	net_bundle "$HULL_TEST_DIR/a" true
+	nct_run "$CID-a" "$BUNDLE" --network net1 -p 8080:80
+	wait_status "$CID-a" stopped
+	nhull delete "$CID-a"
+	net_nothing_left "$CID-a"
+	# killed
+	net_bundle "$HULL_TEST_DIR/b"
+	nct_run "$CID-b" "$BUNDLE" --network net1 -p 8080:80 -p 8080:80/udp
+	nhull kill "$CID-b" KILL
+	wait_status "$CID-b" stopped
+	nhull delete "$CID-b"
+	net_nothing_left "$CID-b"
+	# run without --keep deletes it itself, also when the program fails
+	set_sh 'exit 3'
+	nhrun run -b "$BUNDLE" --network net1 -p 8080:80 "$CID-b"
+	[ "$status" -eq 3 ]
+	net_nothing_left "$CID-b"
+	# the port and the address are free again
+	nct_create "$CID-c" "$BUNDLE" --network net1 -p 8080:80 --ip 10.66.0.2
+}
+
+@test "network: without --dns, resolv.conf has the host's nameservers but its 127.x ones" {
+	printf 'search example.test\nnameserver 127.0.0.53\nnameserver 192.0.2.99\nnameserver 127.0.1.1\nnameserver 2001:db8::53\n' \
+		>"$HULL_TEST_DIR/host-resolv"
+	nhull network create --subnet 10.66.0.0/24 net1 >/dev/null
+	set_sh 'cat /etc/resolv.conf'
+	# hull run in a mount namespace of its own whose /etc/resolv.conf is
+	# the file above (the machine's is left alone)
+	status=0
+	HULL_TEST_MARK="$HULL_TEST_DIR" timeout -k 2 60 unshare -m --propagation private \
+		sh -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' "$HULL_TEST_DIR/host-resolv" \
+		nsenter --net="/run/netns/$NETNS" "$HULL" --root "$HULL_ROOT" --store "$STORE" \
+		run -b "$BUNDLE" --network net1 "$CID" >"$HULL_TEST_DIR/r.out" 2>"$HULL_TEST_DIR/r.err" </dev/null 3>&- ||
+		status=$?
+	hrun_record "$HULL_TEST_DIR/r.out" "$HULL_TEST_DIR/r.err" "hull run (resolv.conf replaced)"
+	[ "$status" -eq 0 ]
+	grep -qx 'nameserver 192.0.2.99' <<<"$output"
+	grep -qx 'nameserver 2001:db8::53' <<<"$output"
+	refute grep -q 'nameserver 127\.' <<<"$output"
+	[ "$(grep '^nameserver' <<<"$output" | head -n 1)" = 'nameserver 192.0.2.99' ]
+	ct_nothing_left "$CID"
 }
 
 # ------------------------------------------------------------ kinds of networks
@@ -481,12 +538,17 @@ create_err() {
 	# the set of internal bridges has it
 	br="$(nhull network inspect int1 | jq -r '.[0].bridge')"
 	set_elems internal | grep -qF "\"$br\""
+	set_elems nets4 | grep -qF 10.67.0.0
+	refute grep -qF 10.67.0.0 <<<"$(set_elems masq4)"
 
 	# a network with a way out reaches the remote (masqueraded)
 	net_bundle "$HULL_TEST_DIR/c"
 	set_sh "for i in 1 2 3; do ping -c 1 -W 2 192.0.2.2 >/dev/null && { echo remote-reached; break; }; done; echo done"
 	nhrun run -b "$BUNDLE" --network net1 "$CID-c"
 	grep -qx remote-reached <<<"$output"
+	# masquerade for the subnet with a way out only
+	set_elems masq4 | grep -qF 10.66.0.0
+	refute grep -qF 10.67.0.0 <<<"$(set_elems masq4)"
 }
 
 @test "network: an IPv6 network: addresses, routes, two containers talk over IPv6" {
