@@ -869,3 +869,127 @@ create_err() {
 	nct_run "$CID" "$BUNDLE" --network net1 -p 8080:80 --ip 10.66.0.2
 	retry 50 0.1 get_is hello-after host_get http://127.0.0.1:8080/
 }
+
+@test "network: a published port of a dual-stack network answers over IPv6 too" {
+	netns_remote
+	hostip -6 addr add 2001:db8::1/64 dev rh0 nodad
+	remoteip -6 addr add 2001:db8::2/64 dev rr0 nodad
+	remoteip -6 route add default via 2001:db8::1
+	nhull network create --ipv6 --subnet 10.68.0.0/24 --subnet fd00:68::/64 v6net >/dev/null
+	www_bundle "$HULL_TEST_DIR/a" hello-dual
+	nct_run "$CID-a" "$BUNDLE" --network v6net -p 8080:80
+	retry 50 0.1 get_is hello-dual remote_get http://192.0.2.1:8080/
+	retry 50 0.1 get_is hello-dual remote_get 'http://[2001:db8::1]:8080/'
+	port_elems | grep -q '"ports6"'
+	port_elems | grep -q '"ports4"'
+	# the container reaches the remote over IPv6 (masqueraded: the remote
+	# has no route to fd00:68::/64)
+	nhrun exec "$CID-a" sh -c 'for i in $(seq 20); do ping6 -c 1 -W 1 2001:db8::2 >/dev/null 2>&1 && { echo ok6; break; }; sleep 0.2; done'
+	[ "$output" = ok6 ]
+	nhull delete -f "$CID-a"
+	net_nothing_left "$CID-a"
+}
+
+@test "network: containers created at once get distinct addresses; one port published at once goes to one of them" {
+	nhull network create --subnet 10.66.0.0/24 net1 >/dev/null
+	pids=()
+	for i in $(seq 20); do
+		nhull_bg "$HULL_TEST_DIR/par.$i" create -b "$BUNDLE" --network net1 "$CID-$i"
+		pids+=("$HULL_BG_PID")
+	done
+	for i in $(seq 20); do
+		rc=0
+		wait "${pids[$((i - 1))]}" || rc=$?
+		[ "$rc" -eq 0 ] || {
+			echo "create $CID-$i: status $rc: $(cat "$HULL_TEST_DIR/par.$i.err")" >&2
+			false
+		}
+	done
+	[ "$(lease_files | wc -l)" -eq 20 ]
+	[ "$(host_veths | wc -l)" -eq 20 ]
+	[ "$(nhull network inspect net1 | jq -r '.[0].containers[].addresses[0]' | sort -u | wc -l)" -eq 20 ]
+	for i in $(seq 20); do
+		nhull delete -f "$CID-$i"
+	done
+	net_nothing_left
+
+	# two creates publishing one port at once: one wins, the other is
+	# refused with nothing left
+	for round in 1 2 3 4 5; do
+		nhull_bg "$HULL_TEST_DIR/race.$round.x" create -b "$BUNDLE" --network net1 -p 8080:80 "$CID-x"
+		px=$HULL_BG_PID
+		nhull_bg "$HULL_TEST_DIR/race.$round.y" create -b "$BUNDLE" --network net1 -p 8080:80 "$CID-y"
+		py=$HULL_BG_PID
+		rx=0 ry=0
+		wait "$px" || rx=$?
+		wait "$py" || ry=$?
+		if [ "$rx" -eq 0 ]; then win="$CID-x" lose="$CID-y" lerr="$HULL_TEST_DIR/race.$round.y.err" lrc=$ry
+		else win="$CID-y" lose="$CID-x" lerr="$HULL_TEST_DIR/race.$round.x.err" lrc=$rx; fi
+		[ "$lrc" -ne 0 ] || { echo "round $round: both creates published 8080" >&2; false; }
+		[ "$(grep -c . "$lerr")" -eq 1 ] || { echo "round $round: $(cat "$lerr")" >&2; false; }
+		grep -q 8080 "$lerr"
+		ct_nothing_left "$lose"
+		[ "$(port_elems | wc -l)" -eq 1 ]
+		[ "$(host_veths | wc -l)" -eq 1 ]
+		[ "$(lease_files | wc -l)" -eq 1 ]
+		nhull delete -f "$win"
+		net_nothing_left "$win"
+	done
+}
+
+# hull_calls_in LOG: hull's calls in strace's LOG, "NAME:N<tab>LINE" (the Nth
+# call of NAME), as faults.bats counts them.
+hull_calls_in() {
+	awk 'match($0, /^[a-z0-9_]+\(/) { name = substr($0, 1, RLENGTH - 1); n[name]++
+		print name ":" n[name] "\t" $0 }' "$1"
+}
+
+@test "network: hull killed (strace) at points of its join, from its lease to its last netlink message: delete --force leaves nothing" {
+	need_cmd strace
+	nhull network create --subnet 10.66.0.0/24 net1 >/dev/null
+	c=(create -b "$BUNDLE" --network net1 -p 8080:80 -p 8081:81/udp "$CID")
+	# the probe: one traced create (after an untraced one: the bridge
+	# and the table are made by the first join only)
+	nhull "${c[@]}" >/dev/null 2>&1 </dev/null
+	nhull delete -f "$CID"
+	log="$HULL_TEST_DIR/probe.log"
+	HULL_TEST_MARK="$HULL_TEST_DIR" in_host strace -o "$log" "$HULL" --root "$HULL_ROOT" --store "$STORE" \
+		"${c[@]}" >/dev/null 2>&1 </dev/null 3>&-
+	nhull delete -f "$CID"
+	net_nothing_left "$CID"
+	hull_calls_in "$log" >"$HULL_TEST_DIR/calls"
+	# from its first look at the store's networks after the clone (the
+	# lease) to its last netlink message (nftables: the ports)
+	clone="$(grep -n -m1 -P '^clone3?:' "$HULL_TEST_DIR/calls" | cut -d: -f1)"
+	[ -n "$clone" ]
+	first="$(awk -v c="$clone" 'NR > c && /store\/networks"/ {print NR; exit}' "$HULL_TEST_DIR/calls")"
+	last="$(grep -n -P '\tsendto\([0-9]+, \[' "$HULL_TEST_DIR/calls" | tail -n 1 | cut -d: -f1)"
+	[ -n "$first" ]
+	[ -n "$last" ]
+	[ "$last" -gt "$first" ]
+	n=$((last - first + 1))
+	points="${HULL_NET_FAULT_POINTS:-40}"
+	k=$(((n + points - 1) / points))
+	echo "# the join: $n calls of hull, killed at every ${k}th" >&3
+	fired=0 tries=0
+	for ((i = first; i <= last; i += k)); do
+		rule="$(sed -n "${i}p" "$HULL_TEST_DIR/calls" | cut -f1)"
+		tries=$((tries + 1))
+		HULL_TEST_MARK="$HULL_TEST_DIR" timeout -k 2 20 nsenter --net="/run/netns/$NETNS" \
+			strace -o "$HULL_TEST_DIR/fault.log" --inject="${rule%:*}:signal=KILL:when=${rule##*:}" \
+			"$HULL" --root "$HULL_ROOT" --store "$STORE" "${c[@]}" >/dev/null 2>&1 </dev/null 3>&- || true
+		! grep -q '+++ killed by SIGKILL' "$HULL_TEST_DIR/fault.log" || fired=$((fired + 1))
+		nhrun delete --force "$CID"
+		if [ "$status" -ne 0 ] && [[ "$stderr" != *"does not exist"* ]]; then
+			echo "killed at $rule: delete --force failed: $stderr" >&2
+			false
+		fi
+		net_nothing_left "$CID" || { echo "killed at $rule ($(sed -n "${i}p" "$HULL_TEST_DIR/calls" | cut -f2 | cut -c1-120))" >&2; false; }
+		assert_nothing_left || { echo "killed at $rule" >&2; false; }
+	done
+	echo "# $fired of $tries faults fired" >&3
+	# most must have (a run may make fewer calls of a kind than the probe)
+	[ $((fired * 4)) -ge $((tries * 3)) ]
+	# and it works again
+	nct_create "$CID" "$BUNDLE" --network net1 -p 8080:80 --ip 10.66.0.2
+}
