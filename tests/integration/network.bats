@@ -975,9 +975,11 @@ hull_calls_in() {
 	for ((i = first; i <= last; i += k)); do
 		rule="$(sed -n "${i}p" "$HULL_TEST_DIR/calls" | cut -f1)"
 		tries=$((tries + 1))
-		HULL_TEST_MARK="$HULL_TEST_DIR" timeout -k 2 20 nsenter --net="/run/netns/$NETNS" \
+		# (in a subshell, which says "Killed" to /dev/null)
+		(HULL_TEST_MARK="$HULL_TEST_DIR" timeout -k 2 20 nsenter --net="/run/netns/$NETNS" \
 			strace -o "$HULL_TEST_DIR/fault.log" --inject="${rule%:*}:signal=KILL:when=${rule##*:}" \
-			"$HULL" --root "$HULL_ROOT" --store "$STORE" "${c[@]}" >/dev/null 2>&1 </dev/null 3>&- || true
+			"$HULL" --root "$HULL_ROOT" --store "$STORE" "${c[@]}" >/dev/null 2>&1 </dev/null 3>&- ||
+			true) 2>/dev/null
 		! grep -q '+++ killed by SIGKILL' "$HULL_TEST_DIR/fault.log" || fired=$((fired + 1))
 		nhrun delete --force "$CID"
 		if [ "$status" -ne 0 ] && [[ "$stderr" != *"does not exist"* ]]; then
@@ -992,4 +994,46 @@ hull_calls_in() {
 	[ $((fired * 4)) -ge $((tries * 3)) ]
 	# and it works again
 	nct_create "$CID" "$BUNDLE" --network net1 -p 8080:80 --ip 10.66.0.2
+}
+
+@test "network: delete killed (strace) at points of its leave, then delete --force again leaves nothing" {
+	need_cmd strace
+	nhull network create --subnet 10.66.0.0/24 net1 >/dev/null
+	nct_create "$CID" "$BUNDLE" --network net1 -p 8080:80 -p 8081:81/udp
+	log="$HULL_TEST_DIR/probe.log"
+	HULL_TEST_MARK="$HULL_TEST_DIR" in_host strace -o "$log" "$HULL" --root "$HULL_ROOT" --store "$STORE" \
+		delete --force "$CID" >/dev/null 2>&1 </dev/null 3>&-
+	net_nothing_left "$CID"
+	hull_calls_in "$log" | grep -v -e '^execve:' -e '^exit_group:' >"$HULL_TEST_DIR/calls"
+	n="$(wc -l <"$HULL_TEST_DIR/calls")"
+	[ "$n" -gt 20 ]
+	points="${HULL_NET_FAULT_POINTS:-30}"
+	k=$(((n + points - 1) / points))
+	echo "# delete: $n calls of hull, killed at every ${k}th and right after each unlinkat" >&3
+	# every kth call, and the call after each removal of a file (a lease,
+	# a port's record: what is gone must not be needed to undo the rest)
+	{
+		seq $((k / 2 + 1)) "$k" "$n"
+		grep -n -P '\tunlinkat\(' "$HULL_TEST_DIR/calls" | cut -d: -f1 | awk -v n="$n" '$1 < n {print $1 + 1}'
+	} | sort -n -u >"$HULL_TEST_DIR/points"
+	fired=0 tries=0
+	for i in $(cat "$HULL_TEST_DIR/points"); do
+		rule="$(sed -n "${i}p" "$HULL_TEST_DIR/calls" | cut -f1)"
+		tries=$((tries + 1))
+		nct_create "$CID" "$BUNDLE" --network net1 -p 8080:80 -p 8081:81/udp
+		(HULL_TEST_MARK="$HULL_TEST_DIR" timeout -k 2 20 nsenter --net="/run/netns/$NETNS" \
+			strace -o "$HULL_TEST_DIR/fault.log" --inject="${rule%:*}:signal=KILL:when=${rule##*:}" \
+			"$HULL" --root "$HULL_ROOT" --store "$STORE" delete --force "$CID" >/dev/null 2>&1 </dev/null 3>&- ||
+			true) 2>/dev/null
+		! grep -q '+++ killed by SIGKILL' "$HULL_TEST_DIR/fault.log" || fired=$((fired + 1))
+		nhrun delete --force "$CID"
+		if [ "$status" -ne 0 ] && [[ "$stderr" != *"does not exist"* ]]; then
+			echo "delete killed at $rule: delete --force failed: $stderr" >&2
+			false
+		fi
+		net_nothing_left "$CID" || { echo "delete killed at $rule ($(sed -n "${i}p" "$HULL_TEST_DIR/calls" | cut -f2 | cut -c1-120))" >&2; false; }
+		assert_nothing_left || { echo "delete killed at $rule" >&2; false; }
+	done
+	echo "# $fired of $tries faults fired" >&3
+	[ $((fired * 4)) -ge $((tries * 3)) ]
 }
