@@ -459,11 +459,35 @@ create_err() {
 	get_is hello-from-a host_get http://127.0.0.1:8080/
 }
 
+@test "network: a full subnet refuses the next container, leaving nothing of it" {
+	# a /30: the gateway .1 and one address for containers, .2
+	nhull network create --subnet 10.66.0.0/30 tiny >/dev/null
+	nct_create "$CID-a" "$BUNDLE" --network tiny -p 8080:80
+	[ "$(ct_addr4 "$CID-a")" = 10.66.0.2 ]
+	net_bundle "$HULL_TEST_DIR/b"
+	nhrun create -b "$BUNDLE" --network tiny -p 8081:80 "$CID-b"
+	[ "$status" -ne 0 ]
+	assert_one_line_error tiny
+	ct_nothing_left "$CID-b"
+	ct_gone "$CID-b"
+	[ "$(host_veths | wc -l)" -eq 1 ]
+	[ "$(port_elems | wc -l)" -eq 1 ]
+	[ "$(lease_files | wc -l)" -eq 1 ]
+	nhull delete -f "$CID-a"
+	nct_create "$CID-b" "$BUNDLE" --network tiny -p 8081:80
+	[ "$(ct_addr4 "$CID-b")" = 10.66.0.2 ]
+}
+
 @test "network: a container whose process is gone (exited, or killed) is cleaned up by delete" {
 	nhull network create --subnet 10.66.0.0/24 net1 >/dev/null
 	net_bundle "$HULL_TEST_DIR/a" true
 	nct_run "$CID-a" "$BUNDLE" --network net1 -p 8080:80
 	wait_status "$CID-a" stopped
+	# still on the network until deleted
+	nhrun network rm net1
+	[ "$status" -ne 0 ]
+	assert_one_line_error
+	[[ "$stderr" == *"$CID-a"* || "$stderr" == *"in use"* ]]
 	nhull delete "$CID-a"
 	net_nothing_left "$CID-a"
 	# killed
