@@ -207,6 +207,35 @@ create_err() {
 	[ "$(net_ct_addrs hull "$CID")" = "$addr/16" ]
 }
 
+@test "network: automatic subnets avoid the host's routes (a default route does not count)" {
+	netns_remote
+	hostip route add default via 192.0.2.2
+	hostip link add hr0 type veth peer name hr1
+	hostip addr add 10.89.0.1/24 dev hr0
+	hostip addr add 10.90.3.1/24 dev hr0
+	hostip link set hr0 up
+	hostip link set hr1 up
+	nhrun network inspect hull
+	[ "$status" -eq 0 ]
+	sub="$(jq -r '.[0].subnets[0].subnet' <<<"$output")"
+	[[ "$sub" == */16 ]]
+	refute in_subnet4 10.90.3.1 "$sub"
+	nhrun network create auto1
+	[ "$status" -eq 0 ]
+	s1="$(nhull network inspect auto1 | jq -r '.[0].subnets[0].subnet')"
+	[[ "$s1" =~ ^10\.89\.[0-9]+\.0/24$ ]]
+	[ "$s1" != 10.89.0.0/24 ]
+	# one given that overlaps a route of the host is refused
+	nhrun network create --subnet 10.89.0.0/24 clash
+	[ "$status" -ne 0 ]
+	assert_one_line_error 10.89.0.0/24
+	refute nhull network inspect clash
+	# and containers on the automatic ones work
+	nct_create "$CID" "$BUNDLE" --network auto1 --network hull
+	in_subnet4 "$(ct_addr4 "$CID" eth0)" "$s1"
+	in_subnet4 "$(ct_addr4 "$CID" eth1)" "$sub"
+}
+
 @test "network: create errors name the value, exit non-zero and create nothing" {
 	nhull network create --subnet 10.70.0.0/16 okA >/dev/null
 	NETS_BEFORE="$(nhull network ls -q | sort | tr '\n' ' ')"
