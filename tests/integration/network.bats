@@ -20,8 +20,10 @@ source "$HULL_REPO_DIR/tests/lib/netns.bash"
 
 setup() {
 	common_setup
+	need_cmd ip
 	need_cmd nft
 	need_cmd nsenter
+	need_cmd curl
 	netns_setup
 	net_bundle "$HULL_TEST_DIR/bundle"
 }
