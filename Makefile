@@ -30,7 +30,7 @@ REG_LIBS  := -lcurl -lssl -lcrypto -lpthread
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=build/tools/%)
 HDRS      := $(wildcard */*.h tests/unit/*.h)
 
-.PHONY: all install demo check unit unit-asan integration deps test-deps bench bench-images clean fuzz fuzz-build
+.PHONY: all install demo check unit unit-asan integration deps test-deps bench bench-images bench-network clean fuzz fuzz-build
 all: hull
 
 # hull itself is a static PIE: no dynamic loader, no shared libraries to map
@@ -200,15 +200,22 @@ check: test-deps
 
 # hull, crun and runc side by side (contrib/bench/bench.sh; ROUNDS=N to change),
 # then the image store next to podman, skopeo + umoci and tar
-# (contrib/bench/images.sh; IMAGES_ROUNDS=N to change, default 5).
+# (contrib/bench/images.sh; IMAGES_ROUNDS=N to change, default 5), then
+# networks next to the reference CNI plugins and a bare veth pair, in a
+# private network namespace (contrib/bench/network.sh; NET_ROUNDS=N, default 15).
 bench: deps
 	$(MAKE) hull
 	bash contrib/bench/bench.sh
 	bash contrib/bench/images.sh $${IMAGES_ROUNDS:-5}
+	bash contrib/bench/network.sh $${NET_ROUNDS:-15}
 
 bench-images: deps
 	$(MAKE) hull
 	bash contrib/bench/images.sh $${IMAGES_ROUNDS:-5}
+
+bench-network: deps
+	$(MAKE) hull
+	bash contrib/bench/network.sh $${NET_ROUNDS:-15}
 
 clean:
 	rm -rf build hull demo
