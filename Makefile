@@ -180,7 +180,7 @@ BUILD_DEPS := gcc make pkg-config libyajl-dev libseccomp-dev libcap-dev libsyste
 # The image tests run Debian's docker-registry themselves (tests/lib/registry.bash);
 # installing that package also enables its own service (on :5000), which the
 # tests do not use.
-TEST_DEPS  := bats iproute2 procps util-linux groff-base strace clang nftables \
+TEST_DEPS  := bats iproute2 procps util-linux groff-base strace clang nftables containernetworking-plugins \
 	docker-registry skopeo umoci apache2-utils python3-cryptography openssl curl attr zstd libcap2-bin
 deps:
 	@sh contrib/apt-install.sh $(BUILD_DEPS)
