@@ -371,13 +371,13 @@ static void bridge_pick(const struct netns_network *v, size_t n, char *out)
 	}
 }
 
-int net_default(int nfd, struct netns_network *n, struct hull_err *e)
+int net_default(int nfd, bool write, struct netns_network *n, struct hull_err *e)
 {
 	int r = net_read(nfd, NETNS_DEFAULT, n);
 	if (r != -ENOENT)
 		return r < 0 ? hull_syserr(e, -r, "networks/%s/config of the store", NETNS_DEFAULT) : 0;
-	int lock = nets_lock(nfd, e);
-	if (lock < 0)
+	int lock = write ? nets_lock(nfd, e) : -1;
+	if (write && lock < 0)
 		return lock;
 	if ((r = net_read(nfd, NETNS_DEFAULT, n)) == -ENOENT) {
 		_cleanup_free_ struct netns_network *v = NULL;
@@ -387,12 +387,13 @@ int net_default(int nfd, struct netns_network *n, struct hull_err *e)
 		snprintf(n->name, sizeof n->name, "%s", NETNS_DEFAULT);
 		snprintf(n->bridge, sizeof n->bridge, "hull0");
 		n->n_sub = 1;
-		if ((r = subnet_pick(AF_INET, true, v, nv, &n->sub[0], e)) == 0)
+		if ((r = subnet_pick(AF_INET, true, v, nv, &n->sub[0], e)) == 0 && write)
 			r = net_write(nfd, n, e);
 	} else if (r < 0) {
 		r = hull_syserr(e, -r, "networks/%s/config of the store", NETNS_DEFAULT);
 	}
-	close(lock);
+	if (lock >= 0)
+		close(lock);
 	return r;
 }
 
@@ -520,16 +521,31 @@ out:
 	return r;
 }
 
-int netns_network_get(const char *store, const char *name, struct netns_network *out, struct hull_err *e)
+/* The default network read without writing anything (no store yet, or
+ * its definition not written yet): what its first use would write. */
+static int default_unwritten(struct netns_network *out, struct hull_err *e)
+{
+	memset(out, 0, sizeof *out);
+	snprintf(out->name, sizeof out->name, "%s", NETNS_DEFAULT);
+	snprintf(out->bridge, sizeof out->bridge, "hull0");
+	out->n_sub = 1;
+	return subnet_pick(AF_INET, true, NULL, 0, &out->sub[0], e);
+}
+
+int netns_network_lookup(const char *store, const char *name, bool write, struct netns_network *out,
+			 struct hull_err *e)
 {
 	const char *why = netns_network_name_invalid(name);
 	if (why)
 		return hull_errf(e, ENOENT, "network %s not found", name);
-	int nfd = nets_open(store, strcmp(name, NETNS_DEFAULT) == 0, e), r;
+	bool dflt = strcmp(name, NETNS_DEFAULT) == 0;
+	int nfd = nets_open(store, dflt && write, e), r;
+	if (nfd == -ENOENT && dflt)
+		return default_unwritten(out, e);
 	if (nfd < 0)
 		return nfd == -ENOENT ? hull_errf(e, ENOENT, "network %s not found", name) : nfd;
-	if (strcmp(name, NETNS_DEFAULT) == 0)
-		r = net_default(nfd, out, e);
+	if (dflt)
+		r = net_default(nfd, write, out, e);
 	else if ((r = net_read(nfd, name, out)) == -ENOENT)
 		r = hull_errf(e, ENOENT, "network %s not found", name);
 	else if (r < 0)
@@ -543,16 +559,33 @@ static int by_name(const void *a, const void *b)
 	return strcmp(((const struct netns_network *)a)->name, ((const struct netns_network *)b)->name);
 }
 
+int netns_network_get(const char *store, const char *name, struct netns_network *out, struct hull_err *e)
+{
+	return netns_network_lookup(store, name, true, out, e);
+}
+
 int netns_network_list(const char *store, struct netns_network **v, size_t *n, struct hull_err *e)
 {
-	int nfd = nets_open(store, true, e);
-	if (nfd < 0)
+	*v = NULL;
+	*n = 0;
+	int nfd = nets_open(store, false, e), r = 0;
+	if (nfd < 0 && nfd != -ENOENT)
 		return nfd;
-	struct netns_network d;
-	int r = net_default(nfd, &d, e);
-	if (r == 0 && (r = net_all(nfd, v, n)) < 0)
+	if (nfd >= 0 && (r = net_all(nfd, v, n)) < 0)
 		r = hull_syserr(e, -r, "networks/ of the store");
-	close(nfd);
+	bool have = false;
+	for (size_t i = 0; r == 0 && i < *n; i++)
+		have |= !strcmp((*v)[i].name, NETNS_DEFAULT);
+	if (r == 0 && !have) {
+		/* Listed as its first use would write it. */
+		struct netns_network *nv = realloc(*v, (*n + 1) * sizeof *nv);
+		if (!nv)
+			r = hull_errf(e, ENOMEM, "out of memory");
+		else if (*v = nv, (r = nfd >= 0 ? net_default(nfd, false, &nv[*n], e) : default_unwritten(&nv[*n], e)) == 0)
+			(*n)++;
+	}
+	if (nfd >= 0)
+		close(nfd);
 	if (r == 0)
 		qsort(*v, *n, sizeof **v, by_name);
 	return r;

@@ -14,8 +14,9 @@ int nets_open(const char *store, bool create, struct hull_err *e);
 int nets_lock(int nfd, struct hull_err *e);
 /* Read network name's definition: 0, -ENOENT, or another -errno. */
 int net_read(int nfd, const char *name, struct netns_network *n);
-/* The default network's definition, written when absent (under the lock). */
-int net_default(int nfd, struct netns_network *n, struct hull_err *e);
+/* The default network's definition; when absent, worked out (and, when
+ * write, written under the lock). */
+int net_default(int nfd, bool write, struct netns_network *n, struct hull_err *e);
 
 /* Lease an address of sub on network n to id's interface ifname: want
  * (NULL: the next free one after the gateway).  Under the lock. */
