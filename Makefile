@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # hull — build, test, demo.  See README.md.
 PREFIX    ?= /usr/local
+# Where CNI plugins live (Debian's containernetworking-plugins): hull is one
+# there as a link to the binary (runtime/cni.c).
+CNIDIR    ?= /usr/lib/cni
 CC        ?= cc
 PKGS      := yajl libseccomp libcap
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -171,6 +174,8 @@ install: hull
 	install -D -m 0644 contrib/completions/hull.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/hull
 	install -D -m 0644 contrib/completions/_hull $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_hull
 	install -D -m 0644 contrib/completions/hull.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/hull.fish
+	install -d $(DESTDIR)$(CNIDIR)
+	ln -sfn $(PREFIX)/bin/hull $(DESTDIR)$(CNIDIR)/hull
 
 # Packages a fresh Debian 12 needs to build and test hull (installed only when missing).
 # libarchive, libcurl, zlib, libzstd, libssl: the image helper (HELPER_SRCS).

@@ -232,7 +232,7 @@ has_flag() {
 	grep -q "runc 1.1 writes has none" "$page"
 }
 
-@test "docs: make install DESTDIR=... installs the binary, the man pages and the completions" {
+@test "docs: make install DESTDIR=... installs the binary, the man pages, the completions and the CNI link" {
 	DEST="$(mktemp -d "${HULL_TEST_TMP:-/tmp}/hull-install.XXXXXX")"
 	run make -C "$HULL_REPO_DIR" -s install DESTDIR="$DEST" PREFIX=/usr
 	echo "$output"
@@ -249,6 +249,8 @@ has_flag() {
 	cmp "$COMP_DIR/hull.bash" "$DEST/usr/share/bash-completion/completions/hull"
 	cmp "$COMP_DIR/_hull" "$DEST/usr/share/zsh/vendor-completions/_hull"
 	cmp "$COMP_DIR/hull.fish" "$DEST/usr/share/fish/vendor_completions.d/hull.fish"
+	# the CNI plugin: a link to the binary where the CNI plugins are
+	[ "$(readlink "$DEST/usr/lib/cni/hull")" = /usr/bin/hull ]
 	# nothing outside DESTDIR/PREFIX
 	[ -z "$(find "$DEST" -mindepth 1 -maxdepth 1 ! -name usr)" ]
 	# PREFIX moves all of it
