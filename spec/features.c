@@ -205,6 +205,9 @@ char *spec_features_json(unsigned seccomp_flags)
 		   "io.github.hull.mac-address,io.github.hull.dns,io.github.hull.add-host");
 	put_str(g, "io.github.hull.networks.nftables");
 	put_str(g, "inet hull");
+	/* hull as a CNI plugin (runtime/cni.c): the cniVersions it takes. */
+	put_str(g, "io.github.hull.networks.cni");
+	put_str(g, "0.3.0,0.3.1,0.4.0,1.0.0,1.1.0");
 	yajl_gen_map_close(g);
 	yajl_gen_map_close(g);
 
