@@ -49,6 +49,15 @@ static bool mask_host(unsigned char *a, int family, unsigned prefix)
 	return had;
 }
 
+/* Whether text is printable ASCII (echoed in one-line errors). */
+static bool printable(const char *text)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		if (*p < 0x20 || *p >= 0x7f)
+			return false;
+	return true;
+}
+
 int netns_subnet_parse(const char *text, struct netns_subnet *s, struct hull_err *e)
 {
 	char ip[INET6_ADDRSTRLEN];
@@ -56,6 +65,8 @@ int netns_subnet_parse(const char *text, struct netns_subnet *s, struct hull_err
 	uint64_t prefix;
 
 	memset(s, 0, sizeof *s);
+	if (!printable(text))
+		return hull_errf(e, EINVAL, "subnet: not an address/prefix (it holds characters that are not printable)");
 	if (!slash || (size_t)(slash - text) >= sizeof ip || parse_u64(slash + 1, &prefix) < 0)
 		return hull_errf(e, EINVAL, "subnet \"%s\": not an address/prefix (e.g. 10.89.0.0/24)", text);
 	memcpy(ip, text, (size_t)(slash - text));
@@ -850,6 +861,8 @@ int netns_port_parse(const char *text, struct netns_port *p, struct hull_err *e)
 
 	memset(p, 0, sizeof *p);
 	p->proto = IPPROTO_TCP;
+	if (!printable(text))
+		return hull_errf(e, EINVAL, "-p: not [HOSTIP:]HOSTPORT:CTRPORT[/tcp|udp] (it holds characters that are not printable)");
 	if (strlen(text) >= sizeof buf)
 		return hull_errf(e, EINVAL, "-p %s: too long", text);
 	strcpy(buf, text);

@@ -123,6 +123,15 @@ static int get_bool(yajl_val v, const char *key, bool *out)
 	return 0;
 }
 
+/* v as it may be quoted in a one-line message. */
+static const char *safe(const char *v)
+{
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return "(a value with control characters)";
+	return v;
+}
+
 static bool version_known(const char *v)
 {
 	for (size_t i = 0; i < N_VERSIONS; i++)
@@ -264,6 +273,9 @@ static int conf_parse(const char *text, struct conf *c, char *msg, size_t cap, i
 	memset(c, 0, sizeof *c);
 	*code = CNI_E_DECODE;
 	if (!text || !(c->v = yajl_tree_parse(text, err, sizeof err)) || !YAJL_IS_OBJECT(c->v)) {
+		/* yajl's message ends with the text around the error, on lines
+		 * of its own: its first line only. */
+		err[strcspn(err, "\n")] = 0;
 		snprintf(msg, cap, "network configuration on stdin: not a JSON object%s%s", err[0] ? ": " : "", err);
 		return -1;
 	}
@@ -276,7 +288,7 @@ static int conf_parse(const char *text, struct conf *c, char *msg, size_t cap, i
 	if (!version_known(c->version)) {
 		*code = CNI_E_VERSION;
 		snprintf(msg, cap, "cniVersion \"%s\" is not one hull supports (0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0)",
-			 c->version);
+			 safe(c->version));
 		return -1;
 	}
 	c->name = get_str(c->v, "name");
@@ -302,7 +314,7 @@ static int conf_parse(const char *text, struct conf *c, char *msg, size_t cap, i
 		return -1;
 	}
 	if (type && strcmp(type, "hull") != 0) {
-		snprintf(msg, cap, "network configuration: \"type\" is \"%s\", not \"hull\"", type);
+		snprintf(msg, cap, "network configuration: \"type\" is \"%s\", not \"hull\"", safe(type));
 		return -1;
 	}
 	if (get_bool(c->v, "ipv6", &c->ipv6) < 0 || get_bool(c->v, "internal", &c->internal) < 0) {
@@ -751,4 +763,18 @@ out:
 	yajl_tree_free(c.v);
 	free(text);
 	return ret;
+}
+
+int cni_conf_check(const char *text, char *msg, size_t cap)
+{
+	struct conf c;
+	int code, r = conf_parse(text, &c, msg, cap, &code);
+	if (r == 0) {
+		struct netns_port *ports = NULL;
+		size_t n = 0;
+		r = conf_ports(&c, &ports, &n, msg, cap);
+		free(ports);
+	}
+	yajl_tree_free(c.v);
+	return r < 0 ? -1 : 0;
 }
