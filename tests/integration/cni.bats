@@ -434,6 +434,95 @@ fetch_from_host() {
 	assert_nothing_added "$NSP-c3"
 }
 
+@test "cni ADD failing after the ipam plugin gave an address (CNI_IFNAME taken inside): the address released, nothing added" {
+	[ -x "$CNI_PLUGINS/host-local" ] || skip "host-local not installed"
+	c="$(conf 'del(.subnet) | .ipam = {type: "host-local", subnet: "10.99.3.0/24", dataDir: $dir}' --arg dir "$T/ipam")"
+	ns_add "$NSP-c1"
+	cni ADD c1 "$NSP-c1" "$c" CNI_IFNAME=lo
+	[ "$status" -ne 0 ]
+	jq -e '.code | type == "number"' <<<"$output"
+	none_left "host-local leases" "$(ls "$T/ipam/hcni" 2>/dev/null | grep -E '^[0-9.]+$')"
+	assert_nothing_added "$NSP-c1"
+	# the loopback as it was
+	ip -n "$NSP-c1" -o link show lo | grep -q 'lo:'
+}
+
+@test "cni ADD for a CNI_IFNAME taken inside (own leases): an error, nothing added" {
+	ns_add "$NSP-c1"
+	cni ADD c1 "$NSP-c1" "$(conf)" CNI_IFNAME=lo
+	[ "$status" -ne 0 ]
+	jq -e '.code | type == "number"' <<<"$output"
+	assert_nothing_added "$NSP-c1"
+}
+
+@test "cni ADD with subnet6: an IPv4 and an IPv6 address, both default routes; the containers reach each other over IPv6" {
+	f='.subnet6 = "fd00:99:1::/64"'
+	add c1 "$NSP-c1" "$f"
+	r1="$RESULT"
+	jq -e '[.ips[].address] | length == 2' <<<"$r1"
+	jq -e '.ips | any(.address | test("^fd00:99:1::[0-9a-f]+/64$"))' <<<"$r1"
+	jq -e '.ips | any(.gateway == "fd00:99:1::1")' <<<"$r1"
+	jq -e '[.routes[].dst] | index("0.0.0.0/0") and index("::/0")' <<<"$r1"
+	a6="$(jq -r '.ips[] | select(.address | contains(":")) | .address' <<<"$r1")"
+	run ip -n "$NSP-c1" -o -6 addr show dev eth0
+	[[ "$output" == *"inet6 $a6 "* ]]
+	run ip -n "$NSP-c1" -6 route show default
+	[[ "$output" == *"default via fd00:99:1::1 dev eth0"* ]]
+	add c2 "$NSP-c2" "$f"
+	ip netns exec "$NSP-c2" busybox ping -c 1 -W 5 "${a6%/*}"
+}
+
+@test "cni ADD with a subnet that differs from the store's network of that name: code 7, nothing added" {
+	add c1 "$NSP-c1"
+	a1="$(addr_of "$RESULT")"
+	ns_add "$NSP-c2"
+	cni ADD c2 "$NSP-c2" "$(conf '.subnet = "10.99.9.0/24"')"
+	assert_cni_error 7
+	none_left "interfaces in $NSP-c2" "$(ctr_links "$NSP-c2")"
+	[ "$(leases)" = "$a1" ]
+	[ "$(host_veths | wc -l)" -eq 1 ]
+}
+
+@test "cni ADD with a bad runtimeConfig.portMappings: code 7, nothing added" {
+	ns_add "$NSP-c1"
+	cni ADD c1 "$NSP-c1" "$(conf '.runtimeConfig = {portMappings: [{hostPort: 0, containerPort: 80, protocol: "tcp"}]}')"
+	assert_cni_error 7
+	assert_nothing_added "$NSP-c1"
+	cni ADD c1 "$NSP-c1" "$(conf '.runtimeConfig = {portMappings: [{hostPort: 8080, containerPort: 80, protocol: "sctp"}]}')"
+	assert_cni_error 7
+	assert_nothing_added "$NSP-c1"
+}
+
+@test "cni DEL after the container's network namespace is gone: succeeds; veth, lease and ports gone" {
+	add c1 "$NSP-c1" '.runtimeConfig = {portMappings: [{hostPort: 8080, containerPort: 80, protocol: "tcp"}]}'
+	ip netns del "$NSP-c1"
+	cni DEL c1 "$NSP-c1" "$(conf)"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	none_left "veths on the host" "$(host_veths)"
+	none_left "lease files" "$(leases)"
+	none_left "port elements" "$(port_elements)"
+}
+
+@test "cni CHECK with a prevResult whose address is not on the interface fails" {
+	add c1 "$NSP-c1"
+	wrong="$(jq -c '.ips[0].address = "10.99.1.200/24"' <<<"$RESULT")"
+	cni CHECK c1 "$NSP-c1" "$(with_prev "$(conf)" "$wrong")"
+	[ "$status" -ne 0 ]
+	jq -e '.code | type == "number"' <<<"$output"
+}
+
+@test "cni ADD without CNI_IFNAME or CNI_NETNS, DEL without CNI_IFNAME: code 4 naming the variable" {
+	ns_add "$NSP-c1"
+	cni ADD c1 "$NSP-c1" "$(conf)" -CNI_IFNAME
+	assert_cni_error 4 CNI_IFNAME
+	cni ADD c1 "" "$(conf)"
+	assert_cni_error 4 CNI_NETNS
+	assert_nothing_added "$NSP-c1"
+	cni DEL c1 "$NSP-c1" "$(conf)" -CNI_IFNAME
+	assert_cni_error 4 CNI_IFNAME
+}
+
 # --------------------------------------------------------------------- ports
 
 @test "cni ADD with runtimeConfig.portMappings: the port answers on the host namespace's 127.0.0.1" {
