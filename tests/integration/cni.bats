@@ -220,6 +220,15 @@ fetch_from_host() {
 	jq -e '.supportedVersions | index("1.0.0") and index("1.1.0")' <<<"$output"
 }
 
+@test "cni VERSION: cniVersion is the one given on input (spec: \"the value of cniVersion specified on input\")" {
+	cni VERSION "" "" '{"cniVersion": "1.0.0"}'
+	[ "$status" -eq 0 ]
+	jq -e '.cniVersion == "1.0.0"' <<<"$output"
+	cni VERSION "" "" '{"cniVersion": "0.4.0"}'
+	[ "$status" -eq 0 ]
+	jq -e '.cniVersion == "0.4.0"' <<<"$output"
+}
+
 # ---------------------------------------------------------------------- ADD
 
 @test "cni ADD: a CNI 1.0 result; the interface, its address and default route in the container, bridge and veth on the host" {
@@ -432,6 +441,46 @@ fetch_from_host() {
 	[ "$status" -eq 0 ]
 	[ ! -e "$T/ipam/hcni/${addr%/*}" ]
 	assert_nothing_added "$NSP-c3"
+}
+
+@test "cni CHECK with a delegated ipam (host-local) runs the ipam plugin's CHECK: a lost reservation fails it" {
+	[ -x "$CNI_PLUGINS/host-local" ] || skip "host-local not installed"
+	c="$(conf 'del(.subnet) | .ipam = {type: "host-local", subnet: "10.99.3.0/24", dataDir: $dir}' --arg dir "$T/ipam")"
+	ns_add "$NSP-c1"
+	cni ADD c1 "$NSP-c1" "$c"
+	[ "$status" -eq 0 ]
+	r="$output"
+	addr="$(addr_of "$r")"
+	cni CHECK c1 "$NSP-c1" "$(with_prev "$c" "$r")"
+	[ "$status" -eq 0 ]
+	# host-local itself now fails CHECK (it finds no address of c1)
+	rm "$T/ipam/hcni/$addr"
+	run env -i CNI_COMMAND=CHECK CNI_CONTAINERID=c1 CNI_NETNS="/run/netns/$NSP-c1" CNI_IFNAME=eth0 \
+		CNI_PATH="$CNI_PLUGINS" "$CNI_PLUGINS/host-local" <<<"$(with_prev "$c" "$r")"
+	echo "host-local CHECK: $status $output"
+	[ "$status" -ne 0 ]
+	# "If a plugin is executed with CNI_COMMAND=CHECK or DEL, it must also
+	# execute any delegated plugins" (spec, section 4)
+	cni CHECK c1 "$NSP-c1" "$(with_prev "$c" "$r")"
+	[ "$status" -ne 0 ]
+}
+
+@test "cni GC on a network with a delegated ipam (host-local): the attachment not listed loses its veth" {
+	[ -x "$CNI_PLUGINS/host-local" ] || skip "host-local not installed"
+	# (Debian's host-local 1.1.1 knows no cniVersion 1.1.0: ADD with 1.0.0)
+	c="$(conf 'del(.subnet) | .ipam = {type: "host-local", subnet: "10.99.3.0/24", dataDir: $dir}' --arg dir "$T/ipam")"
+	ns_add "$NSP-c1"
+	ns_add "$NSP-c2"
+	cni ADD c1 "$NSP-c1" "$c"
+	[ "$status" -eq 0 ]
+	cni ADD c2 "$NSP-c2" "$c"
+	[ "$status" -eq 0 ]
+	[ "$(host_veths | wc -l)" -eq 2 ]
+	cni GC "" "" "$(jq -c '.cniVersion = "1.1.0" | .["cni.dev/valid-attachments"] = [{containerID: "c1", ifname: "eth0"}]' <<<"$c")"
+	[ "$status" -eq 0 ]
+	[ "$(host_veths | wc -l)" -eq 1 ]
+	none_left "interfaces in $NSP-c2" "$(ctr_links "$NSP-c2")"
+	[ "$(ctr_links "$NSP-c1")" = eth0 ]
 }
 
 @test "cni ADD failing after the ipam plugin gave an address (CNI_IFNAME taken inside): the address released, nothing added" {
