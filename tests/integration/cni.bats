@@ -287,6 +287,52 @@ fetch_from_host() {
 	retry 50 0.1 sh -c "[ \"\$(timeout -k 1 3 ip netns exec '$NSP-c1' busybox nc '$a2' 7777 </dev/null)\" = hello-c1 ]"
 }
 
+@test "cni ADD and DEL of eight containers at once, each publishing a port (the first ADDs define the network and the nftables table): distinct addresses, all gone after" {
+	local i pids=()
+	for i in 1 2 3 4 5 6 7 8; do
+		ns_add "$NSP-p$i"
+	done
+	for i in 1 2 3 4 5 6 7 8; do
+		(
+			CNI_N="10$i"
+			cni ADD "p$i" "$NSP-p$i" "$(conf '.runtimeConfig = {portMappings: [{hostPort: (9000 + $i), containerPort: 80, protocol: "tcp"}]}' --argjson i "$i")"
+			echo "$status" >"$T/p$i.status"
+			printf '%s' "$output" >"$T/p$i.out"
+		) 2>/dev/null &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do
+		wait "$i"
+	done
+	for i in 1 2 3 4 5 6 7 8; do
+		echo "p$i: $(cat "$T/p$i.status") $(cat "$T/p$i.out")"
+		[ "$(cat "$T/p$i.status")" -eq 0 ]
+		addr_of "$(cat "$T/p$i.out")" >>"$T/addrs"
+	done
+	[ "$(sort -u "$T/addrs" | wc -l)" -eq 8 ]
+	[ "$(leases | wc -l)" -eq 8 ]
+	[ "$(host_veths | wc -l)" -eq 8 ]
+	[ "$(port_elements | grep -o ' : ' | wc -l)" -eq 8 ]
+	pids=()
+	for i in 1 2 3 4 5 6 7 8; do
+		(
+			CNI_N="20$i"
+			cni DEL "p$i" "$NSP-p$i" "$(conf)"
+			echo "$status" >"$T/d$i.status"
+		) 2>/dev/null &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do
+		wait "$i"
+	done
+	for i in 1 2 3 4 5 6 7 8; do
+		[ "$(cat "$T/d$i.status")" -eq 0 ]
+	done
+	none_left "veths on the host" "$(host_veths)"
+	none_left "lease files" "$(leases)"
+	none_left "port elements" "$(port_elements)"
+}
+
 @test "cni ADD: cniVersion 0.4.0 gets a 0.4.0 result, with \"version\" in ips" {
 	add c1 "$NSP-c1" '.cniVersion = "0.4.0"'
 	jq -e '.cniVersion == "0.4.0"' <<<"$RESULT"
