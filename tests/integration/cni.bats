@@ -70,12 +70,16 @@ conf() {
 		bridge: "hcni0", subnet: "10.99.1.0/24", store: $store}' | jq -c "$@" "$f"
 }
 
-# ref_conf: the same network for the reference bridge plugin + host-local.
+# ref_conf [JQ-FILTER]: the same network for the reference bridge plugin +
+# host-local.
 ref_conf() {
 	jq -cn --arg dir "$T/ref-ipam" '{cniVersion: "1.0.0", name: "refnet", type: "bridge",
 		bridge: "rbr0", isGateway: true, ipMasq: false,
-		ipam: {type: "host-local", subnet: "10.99.2.0/24", dataDir: $dir}}'
+		ipam: {type: "host-local", subnet: "10.99.2.0/24", dataDir: $dir}}' | jq -c "${1:-.}"
 }
+
+# ref_leases: host-local's reservations of the reference network.
+ref_leases() { ls "$T/ref-ipam/refnet" 2>/dev/null | grep -E '^[0-9.]+$' || true; }
 
 # plugin_run EXE HOSTNS CMD ID CTRNS CONFIG [NAME=VALUE | -NAME]...: EXE as a
 # CNI plugin in network namespace HOSTNS, CNI_COMMAND=CMD, CNI_CONTAINERID=ID,
@@ -376,6 +380,81 @@ fetch_from_host() {
 	cni ADD c2 "$NSP-c2" "$(conf)"
 	[ "$status" -eq 0 ]
 	ip netns exec "$NSP-c2" busybox ping -c 1 -W 5 "$a1"
+}
+
+@test "cni ADD of a second interface (eth1) of one container on the network: both attachments work, as with the reference bridge plugin" {
+	need_ref
+	# the reference, with a default route (isDefaultGateway) like hull's
+	rc="$(ref_conf '.isDefaultGateway = true')"
+	ns_add "$NSP-r1"
+	ref ADD c1 "$NSP-r1" "$rc"
+	ref_s1="$status"
+	ref ADD c1 "$NSP-r1" "$rc" CNI_IFNAME=eth1
+	ref_s2="$status"
+	[ "$ref_s1" -eq 0 ] && [ "$ref_s2" -eq 0 ]
+	[ "$(ref_leases | wc -l)" -eq 2 ]
+	ref DEL c1 "$NSP-r1" "$rc" CNI_IFNAME=eth1
+	[ "$status" -eq 0 ]
+	[ "$(ref_leases | wc -l)" -eq 1 ]
+
+	add c1 "$NSP-c1" '.runtimeConfig = {portMappings: [{hostPort: 8080, containerPort: 80, protocol: "tcp"}]}'
+	a1="$(addr_of "$RESULT")"
+	[ "$status" -eq "$ref_s1" ]
+	cni ADD c1 "$NSP-c1" "$(conf)" CNI_IFNAME=eth1
+	s2="$status"
+	# whatever the second ADD did, the first attachment is whole
+	[ "$(leases | grep -cx "$a1")" -eq 1 ]
+	[[ "$(port_elements)" == *"8080 : $a1 . 80"* ]]
+	[ "$s2" -eq "$ref_s2" ]
+	a2="$(addr_of "$output")"
+	[ "$a2" != "$a1" ]
+	[ "$(leases | wc -l)" -eq 2 ]
+	run ip -n "$NSP-c1" -o -4 addr show dev eth1
+	[[ "$output" == *"inet $a2/24 "* ]]
+	# DEL of eth1 leaves eth0's lease and port
+	cni DEL c1 "$NSP-c1" "$(conf)" CNI_IFNAME=eth1
+	[ "$status" -eq 0 ]
+	[ "$(leases)" = "$a1" ]
+	[[ "$(port_elements)" == *"8080 : $a1 . 80"* ]]
+	[ "$(ctr_links "$NSP-c1")" = eth0 ]
+}
+
+@test "cni DEL of a never-added interface of a container leaves its other attachment (lease, published port) alone, as the reference does" {
+	need_ref
+	ns_add "$NSP-r1"
+	ref ADD c1 "$NSP-r1" "$(ref_conf)"
+	[ "$status" -eq 0 ]
+	ref DEL c1 "$NSP-r1" "$(ref_conf)" CNI_IFNAME=eth9
+	[ "$status" -eq 0 ]
+	[ "$(ref_leases | wc -l)" -eq 1 ]
+
+	pm='.runtimeConfig = {portMappings: [{hostPort: 8080, containerPort: 80, protocol: "tcp"}]}'
+	add c1 "$NSP-c1" "$pm"
+	first="$RESULT"
+	a1="$(addr_of "$first")"
+	cni DEL c1 "$NSP-c1" "$(conf "$pm")" CNI_IFNAME=eth9
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ "$(leases)" = "$a1" ]
+	[[ "$(port_elements)" == *"8080 : $a1 . 80"* ]]
+	[ -n "$(ls "$STORE/networks/ports")" ]
+	cni CHECK c1 "$NSP-c1" "$(with_prev "$(conf "$pm")" "$first")"
+	[ "$status" -eq 0 ]
+	# and the address is not given to another container
+	add c2 "$NSP-c2"
+	[ "$(addr_of "$RESULT")" != "$a1" ]
+}
+
+@test "cni ADD failing for a second interface of a container (CNI_IFNAME lo) leaves its first attachment alone" {
+	pm='.runtimeConfig = {portMappings: [{hostPort: 8080, containerPort: 80, protocol: "tcp"}]}'
+	add c1 "$NSP-c1" "$pm"
+	a1="$(addr_of "$RESULT")"
+	cni ADD c1 "$NSP-c1" "$(conf)" CNI_IFNAME=lo
+	[ "$status" -ne 0 ]
+	[ "$(leases)" = "$a1" ]
+	[[ "$(port_elements)" == *"8080 : $a1 . 80"* ]]
+	[ "$(ctr_links "$NSP-c1")" = eth0 ]
+	[ "$(host_veths | wc -l)" -eq 1 ]
 }
 
 # --------------------------------------------------------------------- CHECK
