@@ -761,6 +761,53 @@ fetch_from_host() {
 	assert_nothing_added "$NSP-c1"
 }
 
+@test "cni ADD ignores CNI_ARGS it does not know (IgnoreUnknown=1, as Podman and the kubelet pass)" {
+	ns_add "$NSP-c2"
+	cni ADD c2 "$NSP-c2" "$(conf)" 'CNI_ARGS=IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=p'
+	[ "$status" -eq 0 ]
+	[[ "$(jq -r '.ips[0].address' <<<"$output")" =~ $SUBNET_RE ]]
+}
+
+@test "cni ADD with stdin that is not JSON: code 6; without a name: code 7; nothing added" {
+	ns_add "$NSP-c1"
+	cni ADD c1 "$NSP-c1" '{"cniVersion": "1.0.0", "name": '
+	assert_cni_error 6
+	cni ADD c1 "$NSP-c1" "$(conf 'del(.name)')"
+	assert_cni_error 7
+	assert_nothing_added "$NSP-c1"
+}
+
+@test "cni ADD on an internal network: no route in the result, no default route; the containers reach each other; portMappings refused, nothing added" {
+	add c1 "$NSP-c1" '.internal = true'
+	jq -e '.routes == [] or .routes == null' <<<"$RESULT"
+	a1="$(addr_of "$RESULT")"
+	run ip -n "$NSP-c1" route show default
+	[ -z "$output" ]
+	add c2 "$NSP-c2" '.internal = true'
+	ip netns exec "$NSP-c2" busybox ping -c 1 -W 5 "$a1"
+	ns_add "$NSP-c3"
+	cni ADD c3 "$NSP-c3" "$(conf '.internal = true | .runtimeConfig = {portMappings: [{hostPort: 8080, containerPort: 80, protocol: "tcp"}]}')"
+	[ "$status" -ne 0 ]
+	jq -e '.code | type == "number"' <<<"$output"
+	none_left "interfaces in $NSP-c3" "$(ctr_links "$NSP-c3")"
+	[ "$(leases | wc -l)" -eq 2 ]
+	none_left "port elements" "$(port_elements)"
+}
+
+@test "cni ADD with a udp mapping and one on a host address: their elements; DEL takes them" {
+	pm='.runtimeConfig = {portMappings: [{hostPort: 5353, containerPort: 53, protocol: "udp"}, {hostPort: 8081, containerPort: 81, protocol: "tcp", hostIP: "127.0.0.1"}]}'
+	add c1 "$NSP-c1" "$pm"
+	a1="$(addr_of "$RESULT")"
+	[[ "$(port_elements)" == *"udp . 5353 : $a1 . 53"* ]]
+	run nsenter --net="/run/netns/$HOSTNS" nft list map inet hull ports4h
+	[[ "$output" == *"127.0.0.1 . tcp . 8081 : $a1 . 81"* ]]
+	cni DEL c1 "$NSP-c1" "$(conf "$pm")"
+	[ "$status" -eq 0 ]
+	assert_nothing_added "$NSP-c1"
+	run nsenter --net="/run/netns/$HOSTNS" nft list map inet hull ports4h
+	[[ "$output" != *8081* ]]
+}
+
 # ------------------------------------------------------------- GC and STATUS
 
 @test "cni GC: cni.dev/valid-attachments keeps one container, the other's veth and lease go" {
@@ -779,6 +826,24 @@ fetch_from_host() {
 	cni CHECK c1 "$NSP-c1" "$(with_prev "$(conf '.cniVersion = "1.1.0"')" "$r1")"
 	[ "$status" -eq 0 ]
 	refute ip netns exec "$NSP-c1" busybox ping -c 1 -W 1 "$a2"
+}
+
+@test "cni GC with no valid attachment on one network leaves the other network's attachments" {
+	add c1 "$NSP-c1" '.cniVersion = "1.1.0"'
+	add c2 "$NSP-c2" '.cniVersion = "1.1.0" | .name = "other" | .bridge = "hcni1" | .subnet = "10.99.5.0/24"'
+	cni GC "" "" "$(conf '.cniVersion = "1.1.0" | .["cni.dev/valid-attachments"] = []')"
+	[ "$status" -eq 0 ]
+	none_left "lease files" "$(leases)"
+	none_left "interfaces in $NSP-c1" "$(ctr_links "$NSP-c1")"
+	[ "$(ls "$STORE/networks/other/leases")" = "$(addr_of "$RESULT")" ]
+	[ "$(ctr_links "$NSP-c2")" = eth0 ]
+	[ "$(host_veths | wc -l)" -eq 1 ]
+}
+
+@test "cni STATUS with a store that cannot be made: code 50" {
+	echo x >"$T/file"
+	cni STATUS "" "" "$(conf '.cniVersion = "1.1.0" | .store = $s' --arg s "$T/file/store")"
+	assert_cni_error 50
 }
 
 @test "cni STATUS: exit 0" {
