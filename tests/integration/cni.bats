@@ -174,8 +174,12 @@ assert_cni_error() {
 	}
 }
 
+# ip_quiet ARGS...: ip(8) without its "Peer netns reference is invalid"
+# notes (a veth whose peer is in a namespace without an id here).
+ip_quiet() { { ip "$@" 2>&1 1>&4 | grep -v 'Peer netns reference is invalid' >&2; } 4>&1; }
+
 # host_veths [NS]: the veth interfaces of the host namespace.
-host_veths() { ip -n "${1:-$HOSTNS}" -o link show type veth | awk -F': ' '{print $2}' | sed 's/@.*//'; }
+host_veths() { ip_quiet -n "${1:-$HOSTNS}" -o link show type veth | awk -F': ' '{print $2}' | sed 's/@.*//'; }
 
 # leases: the lease files of the test network.
 leases() { ls "$STORE/networks/hcni/leases" 2>/dev/null || true; }
@@ -187,7 +191,7 @@ port_elements() {
 }
 
 # ctr_links CTRNS: the interfaces of a container namespace but lo.
-ctr_links() { ip -n "$1" -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -vx lo || true; }
+ctr_links() { ip_quiet -n "$1" -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -vx lo || true; }
 
 # assert_nothing_added CTRNS: no veth on the host, no interface in CTRNS,
 # no lease, no published port.
