@@ -151,7 +151,8 @@ struct netns_attach {
 	const char *ip[2];          /* addresses asked for (--ip, --ip6), NULL: the next free */
 	const char *mac;            /* NULL: a random locally administered one */
 	/* Addresses decided elsewhere (a CNI ipam plugin): net the address,
-	 * prefix and gw as the subnet's; no lease taken.  n_preset 0: leases. */
+	 * prefix and gw as the subnet's; recorded as leases as they are.
+	 * n_preset 0: the next free addresses. */
 	const struct netns_subnet *preset;
 	size_t n_preset;
 };

@@ -833,21 +833,22 @@ int lease_take(int nfd, const struct netns_network *n, const struct netns_subnet
 }
 
 struct lease_drop {
-	const char *id;
+	const char *id, *ifname;
 	int n;
 };
 
 static int lease_unlink(void *arg, int ldir, const char *file, const struct netns_lease *l)
 {
 	struct lease_drop *d = arg;
-	if (strcmp(l->id, d->id) == 0 && unlinkat(ldir, file, 0) == 0)
+	if (strcmp(l->id, d->id) == 0 && (!d->ifname || strcmp(l->ifname, d->ifname) == 0) &&
+	    unlinkat(ldir, file, 0) == 0)
 		d->n++;
 	return 0;
 }
 
-int lease_drop_id(int nfd, const char *name, const char *id)
+int lease_drop_id(int nfd, const char *name, const char *id, const char *ifname)
 {
-	struct lease_drop d = { .id = id };
+	struct lease_drop d = { .id = id, .ifname = ifname };
 	int r = leases_walk(nfd, name, lease_unlink, &d);
 	return r < 0 ? r : d.n;
 }
@@ -962,7 +963,7 @@ static int ports_dir(int nfd)
 	return fd < 0 ? -errno : fd;
 }
 
-int port_take(int nfd, const struct netns_port *p, const char *id, struct hull_err *e)
+int port_take(int nfd, const struct netns_port *p, const char *id, const char *ifname, struct hull_err *e)
 {
 	char name[96], text[96], content[260];
 	int pfd = ports_dir(nfd);
@@ -988,7 +989,7 @@ int port_take(int nfd, const struct netns_port *p, const char *id, struct hull_e
 	}
 	if (r == 0) {
 		port_file(p, name, sizeof name);
-		snprintf(content, sizeof content, "%s\n", id);
+		snprintf(content, sizeof content, "%s %s\n", id, ifname);
 		if ((r = file_create(dirfd(d), name, content)) == -EEXIST)
 			r = hull_errf(e, EADDRINUSE, "-p %s: %s port %u is already published",
 				      netns_port_text(p, text, sizeof text), p->proto == IPPROTO_UDP ? "udp" : "tcp",
@@ -1000,7 +1001,7 @@ int port_take(int nfd, const struct netns_port *p, const char *id, struct hull_e
 	return r;
 }
 
-int port_drop_id(int nfd, const char *id, struct netns_port **v, size_t *n)
+int port_drop_id(int nfd, const char *id, const char *ifname, struct netns_port **v, size_t *n)
 {
 	*v = NULL;
 	*n = 0;
@@ -1017,7 +1018,11 @@ int port_drop_id(int nfd, const char *id, struct netns_port **v, size_t *n)
 		char *text = NULL;
 		if (port_from_file(de->d_name, &q) < 0 || read_file_at(dirfd(d), de->d_name, &text, NULL) < 0)
 			continue;
-		bool mine = strncmp(text, id, strlen(id)) == 0 && text[strlen(id)] == '\n';
+		/* "ID IFNAME\n" */
+		size_t il = strlen(id);
+		bool mine = strncmp(text, id, il) == 0 && (text[il] == '\n' || text[il] == ' ');
+		if (mine && ifname && text[il] == ' ')
+			mine = strncmp(text + il + 1, ifname, strlen(ifname)) == 0 && text[il + 1 + strlen(ifname)] == '\n';
 		free(text);
 		if (!mine || unlinkat(dirfd(d), de->d_name, 0) < 0)
 			continue;

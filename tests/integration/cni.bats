@@ -562,11 +562,13 @@ fetch_from_host() {
 	[[ "$output" == *"inet $addr "* ]]
 	run ip -n "$NSP-c3" route show default
 	[[ "$output" == *"default via 10.99.3.1 dev eth0"* ]]
-	# host-local's lease, not hull's
+	# host-local's reservation, and hull's record of the same address
+	# (so that network inspect, CHECK and GC see the attachment)
 	[ -f "$T/ipam/hcni/${addr%/*}" ]
 	grep -q c3 "$T/ipam/hcni/${addr%/*}"
-	[ -z "$(leases)" ]
+	[ "$(leases)" = "${addr%/*}" ]
 	cni DEL c3 "$NSP-c3" "$c"
+	[ -z "$(leases)" ]
 	[ "$status" -eq 0 ]
 	[ ! -e "$T/ipam/hcni/${addr%/*}" ]
 	assert_nothing_added "$NSP-c3"
