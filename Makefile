@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # hull — build, test, demo.  See README.md.
 PREFIX    ?= /usr/local
+# Where CNI plugins live (Debian's containernetworking-plugins): hull is one
+# there as a link to the binary (runtime/cni.c).
+CNIDIR    ?= /usr/lib/cni
 CC        ?= cc
 PKGS      := yajl libseccomp libcap
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -30,7 +33,7 @@ REG_LIBS  := -lcurl -lssl -lcrypto -lpthread
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=build/tools/%)
 HDRS      := $(wildcard */*.h tests/unit/*.h)
 
-.PHONY: all install demo check unit unit-asan integration deps test-deps bench bench-images clean fuzz fuzz-build
+.PHONY: all install demo check unit unit-asan integration deps test-deps bench bench-images bench-network clean fuzz fuzz-build
 all: hull
 
 # hull itself is a static PIE: no dynamic loader, no shared libraries to map
@@ -171,6 +174,8 @@ install: hull
 	install -D -m 0644 contrib/completions/hull.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/hull
 	install -D -m 0644 contrib/completions/_hull $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_hull
 	install -D -m 0644 contrib/completions/hull.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/hull.fish
+	install -d $(DESTDIR)$(CNIDIR)
+	ln -sfn $(PREFIX)/bin/hull $(DESTDIR)$(CNIDIR)/hull
 
 # Packages a fresh Debian 12 needs to build and test hull (installed only when missing).
 # libarchive, libcurl, zlib, libzstd, libssl: the image helper (HELPER_SRCS).
@@ -180,7 +185,7 @@ BUILD_DEPS := gcc make pkg-config libyajl-dev libseccomp-dev libcap-dev libsyste
 # The image tests run Debian's docker-registry themselves (tests/lib/registry.bash);
 # installing that package also enables its own service (on :5000), which the
 # tests do not use.
-TEST_DEPS  := bats iproute2 procps util-linux groff-base strace clang nftables \
+TEST_DEPS  := bats iproute2 procps util-linux groff-base strace clang nftables containernetworking-plugins \
 	docker-registry skopeo umoci apache2-utils python3-cryptography openssl curl attr zstd libcap2-bin
 deps:
 	@sh contrib/apt-install.sh $(BUILD_DEPS)
@@ -200,15 +205,22 @@ check: test-deps
 
 # hull, crun and runc side by side (contrib/bench/bench.sh; ROUNDS=N to change),
 # then the image store next to podman, skopeo + umoci and tar
-# (contrib/bench/images.sh; IMAGES_ROUNDS=N to change, default 5).
+# (contrib/bench/images.sh; IMAGES_ROUNDS=N to change, default 5), then
+# networks next to the reference CNI plugins and a bare veth pair, in a
+# private network namespace (contrib/bench/network.sh; NET_ROUNDS=N, default 15).
 bench: deps
 	$(MAKE) hull
 	bash contrib/bench/bench.sh
 	bash contrib/bench/images.sh $${IMAGES_ROUNDS:-5}
+	bash contrib/bench/network.sh $${NET_ROUNDS:-15}
 
 bench-images: deps
 	$(MAKE) hull
 	bash contrib/bench/images.sh $${IMAGES_ROUNDS:-5}
+
+bench-network: deps
+	$(MAKE) hull
+	bash contrib/bench/network.sh $${NET_ROUNDS:-15}
 
 clean:
 	rm -rf build hull demo

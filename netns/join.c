@@ -153,8 +153,25 @@ static int take_leases(int nfd, const struct netns_join_req *r, const struct net
 			ret = hull_errf(e, ENOENT, "network %s not found", n->name);
 			break;
 		}
-		for (size_t s = 0; s < r->nets[i].n_preset && s < 2; s++)
-			f->addr[f->n_addr++] = r->nets[i].preset[s];
+		/* Addresses decided by an ipam plugin: leased here too (so that
+		 * inspect, CHECK and GC see them), as they are. */
+		for (size_t p = 0; p < r->nets[i].n_preset && p < 2 && ret == 0; p++) {
+			const struct netns_subnet *pre = &r->nets[i].preset[p];
+			const struct netns_subnet *sub = NULL;
+			for (size_t s = 0; s < n->n_sub; s++)
+				if (n->sub[s].family == pre->family)
+					sub = &n->sub[s];
+			if (!sub) {
+				ret = hull_errf(e, EINVAL, "network %s has no %s subnet for the ipam plugin's address", n->name,
+						pre->family == AF_INET ? "IPv4" : "IPv6");
+				break;
+			}
+			struct netns_subnet *a = &f->addr[f->n_addr];
+			*a = *pre;
+			unsigned char got[16];
+			if ((ret = lease_take(nfd, n, sub, pre->net, r->id, f->ifname, f->mac, got, e)) == 0)
+				f->n_addr++;
+		}
 		for (size_t s = 0; s < n->n_sub && ret == 0 && !r->nets[i].n_preset; s++) {
 			unsigned char want[16] = { 0 }, *w = NULL;
 			for (size_t k = 0; k < 2; k++)
@@ -167,7 +184,7 @@ static int take_leases(int nfd, const struct netns_join_req *r, const struct net
 		}
 	}
 	for (size_t i = 0; i < r->n_ports && ret == 0; i++)
-		ret = port_take(nfd, &r->ports[i], r->id, e);
+		ret = port_take(nfd, &r->ports[i], r->id, j->v[0].ifname, e);
 	close(lock);
 	return ret;
 }
@@ -319,10 +336,13 @@ int netns_join(const struct netns_join_req *r, int nsfd, struct netns_joined *ou
 			continue;
 		routed = true;
 		for (size_t a = 0; a < f->n_addr; a++)
-			if ((ret = route_default(&in, l.index, &f->addr[a])) < 0) {
+			/* One there already (an interface joined by an earlier
+			 * CNI ADD): the container keeps that one. */
+			if ((ret = route_default(&in, l.index, &f->addr[a])) < 0 && ret != -EEXIST) {
 				ret = hull_syserr(e, -ret, "network %s: the default route of %s", nets[i].name, f->ifname);
 				goto fail;
 			}
+		ret = 0;
 	}
 	if (r->n_ports) {
 		struct nft_port *x = calloc(r->n_ports * 2, sizeof *x);
@@ -396,12 +416,23 @@ int netns_leave(const char *store, const char *id, const char *const *networks, 
 		return ret < 0 ? ret : lock;
 	}
 	for (size_t i = 0; i < n; i++)
-		if ((r = lease_drop_id(nfd, networks[i], id)) < 0 && ret == 0)
+		if ((r = lease_drop_id(nfd, networks[i], id, ifnames ? ifnames[i] : NULL)) < 0 && ret == 0)
 			ret = hull_syserr(e, -r, "networks/%s/leases of the store", networks[i]);
+	/* The ports of those interfaces (all of id's without names). */
 	struct netns_port *ports = NULL;
 	size_t np = 0;
-	if ((r = port_drop_id(nfd, id, &ports, &np)) < 0 && ret == 0)
-		ret = hull_syserr(e, -r, "networks/ports of the store");
+	for (size_t i = 0; i < (ifnames ? n : 1); i++) {
+		struct netns_port *v = NULL, *nv;
+		size_t nn = 0;
+		if ((r = port_drop_id(nfd, id, ifnames ? ifnames[i] : NULL, &v, &nn)) < 0 && ret == 0)
+			ret = hull_syserr(e, -r, "networks/ports of the store");
+		if (nn && (nv = realloc(ports, (np + nn) * sizeof *nv))) {
+			ports = nv;
+			memcpy(ports + np, v, nn * sizeof *v);
+			np += nn;
+		}
+		free(v);
+	}
 	if (np) {
 		struct nft_port *x = calloc(np * 2, sizeof *x);
 		char(*ips)[INET6_ADDRSTRLEN] = calloc(np * 4, INET6_ADDRSTRLEN);

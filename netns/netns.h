@@ -94,7 +94,7 @@ struct netns_create {
 	size_t n_gateway;
 	bool ipv6;                  /* an IPv6 subnet (a free fdXX ULA /64 when none is given) */
 	bool internal;
-	const char *bridge;         /* NULL: "hull-" + a number */
+	const char *bridge;         /* NULL: "hull" + a number (hull1, hull2, ...) */
 };
 
 /* Parse "A.B.C.D/N" or "X::/N" into s (gateway unset); bits past the
@@ -112,6 +112,10 @@ int netns_network_create(const char *store, const struct netns_create *c, struct
 /* The definition of name (the default one written on first use); -ENOENT
  * with e saying "network NAME not found". */
 int netns_network_get(const char *store, const char *name, struct netns_network *out, struct hull_err *e);
+/* The same, writing nothing unless write (inspect and ls only read: the
+ * default network not used yet is shown as its first use would write it). */
+int netns_network_lookup(const char *store, const char *name, bool write, struct netns_network *out,
+			 struct hull_err *e);
 /* Every network, the default one included, by name. */
 int netns_network_list(const char *store, struct netns_network **v, size_t *n, struct hull_err *e);
 /* Remove name: its bridge, its nftables elements, its definition.  Refused
@@ -147,7 +151,8 @@ struct netns_attach {
 	const char *ip[2];          /* addresses asked for (--ip, --ip6), NULL: the next free */
 	const char *mac;            /* NULL: a random locally administered one */
 	/* Addresses decided elsewhere (a CNI ipam plugin): net the address,
-	 * prefix and gw as the subnet's; no lease taken.  n_preset 0: leases. */
+	 * prefix and gw as the subnet's; recorded as leases as they are.
+	 * n_preset 0: the next free addresses. */
 	const struct netns_subnet *preset;
 	size_t n_preset;
 };

@@ -49,6 +49,15 @@ static bool mask_host(unsigned char *a, int family, unsigned prefix)
 	return had;
 }
 
+/* Whether text is printable ASCII (echoed in one-line errors). */
+static bool printable(const char *text)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		if (*p < 0x20 || *p >= 0x7f)
+			return false;
+	return true;
+}
+
 int netns_subnet_parse(const char *text, struct netns_subnet *s, struct hull_err *e)
 {
 	char ip[INET6_ADDRSTRLEN];
@@ -56,6 +65,8 @@ int netns_subnet_parse(const char *text, struct netns_subnet *s, struct hull_err
 	uint64_t prefix;
 
 	memset(s, 0, sizeof *s);
+	if (!printable(text))
+		return hull_errf(e, EINVAL, "subnet: not an address/prefix (it holds characters that are not printable)");
 	if (!slash || (size_t)(slash - text) >= sizeof ip || parse_u64(slash + 1, &prefix) < 0)
 		return hull_errf(e, EINVAL, "subnet \"%s\": not an address/prefix (e.g. 10.89.0.0/24)", text);
 	memcpy(ip, text, (size_t)(slash - text));
@@ -371,13 +382,13 @@ static void bridge_pick(const struct netns_network *v, size_t n, char *out)
 	}
 }
 
-int net_default(int nfd, struct netns_network *n, struct hull_err *e)
+int net_default(int nfd, bool write, struct netns_network *n, struct hull_err *e)
 {
 	int r = net_read(nfd, NETNS_DEFAULT, n);
 	if (r != -ENOENT)
 		return r < 0 ? hull_syserr(e, -r, "networks/%s/config of the store", NETNS_DEFAULT) : 0;
-	int lock = nets_lock(nfd, e);
-	if (lock < 0)
+	int lock = write ? nets_lock(nfd, e) : -1;
+	if (write && lock < 0)
 		return lock;
 	if ((r = net_read(nfd, NETNS_DEFAULT, n)) == -ENOENT) {
 		_cleanup_free_ struct netns_network *v = NULL;
@@ -387,12 +398,13 @@ int net_default(int nfd, struct netns_network *n, struct hull_err *e)
 		snprintf(n->name, sizeof n->name, "%s", NETNS_DEFAULT);
 		snprintf(n->bridge, sizeof n->bridge, "hull0");
 		n->n_sub = 1;
-		if ((r = subnet_pick(AF_INET, true, v, nv, &n->sub[0], e)) == 0)
+		if ((r = subnet_pick(AF_INET, true, v, nv, &n->sub[0], e)) == 0 && write)
 			r = net_write(nfd, n, e);
 	} else if (r < 0) {
 		r = hull_syserr(e, -r, "networks/%s/config of the store", NETNS_DEFAULT);
 	}
-	close(lock);
+	if (lock >= 0)
+		close(lock);
 	return r;
 }
 
@@ -520,16 +532,31 @@ out:
 	return r;
 }
 
-int netns_network_get(const char *store, const char *name, struct netns_network *out, struct hull_err *e)
+/* The default network read without writing anything (no store yet, or
+ * its definition not written yet): what its first use would write. */
+static int default_unwritten(struct netns_network *out, struct hull_err *e)
+{
+	memset(out, 0, sizeof *out);
+	snprintf(out->name, sizeof out->name, "%s", NETNS_DEFAULT);
+	snprintf(out->bridge, sizeof out->bridge, "hull0");
+	out->n_sub = 1;
+	return subnet_pick(AF_INET, true, NULL, 0, &out->sub[0], e);
+}
+
+int netns_network_lookup(const char *store, const char *name, bool write, struct netns_network *out,
+			 struct hull_err *e)
 {
 	const char *why = netns_network_name_invalid(name);
 	if (why)
 		return hull_errf(e, ENOENT, "network %s not found", name);
-	int nfd = nets_open(store, strcmp(name, NETNS_DEFAULT) == 0, e), r;
+	bool dflt = strcmp(name, NETNS_DEFAULT) == 0;
+	int nfd = nets_open(store, dflt && write, e), r;
+	if (nfd == -ENOENT && dflt)
+		return default_unwritten(out, e);
 	if (nfd < 0)
 		return nfd == -ENOENT ? hull_errf(e, ENOENT, "network %s not found", name) : nfd;
-	if (strcmp(name, NETNS_DEFAULT) == 0)
-		r = net_default(nfd, out, e);
+	if (dflt)
+		r = net_default(nfd, write, out, e);
 	else if ((r = net_read(nfd, name, out)) == -ENOENT)
 		r = hull_errf(e, ENOENT, "network %s not found", name);
 	else if (r < 0)
@@ -543,16 +570,33 @@ static int by_name(const void *a, const void *b)
 	return strcmp(((const struct netns_network *)a)->name, ((const struct netns_network *)b)->name);
 }
 
+int netns_network_get(const char *store, const char *name, struct netns_network *out, struct hull_err *e)
+{
+	return netns_network_lookup(store, name, true, out, e);
+}
+
 int netns_network_list(const char *store, struct netns_network **v, size_t *n, struct hull_err *e)
 {
-	int nfd = nets_open(store, true, e);
-	if (nfd < 0)
+	*v = NULL;
+	*n = 0;
+	int nfd = nets_open(store, false, e), r = 0;
+	if (nfd < 0 && nfd != -ENOENT)
 		return nfd;
-	struct netns_network d;
-	int r = net_default(nfd, &d, e);
-	if (r == 0 && (r = net_all(nfd, v, n)) < 0)
+	if (nfd >= 0 && (r = net_all(nfd, v, n)) < 0)
 		r = hull_syserr(e, -r, "networks/ of the store");
-	close(nfd);
+	bool have = false;
+	for (size_t i = 0; r == 0 && i < *n; i++)
+		have |= !strcmp((*v)[i].name, NETNS_DEFAULT);
+	if (r == 0 && !have) {
+		/* Listed as its first use would write it. */
+		struct netns_network *nv = realloc(*v, (*n + 1) * sizeof *nv);
+		if (!nv)
+			r = hull_errf(e, ENOMEM, "out of memory");
+		else if (*v = nv, (r = nfd >= 0 ? net_default(nfd, false, &nv[*n], e) : default_unwritten(&nv[*n], e)) == 0)
+			(*n)++;
+	}
+	if (nfd >= 0)
+		close(nfd);
 	if (r == 0)
 		qsort(*v, *n, sizeof **v, by_name);
 	return r;
@@ -789,21 +833,22 @@ int lease_take(int nfd, const struct netns_network *n, const struct netns_subnet
 }
 
 struct lease_drop {
-	const char *id;
+	const char *id, *ifname;
 	int n;
 };
 
 static int lease_unlink(void *arg, int ldir, const char *file, const struct netns_lease *l)
 {
 	struct lease_drop *d = arg;
-	if (strcmp(l->id, d->id) == 0 && unlinkat(ldir, file, 0) == 0)
+	if (strcmp(l->id, d->id) == 0 && (!d->ifname || strcmp(l->ifname, d->ifname) == 0) &&
+	    unlinkat(ldir, file, 0) == 0)
 		d->n++;
 	return 0;
 }
 
-int lease_drop_id(int nfd, const char *name, const char *id)
+int lease_drop_id(int nfd, const char *name, const char *id, const char *ifname)
 {
-	struct lease_drop d = { .id = id };
+	struct lease_drop d = { .id = id, .ifname = ifname };
 	int r = leases_walk(nfd, name, lease_unlink, &d);
 	return r < 0 ? r : d.n;
 }
@@ -817,6 +862,8 @@ int netns_port_parse(const char *text, struct netns_port *p, struct hull_err *e)
 
 	memset(p, 0, sizeof *p);
 	p->proto = IPPROTO_TCP;
+	if (!printable(text))
+		return hull_errf(e, EINVAL, "-p: not [HOSTIP:]HOSTPORT:CTRPORT[/tcp|udp] (it holds characters that are not printable)");
 	if (strlen(text) >= sizeof buf)
 		return hull_errf(e, EINVAL, "-p %s: too long", text);
 	strcpy(buf, text);
@@ -916,7 +963,7 @@ static int ports_dir(int nfd)
 	return fd < 0 ? -errno : fd;
 }
 
-int port_take(int nfd, const struct netns_port *p, const char *id, struct hull_err *e)
+int port_take(int nfd, const struct netns_port *p, const char *id, const char *ifname, struct hull_err *e)
 {
 	char name[96], text[96], content[260];
 	int pfd = ports_dir(nfd);
@@ -942,7 +989,7 @@ int port_take(int nfd, const struct netns_port *p, const char *id, struct hull_e
 	}
 	if (r == 0) {
 		port_file(p, name, sizeof name);
-		snprintf(content, sizeof content, "%s\n", id);
+		snprintf(content, sizeof content, "%s %s\n", id, ifname);
 		if ((r = file_create(dirfd(d), name, content)) == -EEXIST)
 			r = hull_errf(e, EADDRINUSE, "-p %s: %s port %u is already published",
 				      netns_port_text(p, text, sizeof text), p->proto == IPPROTO_UDP ? "udp" : "tcp",
@@ -954,7 +1001,7 @@ int port_take(int nfd, const struct netns_port *p, const char *id, struct hull_e
 	return r;
 }
 
-int port_drop_id(int nfd, const char *id, struct netns_port **v, size_t *n)
+int port_drop_id(int nfd, const char *id, const char *ifname, struct netns_port **v, size_t *n)
 {
 	*v = NULL;
 	*n = 0;
@@ -971,7 +1018,11 @@ int port_drop_id(int nfd, const char *id, struct netns_port **v, size_t *n)
 		char *text = NULL;
 		if (port_from_file(de->d_name, &q) < 0 || read_file_at(dirfd(d), de->d_name, &text, NULL) < 0)
 			continue;
-		bool mine = strncmp(text, id, strlen(id)) == 0 && text[strlen(id)] == '\n';
+		/* "ID IFNAME\n" */
+		size_t il = strlen(id);
+		bool mine = strncmp(text, id, il) == 0 && (text[il] == '\n' || text[il] == ' ');
+		if (mine && ifname && text[il] == ' ')
+			mine = strncmp(text + il + 1, ifname, strlen(ifname)) == 0 && text[il + 1 + strlen(ifname)] == '\n';
 		free(text);
 		if (!mine || unlinkat(dirfd(d), de->d_name, 0) < 0)
 			continue;

@@ -14,24 +14,28 @@ int nets_open(const char *store, bool create, struct hull_err *e);
 int nets_lock(int nfd, struct hull_err *e);
 /* Read network name's definition: 0, -ENOENT, or another -errno. */
 int net_read(int nfd, const char *name, struct netns_network *n);
-/* The default network's definition, written when absent (under the lock). */
-int net_default(int nfd, struct netns_network *n, struct hull_err *e);
+/* The default network's definition; when absent, worked out (and, when
+ * write, written under the lock). */
+int net_default(int nfd, bool write, struct netns_network *n, struct hull_err *e);
 
 /* Lease an address of sub on network n to id's interface ifname: want
  * (NULL: the next free one after the gateway).  Under the lock. */
 int lease_take(int nfd, const struct netns_network *n, const struct netns_subnet *sub, const unsigned char *want,
 	       const char *id, const char *ifname, const unsigned char mac[6], unsigned char out[16],
 	       struct hull_err *e);
-/* Drop every lease of id on network name; how many, or -errno. */
-int lease_drop_id(int nfd, const char *name, const char *id);
+/* Drop the leases of id's interface ifname (NULL: of all of id's) on
+ * network name; how many, or -errno. */
+int lease_drop_id(int nfd, const char *name, const char *id, const char *ifname);
 /* Any lease on network name: the id holding it in id (cap bytes), 1; none: 0. */
 int lease_any(int nfd, const char *name, char *id, size_t cap);
 
-/* Reserve p for id: -EADDRINUSE with e naming it when another container
- * has it (the same port on the same or on any address).  Under the lock. */
-int port_take(int nfd, const struct netns_port *p, const char *id, struct hull_err *e);
-/* Drop id's ports: those dropped in *v (malloc'd), their count in *n. */
-int port_drop_id(int nfd, const char *id, struct netns_port **v, size_t *n);
+/* Reserve p for id's interface ifname: -EADDRINUSE with e naming it when
+ * another attachment has it (the same port on the same or on any
+ * address).  Under the lock. */
+int port_take(int nfd, const struct netns_port *p, const char *id, const char *ifname, struct hull_err *e);
+/* Drop the ports of id's interface ifname (NULL: of all of id's): those
+ * dropped in *v (malloc'd), their count in *n. */
+int port_drop_id(int nfd, const char *id, const char *ifname, struct netns_port **v, size_t *n);
 
 /* ---- bridge.c: interfaces over rtnetlink ---- */
 

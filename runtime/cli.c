@@ -102,7 +102,7 @@ void cli_print_help(const struct cmd *c, const char *prefix)
 	printf("\nOptions:\n");
 	for (int j = 0; c->flags && c->flags[j].name; j++) {
 		const struct flag *f = &c->flags[j];
-		char left[64], meta[24] = "";
+		char left[96], meta[48] = "";
 		if (f->arg)
 			snprintf(meta, sizeof meta, " %s", f->meta ? f->meta : "VALUE");
 		if (f->short_name)

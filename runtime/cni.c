@@ -30,6 +30,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
@@ -121,6 +124,15 @@ static int get_bool(yajl_val v, const char *key, bool *out)
 		return -1;
 	*out = YAJL_IS_TRUE(x);
 	return 0;
+}
+
+/* v as it may be quoted in a one-line message. */
+static const char *safe(const char *v)
+{
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return "(a value with control characters)";
+	return v;
 }
 
 static bool version_known(const char *v)
@@ -264,6 +276,9 @@ static int conf_parse(const char *text, struct conf *c, char *msg, size_t cap, i
 	memset(c, 0, sizeof *c);
 	*code = CNI_E_DECODE;
 	if (!text || !(c->v = yajl_tree_parse(text, err, sizeof err)) || !YAJL_IS_OBJECT(c->v)) {
+		/* yajl's message ends with the text around the error, on lines
+		 * of its own: its first line only. */
+		err[strcspn(err, "\n")] = 0;
 		snprintf(msg, cap, "network configuration on stdin: not a JSON object%s%s", err[0] ? ": " : "", err);
 		return -1;
 	}
@@ -276,7 +291,7 @@ static int conf_parse(const char *text, struct conf *c, char *msg, size_t cap, i
 	if (!version_known(c->version)) {
 		*code = CNI_E_VERSION;
 		snprintf(msg, cap, "cniVersion \"%s\" is not one hull supports (0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0)",
-			 c->version);
+			 safe(c->version));
 		return -1;
 	}
 	c->name = get_str(c->v, "name");
@@ -302,7 +317,7 @@ static int conf_parse(const char *text, struct conf *c, char *msg, size_t cap, i
 		return -1;
 	}
 	if (type && strcmp(type, "hull") != 0) {
-		snprintf(msg, cap, "network configuration: \"type\" is \"%s\", not \"hull\"", type);
+		snprintf(msg, cap, "network configuration: \"type\" is \"%s\", not \"hull\"", safe(type));
 		return -1;
 	}
 	if (get_bool(c->v, "ipv6", &c->ipv6) < 0 || get_bool(c->v, "internal", &c->internal) < 0) {
@@ -499,6 +514,48 @@ static void result(const char *version, const struct netns_network *n, const str
 
 /* ---- the commands ------------------------------------------------------------------ */
 
+/* CNI_NETNS opened and checked to be a network namespace: the fd, or -1
+ * after the error result. */
+static int open_netns(const char *version, const char *path)
+{
+	char msg[PATH_MAX + 96];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(msg, sizeof msg, "CNI_NETNS %s: %s", path, strerror(errno));
+		fail(version, CNI_E_ENV, msg, NULL);
+		return -1;
+	}
+	if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
+		snprintf(msg, sizeof msg, "CNI_NETNS %s: not a network namespace", path);
+		close(fd);
+		fail(version, CNI_E_ENV, msg, NULL);
+		return -1;
+	}
+	return fd;
+}
+
+/* The delegated ipam plugin for cmd (CNI_COMMAND set to it): 0, or -1
+ * with msg. */
+static int ipam_run(const struct conf *c, const char *cmd, const char *text, char *msg, size_t cap)
+{
+	char *o = NULL;
+	setenv("CNI_COMMAND", cmd, 1);
+	int r = run_plugin(c->ipam_type, text, &o, msg, cap);
+	free(o);
+	return r;
+}
+
+/* Whether the ipam plugin speaks CNI 1.1 (GC and STATUS go to it then). */
+static bool ipam_has_11(const struct conf *c)
+{
+	char *o = NULL, msg[256];
+	setenv("CNI_COMMAND", "VERSION", 1);
+	bool yes = run_plugin(c->ipam_type, "{\"cniVersion\":\"1.1.0\"}", &o, msg, sizeof msg) == 0 && o &&
+		   strstr(o, "\"1.1.0\"") != NULL;
+	free(o);
+	return yes;
+}
+
 static int env_need(const char *version, const char *name, const char **out)
 {
 	*out = getenv(name);
@@ -525,11 +582,10 @@ static int cni_add(struct conf *c, const char *text)
 	size_t np = 0;
 	if (conf_ports(c, &ports, &np, msg, sizeof msg) < 0)
 		return fail(c->version, CNI_E_CONFIG, msg, NULL);
-	int nsfd = open(netns, O_RDONLY | O_CLOEXEC);
+	int nsfd = open_netns(c->version, netns);
 	if (nsfd < 0) {
-		snprintf(msg, sizeof msg, "CNI_NETNS %s: %s", netns, strerror(errno));
 		free(ports);
-		return fail(c->version, CNI_E_ENV, msg, NULL);
+		return 1;
 	}
 	struct netns_subnet preset[2];
 	size_t npre = 0;
@@ -560,12 +616,8 @@ static int cni_add(struct conf *c, const char *text)
 	netns_joined_free(&j);
 	goto out;
 undo_ipam:
-	if (c->ipam) {
-		char *o = NULL;
-		setenv("CNI_COMMAND", "DEL", 1);
-		run_plugin(c->ipam_type, text, &o, msg, sizeof msg);
-		free(o);
-	}
+	if (c->ipam)
+		ipam_run(c, "DEL", text, msg, sizeof msg);
 out:
 	free(ipam_out);
 	free(ports);
@@ -596,9 +648,9 @@ static int cni_del(struct conf *c, const char *text)
 	return r < 0 ? fail_err(c->version, &e) : 0;
 }
 
-/* CHECK: the addresses of prevResult are on the interface (else those of
- * the store's leases). */
-static int cni_check(struct conf *c)
+/* CHECK: the ipam plugin's CHECK (when delegated), then the addresses of
+ * prevResult on the interface (else those of the store's leases). */
+static int cni_check(struct conf *c, const char *text)
 {
 	const char *id, *ifname, *netns;
 	if (env_need(c->version, "CNI_CONTAINERID", &id) < 0 || env_need(c->version, "CNI_IFNAME", &ifname) < 0 ||
@@ -658,11 +710,11 @@ static int cni_check(struct conf *c)
 		}
 		free(l);
 	}
-	int nsfd = open(netns, O_RDONLY | O_CLOEXEC);
-	if (nsfd < 0) {
-		snprintf(msg, sizeof msg, "CNI_NETNS %s: %s", netns, strerror(errno));
-		return fail(c->version, CNI_E_ENV, msg, NULL);
-	}
+	if (c->ipam && ipam_run(c, "CHECK", text, msg, sizeof msg) < 0)
+		return fail(c->version, CNI_E_PLUGIN, msg, NULL);
+	int nsfd = open_netns(c->version, netns);
+	if (nsfd < 0)
+		return 1;
 	struct hull_err e;
 	int r = netns_check(id, ifname, nsfd, a, n, &e);
 	close(nsfd);
@@ -670,8 +722,9 @@ static int cni_check(struct conf *c)
 }
 
 /* GC (1.1): every attachment of this network that is not in
- * cni.dev/valid-attachments goes. */
-static int cni_gc(struct conf *c)
+ * cni.dev/valid-attachments goes; then the ipam plugin's GC, when it
+ * speaks 1.1. */
+static int cni_gc(struct conf *c, const char *text)
 {
 	const char *path[] = { "cni.dev/valid-attachments", NULL };
 	yajl_val valid = yajl_tree_get(c->v, path, yajl_t_array);
@@ -695,15 +748,23 @@ static int cni_gc(struct conf *c)
 			ret = fail_err(c->version, &e);
 	}
 	free(l);
+	char msg[512];
+	if (ret == 0 && c->ipam && ipam_has_11(c) && ipam_run(c, "GC", text, msg, sizeof msg) < 0)
+		ret = fail(c->version, CNI_E_PLUGIN, msg, NULL);
 	return ret;
 }
 
+/* VERSION: the input's cniVersion (when hull knows it) is the answer's. */
 static int cni_version(void)
 {
+	char *text = read_stdin();
+	yajl_val v = text ? yajl_tree_parse(text, NULL, 0) : NULL;
+	const char *in = v ? get_str(v, "cniVersion") : NULL;
+	const char *out = in && version_known(in) ? in : "1.1.0";
 	yajl_gen g = yajl_gen_alloc(NULL);
 	yajl_gen_map_open(g);
 	jstr(g, "cniVersion");
-	jstr(g, "1.1.0");
+	jstr(g, out);
 	jstr(g, "supportedVersions");
 	yajl_gen_array_open(g);
 	for (size_t i = 0; i < N_VERSIONS; i++)
@@ -711,6 +772,8 @@ static int cni_version(void)
 	yajl_gen_array_close(g);
 	yajl_gen_map_close(g);
 	emit(g);
+	yajl_tree_free(v);
+	free(text);
 	return 0;
 }
 
@@ -737,12 +800,16 @@ int cni_main(void)
 	else if (!strcmp(cmd, "DEL"))
 		ret = cni_del(&c, text);
 	else if (!strcmp(cmd, "CHECK"))
-		ret = cni_check(&c);
+		ret = cni_check(&c, text);
 	else if (!strcmp(cmd, "GC"))
-		ret = cni_gc(&c);
-	else if (!strcmp(cmd, "STATUS"))
-		/* Ready when the store can hold networks. */
+		ret = cni_gc(&c, text);
+	else if (!strcmp(cmd, "STATUS")) {
+		/* Ready when the store can hold networks, and the ipam plugin
+		 * (when it speaks 1.1) says it is. */
 		ret = mkdir_p(c.store, 0700) < 0 ? fail(c.version, 50, "the store cannot be made", c.store) : 0;
+		if (ret == 0 && c.ipam && ipam_has_11(&c) && ipam_run(&c, "STATUS", text, msg, sizeof msg) < 0)
+			ret = fail(c.version, 50, msg, NULL);
+	}
 	else {
 		snprintf(msg, sizeof msg, "CNI_COMMAND \"%s\" is not ADD, DEL, CHECK, GC, STATUS or VERSION", cmd);
 		ret = fail(c.version, CNI_E_ENV, msg, NULL);
@@ -751,4 +818,18 @@ out:
 	yajl_tree_free(c.v);
 	free(text);
 	return ret;
+}
+
+int cni_conf_check(const char *text, char *msg, size_t cap)
+{
+	struct conf c;
+	int code, r = conf_parse(text, &c, msg, cap, &code);
+	if (r == 0) {
+		struct netns_port *ports = NULL;
+		size_t n = 0;
+		r = conf_ports(&c, &ports, &n, msg, cap);
+		free(ports);
+	}
+	yajl_tree_free(c.v);
+	return r < 0 ? -1 : 0;
 }

@@ -150,7 +150,7 @@ static int cmd_inspect(struct global *g, const struct parsed *p)
 	if (!v)
 		return cli_usage_error("out of memory");
 	for (int i = 0; i < p->argc; i++)
-		if (netns_network_get(store_of(g), p->argv[i], &v[i], &e) < 0) {
+		if (netns_network_lookup(store_of(g), p->argv[i], false, &v[i], &e) < 0) {
 			free(v);
 			return cli_fail(&e);
 		}

@@ -195,6 +195,19 @@ char *spec_features_json(unsigned seccomp_flags)
 	put_str(g, "none,gzip,zstd");
 	put_str(g, "io.github.hull.images.archives");
 	put_str(g, "oci-layout,oci-archive,docker-archive");
+	/* What `hull network` and run/create's --network make (runtime/network.h,
+	 * netns/nft.h): bridge networks, joined by these config annotations,
+	 * published through this nftables table. */
+	put_str(g, "io.github.hull.networks");
+	put_str(g, "bridge");
+	put_str(g, "io.github.hull.networks.annotations");
+	put_str(g, "io.github.hull.network,io.github.hull.publish,io.github.hull.ip,io.github.hull.ip6,"
+		   "io.github.hull.mac-address,io.github.hull.dns,io.github.hull.add-host");
+	put_str(g, "io.github.hull.networks.nftables");
+	put_str(g, "inet hull");
+	/* hull as a CNI plugin (runtime/cni.c): the cniVersions it takes. */
+	put_str(g, "io.github.hull.networks.cni");
+	put_str(g, "0.3.0,0.3.1,0.4.0,1.0.0,1.1.0");
 	yajl_gen_map_close(g);
 	yajl_gen_map_close(g);
 

@@ -1,24 +1,27 @@
 # SPDX-License-Identifier: Apache-2.0
 # bash completion for hull(8): commands, global and per-command options,
 # option values where they have a fixed set, container IDs from `hull list -q`
-# (with the --root given on the command line, if any), the image commands and
-# image names from `hull image ls` (with the --store given, if any).
+# (with the --root given on the command line, if any), the image and network
+# commands, image names from `hull image ls` and network names from `hull
+# network ls -q` (with the --store given, if any).
 # Installed as $(PREFIX)/share/bash-completion/completions/hull; needs
 # nothing from the bash-completion package.
 
-_hull_commands='create start run state exec ps update pause resume events kill delete list spec features image help'
+_hull_commands='create start run state exec ps update pause resume events kill delete list spec features image network help'
 _hull_image_commands='pull import export ls inspect rm gc mount umount'
+_hull_network_commands='create ls inspect rm'
 _hull_global_opts='--root --store --log --log-format --debug --systemd-cgroup --rootless --version -v --help -h'
 # global options that take a value
 _hull_global_args='--root --store --log --log-format'
 
 # _hull_opts CMD: CMD's options; _hull_args CMD: those of them that take a
-# value.  CMD is "image SUB" for an image command.
+# value.  CMD is "image SUB" or "network SUB" for an image or network command.
 _hull_opts() {
 	case "$1" in
 	create|run)
 		echo '--bundle -b --pid-file --console-socket --no-pivot --no-new-keyring --preserve-fds --pidfd-socket
-		      --image --env -e --workdir -w --user -u --volume -v --read-only --entrypoint --tty -t --rm --help -h'
+		      --image --env -e --workdir -w --user -u --volume -v --read-only --entrypoint --tty -t --rm
+		      --network --publish -p --ip --ip6 --mac-address --dns --hostname --add-host --help -h'
 		[ "$1" = run ] && echo '--detach -d --keep' ;;
 	exec)
 		echo '--process -p --detach -d --pid-file --console-socket --tty -t --cwd --env -e --user -u
@@ -38,7 +41,8 @@ _hull_opts() {
 	'image pull')
 		echo '--tls-verify --cert-dir --authfile --creds --platform --max-layer-size --quiet -q --help -h' ;;
 	'image import') echo '--quiet -q --max-layer-size --help -h' ;;
-	'image ls') echo '--format -f --quiet -q --help -h' ;;
+	'image ls'|'network ls') echo '--format -f --quiet -q --help -h' ;;
+	'network create') echo '--subnet --gateway --ipv6 --internal --bridge --help -h' ;;
 	*) echo '--help -h' ;;
 	esac
 }
@@ -47,7 +51,8 @@ _hull_args() {
 	case "$1" in
 	create|run)
 		echo '--bundle -b --pid-file --console-socket --preserve-fds --pidfd-socket --image --env -e
-		      --workdir -w --user -u --volume -v --entrypoint' ;;
+		      --workdir -w --user -u --volume -v --entrypoint --network --publish -p --ip --ip6
+		      --mac-address --dns --hostname --add-host' ;;
 	exec)
 		echo '--process -p --pid-file --console-socket --cwd --env -e --user -u --additional-gids -g
 		      --cap -c --apparmor --process-label --preserve-fds --cgroup --pidfd-socket' ;;
@@ -61,7 +66,8 @@ _hull_args() {
 	spec) echo '--bundle -b --image' ;;
 	'image pull') echo '--tls-verify --cert-dir --authfile --creds --platform --max-layer-size' ;;
 	'image import') echo '--max-layer-size' ;;
-	'image ls') echo '--format -f' ;;
+	'image ls'|'network ls') echo '--format -f' ;;
+	'network create') echo '--subnet --gateway --bridge' ;;
 	esac
 }
 
@@ -85,6 +91,13 @@ _hull_images() {
 		"$1" ${2:+--store "$2"} image ls 2>/dev/null |
 			awk 'NR > 1 && $1 != "<none>" { print ($2 == "<none>" ? $1 : $1 ":" $2) }'
 	fi
+}
+
+# _hull_networks HULL STORE: the network names of STORE (the default store
+# when STORE is empty), one a line.
+_hull_networks() {
+	command -v "$1" >/dev/null 2>&1 || set -- hull "$2"
+	"$1" ${2:+--store "$2"} network ls -q 2>/dev/null
 }
 
 _hull() {
@@ -125,7 +138,7 @@ _hull_complete() {
 	local IFS=$' \t\n'
 
 	# Walk the words before the cursor: global options (and the values of
-	# --root and --store), the command (and the image command), then the
+	# --root and --store), the command (and the image or network command), then the
 	# command's options and arguments.
 	for ((i = 1; i < cword; i++)); do
 		w="${words[i]}"
@@ -157,8 +170,8 @@ _hull_complete() {
 				_hull_in "$w" "$_hull_global_args" && [ "${words[i + 1]}" != = ] && ((i++)) ;;
 			*) cmd="$w" ;;
 			esac
-		elif [ "$cmd" = image ] && [ -z "$sub" ]; then
-			[[ "$w" == -* ]] || { sub="$w"; cmd="image $w"; }
+		elif { [ "$cmd" = image ] || [ "$cmd" = network ]; } && [ -z "$sub" ]; then
+			[[ "$w" == -* ]] || { sub="$w"; cmd="$cmd $w"; }
 		elif [ "$w" = -- ] || [[ "$w" != -* ]]; then
 			npos=$((npos + 1))
 		elif _hull_in "$w" "$(_hull_args "$cmd")" && [ "${words[i + 1]}" != = ]; then
@@ -183,17 +196,23 @@ _hull_complete() {
 		fi
 		return 0
 	fi
-	if [ "$cmd" = image ]; then
+	if [ "$cmd" = image ] || [ "$cmd" = network ]; then
 		if [[ "$cur" == -* ]]; then
 			COMPREPLY=($(compgen -W '--help -h' -- "$cur"))
-		else
+		elif [ "$cmd" = image ]; then
 			COMPREPLY=($(compgen -W "$_hull_image_commands" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "$_hull_network_commands" -- "$cur"))
 		fi
 		return 0
 	fi
 
 	# The value of a command's option.
 	if [ "$cword" -gt 1 ] && [[ "$prev" == -* ]] && _hull_in "$prev" "$(_hull_args "$cmd")"; then
+		# run and create's -p is --publish (exec's is --process)
+		if [ "$prev" = -p ] && [ "$cmd" != exec ]; then
+			return 0
+		fi
 		case "$prev" in
 		--bundle|-b|--cwd|--cert-dir) COMPREPLY=($(compgen -d -- "$cur")) ;;
 		--format|-f) COMPREPLY=($(compgen -W 'table json' -- "$cur")) ;;
@@ -202,6 +221,7 @@ _hull_complete() {
 			COMPREPLY=($(compgen -W 'linux/amd64 linux/arm64 linux/arm64/v8 linux/arm/v7 linux/arm/v6
 				linux/386 linux/ppc64le linux/s390x linux/riscv64' -- "$cur")) ;;
 		--image) COMPREPLY=($(compgen -W "$(_hull_images "$hull" "$store")" -- "$cur")) ;;
+		--network) COMPREPLY=($(compgen -W "$(_hull_networks "$hull" "$store") none host" -- "$cur")) ;;
 		--volume|-v)
 			# the host's path (before the first ":")
 			[[ "$cur" == *:* ]] || COMPREPLY=($(compgen -f -- "$cur")) ;;
@@ -226,12 +246,17 @@ _hull_complete() {
 	fi
 
 	case "$cmd" in
-	help)  # hull help COMMAND, hull help image COMMAND
+	help)  # hull help COMMAND, hull help image|network COMMAND
 		if [ "$npos" -eq 0 ]; then
 			COMPREPLY=($(compgen -W "$_hull_commands" -- "$cur"))
 		elif [ "$npos" -eq 1 ] && [ "${words[cword - 1]}" = image ]; then
 			COMPREPLY=($(compgen -W "$_hull_image_commands" -- "$cur"))
+		elif [ "$npos" -eq 1 ] && [ "${words[cword - 1]}" = network ]; then
+			COMPREPLY=($(compgen -W "$_hull_network_commands" -- "$cur"))
 		fi
+		return 0 ;;
+	'network inspect'|'network rm')
+		COMPREPLY=($(compgen -W "$(_hull_networks "$hull" "$store")" -- "$cur"))
 		return 0 ;;
 	'image inspect'|'image rm'|'image export'|'image mount')
 		if [ "$cmd" = 'image rm' ] || [ "$npos" -eq 0 ]; then
@@ -246,7 +271,7 @@ _hull_complete() {
 	'image umount')
 		[ "$npos" -eq 0 ] && COMPREPLY=($(compgen -d -- "$cur"))
 		return 0 ;;
-	image\ *|create|run|list|spec|features) return 0 ;;  # a new ID, or none
+	image\ *|network\ *|create|run|list|spec|features) return 0 ;;  # a new ID or name, or none
 	esac
 	if [ "$npos" -eq 0 ]; then
 		# A container ID: ask hull (the one being completed, if it runs).

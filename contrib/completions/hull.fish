@@ -1,17 +1,19 @@
 # SPDX-License-Identifier: Apache-2.0
 # fish completion for hull(8): commands, global and per-command options,
 # container IDs from `hull list -q` (with the --root given on the command
-# line, if any), the image commands and image names from `hull image ls`
-# (with the --store given, if any).  Installed as
+# line, if any), the image and network commands, image names from `hull
+# image ls` and network names from `hull network ls -q` (with the --store
+# given, if any).  Installed as
 # $(PREFIX)/share/fish/vendor_completions.d/hull.fish.
 
-# The options of each command ("image SUB" for an image command) that take a
-# value (their value is no argument).
+# The options of each command ("image SUB" or "network SUB" for an image or
+# network command) that take a value (their value is no argument).
 function __hull_value_opts -a cmd
     switch $cmd
         case create run
             echo -- --bundle -b --pid-file --console-socket --preserve-fds --pidfd-socket --image \
-                --env -e --workdir -w --user -u --volume -v --entrypoint
+                --env -e --workdir -w --user -u --volume -v --entrypoint --network --publish -p \
+                --ip --ip6 --mac-address --dns --hostname --add-host
         case exec
             echo -- --process -p --pid-file --console-socket --cwd --env -e --user -u \
                 --additional-gids -g --cap -c --apparmor --process-label --preserve-fds --cgroup --pidfd-socket
@@ -29,12 +31,15 @@ function __hull_value_opts -a cmd
             echo -- --tls-verify --cert-dir --authfile --creds --platform --max-layer-size
         case 'image import'
             echo -- --max-layer-size
-        case 'image ls'
+        case 'image ls' 'network ls'
             echo -- --format -f
+        case 'network create'
+            echo -- --subnet --gateway --bridge
     end
 end
 
-# Prints the command ("image SUB" once an image command is given) and then
+# Prints the command ("image SUB" or "network SUB" once an image or network
+# command is given) and then
 # its positional arguments so far, one a line; nothing (and status 1) while
 # the command is still to come.
 function __hull_words
@@ -56,8 +61,8 @@ function __hull_words
                 case '*'
                     set cmd $t
             end
-        else if test "$cmd" = image
-            string match -q -- '-*' $t; or set cmd "image $t"
+        else if test "$cmd" = image -o "$cmd" = network
+            string match -q -- '-*' $t; or set cmd "$cmd $t"
         else
             switch $t
                 case '-*=*'
@@ -130,11 +135,18 @@ function __hull_images
     end
 end
 
+# The network names of the store (the --store given, or the default one).
+function __hull_networks
+    set -l hull (__hull_bin)
+    set -l store (__hull_global store)[-2..-1]
+    command $hull $store network ls -q 2>/dev/null
+end
+
 complete -c hull -f
 
 # global options
 complete -c hull -n __hull_needs_command -l root -r -F -d 'state directory (default /run/hull)'
-complete -c hull -n __hull_needs_command -l store -x -a '(__fish_complete_directories (commandline -ct))' -d 'image store (default /var/lib/hull)'
+complete -c hull -n __hull_needs_command -l store -x -a '(__fish_complete_directories (commandline -ct))' -d 'image and network store (default /var/lib/hull)'
 complete -c hull -n __hull_needs_command -l log -r -F -d 'log file (default: stderr)'
 complete -c hull -n __hull_needs_command -l log-format -x -a 'text json' -d 'log format'
 complete -c hull -n __hull_needs_command -l debug -d 'log debug messages'
@@ -160,8 +172,9 @@ complete -c hull -n __hull_needs_command -a list -d 'list containers'
 complete -c hull -n __hull_needs_command -a spec -d 'write a default config.json'
 complete -c hull -n __hull_needs_command -a features -d 'print the features this hull supports'
 complete -c hull -n __hull_needs_command -a image -d 'images in the store'
+complete -c hull -n __hull_needs_command -a network -d 'networks of containers'
 complete -c hull -n __hull_needs_command -a help -d 'show the help'
-complete -c hull -n '__hull_arg 1 help' -a 'create start run state exec ps update pause resume events kill delete list spec features image'
+complete -c hull -n '__hull_arg 1 help' -a 'create start run state exec ps update pause resume events kill delete list spec features image network'
 
 # create, run
 complete -c hull -n '__hull_using create run' -s b -l bundle -r -F -d 'path to the bundle'
@@ -180,6 +193,14 @@ complete -c hull -n '__hull_using create run' -l read-only -d '--image: a read-o
 complete -c hull -n '__hull_using create run' -l entrypoint -x -d "--image: the program to run instead of the image's Entrypoint"
 complete -c hull -n '__hull_using create run' -s t -l tty -d '--image: give the program a terminal'
 complete -c hull -n '__hull_using create run' -l rm -d "--image: accepted as Podman's"
+complete -c hull -n '__hull_using create run' -l network -x -a '(__hull_networks) none host' -d 'join a network (or none, host, ns:PATH)'
+complete -c hull -n '__hull_using create run' -s p -l publish -x -d 'publish a port: [HOSTIP:]HOSTPORT:CTRPORT[/tcp|udp]'
+complete -c hull -n '__hull_using create run' -l ip -x -d 'the IPv4 address on the first network'
+complete -c hull -n '__hull_using create run' -l ip6 -x -d 'the IPv6 address on the first network'
+complete -c hull -n '__hull_using create run' -l mac-address -x -d 'the MAC address on the first network'
+complete -c hull -n '__hull_using create run' -l dns -x -d 'a nameserver for /etc/resolv.conf'
+complete -c hull -n '__hull_using create run' -l hostname -x -d "the container's hostname"
+complete -c hull -n '__hull_using create run' -l add-host -x -d 'a line of /etc/hosts (NAME:IP)'
 complete -c hull -n '__hull_using run' -s d -l detach -d 'do not wait for the container'
 complete -c hull -n '__hull_using run' -l keep -d 'keep the container after it exits'
 
@@ -265,6 +286,25 @@ complete -c hull -n "__hull_using 'image ls'" -s q -l quiet -d 'image IDs only'
 complete -c hull -n "__hull_arg 1 'image import'" -F
 complete -c hull -n "__hull_arg 1 'image inspect' 'image export' 'image mount' 'image rm'; or __hull_using 'image rm'" -a '(__hull_images)' -d image
 complete -c hull -n "__hull_arg 2 'image export' 'image mount'; or __hull_arg 1 'image umount'" -a '(__fish_complete_directories (commandline -ct))'
+
+# network and its commands
+function __hull_network_needs_command
+    set -l w (__hull_words); or return 1
+    test "$w[1]" = network
+end
+complete -c hull -n __hull_network_needs_command -a create -d 'define a network (a bridge, its subnets)'
+complete -c hull -n __hull_network_needs_command -a ls -d 'list the networks'
+complete -c hull -n __hull_network_needs_command -a inspect -d 'print networks and their containers'
+complete -c hull -n __hull_network_needs_command -a rm -d 'remove networks no container uses'
+complete -c hull -n "__hull_arg 2 help; and contains -- network (__hull_words)" -a 'create ls inspect rm'
+complete -c hull -n "__hull_using 'network create'" -l subnet -x -d 'an IPv4 or IPv6 subnet (CIDR)'
+complete -c hull -n "__hull_using 'network create'" -l gateway -x -d "the bridge's address in a subnet"
+complete -c hull -n "__hull_using 'network create'" -l ipv6 -d 'an IPv6 subnet too'
+complete -c hull -n "__hull_using 'network create'" -l internal -d 'no way out'
+complete -c hull -n "__hull_using 'network create'" -l bridge -x -d "the bridge's interface name"
+complete -c hull -n "__hull_using 'network ls'" -s f -l format -x -a 'table json' -d 'output format'
+complete -c hull -n "__hull_using 'network ls'" -s q -l quiet -d 'names only'
+complete -c hull -n "__hull_using 'network inspect' 'network rm'" -a '(__hull_networks)' -d network
 
 # container IDs
 complete -c hull -n '__hull_arg 1 start state exec ps update pause resume events kill delete' -a '(__hull_containers)' -d container

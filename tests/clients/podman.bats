@@ -57,7 +57,11 @@ setup_file() {
 	export PM_DIR
 	record_host "$PM_DIR"
 	cg_new_parent "hull-podman-${PM_DIR##*.}"
-	mkdir -p "$PM_DIR/cni" "$PM_DIR/tmp" "$PM_DIR/libpod"
+	mkdir -p "$PM_DIR/cni" "$PM_DIR/tmp" "$PM_DIR/libpod" "$PM_DIR/cni-plugins"
+	# hull as a CNI plugin too: a plugin directory with hull under the
+	# name "hull" (the reference plugins, loopback included, stay in
+	# /usr/lib/cni, the next directory).
+	ln -s "$HULL" "$PM_DIR/cni-plugins/hull"
 	# The test's containers.conf: contrib/podman/containers.conf (hull's
 	# runtime entry, JSON errors) with hull's path, plus what makes the run
 	# private.  cgroups = "no-conmon": conmon stays in the test's cgroup
@@ -78,7 +82,7 @@ cgroups = "no-conmon"
 
 [network]
 network_backend = "cni"
-cni_plugin_dirs = ["/usr/lib/cni"]
+cni_plugin_dirs = ["$PM_DIR/cni-plugins", "/usr/lib/cni"]
 network_config_dir = "$PM_DIR/cni"
 EOF
 	cat >"$PM_DIR/storage.conf" <<EOF
@@ -103,6 +107,8 @@ setup() {
 
 teardown() {
 	pm rm --all --force --time 0 >/dev/null 2>&1 || true
+	# the conflist of hull's CNI network, when a test put it there
+	rm -f "$PM_DIR/cni/hull.conflist"
 }
 
 teardown_file() {
@@ -433,6 +439,62 @@ two"
 	[ "$status" -eq 0 ]
 	run in_ns ip -o link show
 	[[ "$output" != *veth* ]]
+}
+
+# pm_ip NAME NETWORK: the container's address on NETWORK.
+pm_ip() { pm inspect --format "{{(index .NetworkSettings.Networks \"$2\").IPAddress}}" "$1"; }
+
+# got TEXT CMD...: CMD prints TEXT.
+got() {
+	local want="$1" out
+	shift
+	out="$("$@" 2>/dev/null)"
+	[ "$out" = "$want" ]
+}
+
+@test "podman run on a network of hull as the CNI plugin (contrib/cni/hull.conflist): two containers reach each other, -p answers on 127.0.0.1" {
+	cp "$HULL_REPO_DIR/contrib/cni/hull.conflist" "$PM_DIR/cni/hull.conflist"
+	net="$(jq -r .name "$PM_DIR/cni/hull.conflist")"
+	br="$(jq -r .plugins[0].bridge "$PM_DIR/cni/hull.conflist")"
+	sub="$(jq -r .plugins[0].subnet "$PM_DIR/cni/hull.conflist")"
+	pfx="${sub%.0/24}."
+	run pm network ls --format '{{.Name}} {{.Driver}}'
+	[ "$status" -eq 0 ]
+	assert_contains "$output" "$net hull"
+	run pm run -d --name hc1 --network "$net" -p 8080:80 "$IMG" \
+		sh -c 'while :; do echo served-by-hc1 | nc -l -p 80; done'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run pm run -d --name hc2 --network "$net" "$IMG" sleep 100
+	echo "$output"
+	[ "$status" -eq 0 ]
+	ip1="$(pm_ip hc1 "$net")"
+	ip2="$(pm_ip hc2 "$net")"
+	echo "hc1 $ip1, hc2 $ip2"
+	[[ "$ip1" == "$pfx"* ]] && [[ "$ip2" == "$pfx"* ]]
+	[ "$ip1" != "$ip2" ]
+	# hull wired them: its bridge with both veths, its leases
+	run in_ns ip -o link show master "$br"
+	[ "$(grep -c ': hv[0-9a-f]*@' <<<"$output")" -eq 2 ]
+	run in_ns ls /var/lib/hull/networks/"$net"/leases
+	[ "$(sort <<<"$output" | tr '\n' ' ')" = "$(printf '%s\n' "$ip1" "$ip2" | sort | tr '\n' ' ')" ]
+	# the containers reach each other
+	run pm exec hc2 ping -c 1 -W 5 "$ip1"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	retry 50 0.2 got served-by-hc1 pm exec hc2 sh -c "nc $ip1 80 </dev/null"
+	# the published port, from the namespace's 127.0.0.1
+	retry 50 0.2 got served-by-hc1 in_ns timeout 5 "$BUSYBOX" nc 127.0.0.1 8080 </dev/null
+	# removed: hull's DEL took the veths, the leases and the port
+	run pm rm --force --time 0 hc1 hc2
+	[ "$status" -eq 0 ]
+	run in_ns ip -o link show master "$br"
+	[[ "$output" != *": hv"* ]]
+	run in_ns ls /var/lib/hull/networks/"$net"/leases
+	[ -z "$output" ]
+	run in_ns nft list map inet hull ports4
+	[[ "$output" != *8080* ]]
+	refute in_ns timeout 2 "$BUSYBOX" nc 127.0.0.1 8080 </dev/null
 }
 
 @test "podman: hull's error for a missing program reaches the user" {

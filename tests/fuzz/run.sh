@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.." || exit 2
 secs="${1:-180}"
 [ $# -gt 0 ] && shift
 if [ $# -eq 0 ]; then
-	set -- build/fuzz/fuzz_config build/fuzz/fuzz_state build/fuzz/fuzz_image build/fuzz/fuzz_layer
+	set -- build/fuzz/fuzz_config build/fuzz/fuzz_state build/fuzz/fuzz_image build/fuzz/fuzz_layer build/fuzz/fuzz_network
 fi
 echo "1..$#"
 n=0

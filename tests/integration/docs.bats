@@ -21,31 +21,32 @@ teardown() {
 	common_teardown
 }
 
-# The commands `hull --help` lists (not the image commands it lists under
-# image, which are indented further).
+# The commands `hull --help` lists (not the image and network commands it
+# lists under image and network, which are indented further).
 commands() {
 	"$HULL" --help | sed -n '/^Commands:/,/^$/{s/^  \([a-z]\{1,\}\) .*/\1/p}'
 }
 
-# subcommands CMD: the commands `hull CMD --help` lists (those of image;
-# nothing for a command without commands of its own).
+# subcommands CMD: the commands `hull CMD --help` lists (those of image and
+# network; nothing for a command without commands of its own).
 subcommands() {
 	"$HULL" "$1" --help | sed -n '/^Commands:/,/^$/{s/^  \([a-z]\{1,\}\) .*/\1/p}'
 }
 
 # flags_of [CMD [SUB]]: the flags `hull CMD [SUB] --help` prints (`hull
 # --help`'s global options when CMD is empty), one a line: "-s --long" or
-# "--long".
+# "--long" (digits too: --ip6).
 flags_of() {
 	if [ -z "$1" ]; then
 		"$HULL" --help | sed -n '/^Global options:/,$p'
 	else
 		"$HULL" "$@" --help
-	fi | sed -n 's/^ \{1,\}\(-\([a-zA-Z]\), \)\{0,1\}\(--[a-z][a-z-]*\).*/\2 \3/p' | sed 's/^\([a-zA-Z]\) /-\1 /; s/^ //'
+	fi | sed -n 's/^ \{1,\}\(-\([a-zA-Z]\), \)\{0,1\}\(--[a-z][a-z0-9-]*\).*/\2 \3/p' | sed 's/^\([a-zA-Z]\) /-\1 /; s/^ //'
 }
 
 # page_flags CMD: the flags CMD's man page documents: flags_of CMD and, for a
-# command with commands of its own (image), flags_of CMD SUB for each, once.
+# command with commands of its own (image, network), flags_of CMD SUB for
+# each, once.
 page_flags() {
 	local s
 	{
@@ -110,6 +111,25 @@ has_flag() {
 	[ "$(grep -cx -- '-q --quiet' <<<"$output")" = 1 ]
 	# hull help image SUB is hull image SUB --help
 	[ "$("$HULL" help image pull)" = "$("$HULL" image pull --help)" ]
+	# network and its commands, the same way
+	run subcommands network
+	echo "$output"
+	[ "${#lines[@]}" -eq 4 ]
+	for c in create ls inspect rm; do
+		[[ " ${lines[*]} " == *" $c "* ]]
+	done
+	run flags_of network create
+	for f in --subnet --gateway --ipv6 --internal --bridge; do
+		grep -qx -- "$f" <<<"$output" || { echo "network create: no $f in: $output"; return 1; }
+	done
+	run page_flags network
+	[[ "$output" == *"-f --format"* ]]
+	[ "$(grep -cx -- '-q --quiet' <<<"$output")" = 1 ]
+	run flags_of run
+	for f in --network "-p --publish" --ip --ip6 --mac-address --dns --hostname --add-host; do
+		grep -qx -- "$f" <<<"$output" || { echo "run: no $f in: $output"; return 1; }
+	done
+	[ "$("$HULL" help network create)" = "$("$HULL" network create --help)" ]
 }
 
 @test "docs: every command has a man page, and hull(8) exists; none renders with a warning" {
@@ -138,7 +158,7 @@ has_flag() {
 	done
 }
 
-@test "docs: every flag of hull --help, hull CMD --help and hull image SUB --help is in the man page" {
+@test "docs: every flag of hull --help, hull CMD --help and hull image|network SUB --help is in the man page" {
 	local c page txt="$HULL_TEST_DIR/man.txt" short long
 	for c in "" $(commands); do
 		page="$MAN_DIR/hull${c:+-$c}.8"
@@ -160,7 +180,7 @@ has_flag() {
 	done
 }
 
-@test "docs: a command's man page lists no option the command (or one of its image commands) does not have" {
+@test "docs: a command's man page lists no option the command (or one of its image or network commands) does not have" {
 	local c page txt="$HULL_TEST_DIR/man.txt" f known
 	for c in $(commands); do
 		page="$MAN_DIR/hull-$c.8"
@@ -168,14 +188,14 @@ has_flag() {
 		# the tags of the OPTIONS section's list
 		man_text "$page" | sed -n '/^OPTIONS/,/^[A-Z]/p' | grep -E '^ {7}-' >"$txt" || true
 		[ -s "$txt" ] || { echo "$page: no option list"; return 1; }
-		for f in $(grep -oE -- '(^|[ ,])--?[a-z][a-z-]*' "$txt" | tr -d ' ,'); do
+		for f in $(grep -oE -- '(^|[ ,])--?[a-z][a-z0-9-]*' "$txt" | tr -d ' ,'); do
 			grep -qx -- "$f" <<<"$known" || [ "$f" = --help ] || [ "$f" = -h ] ||
 				{ echo "$page lists $f, which \`hull $c --help\` (or \`hull $c SUB --help\`) does not"; return 1; }
 		done
 	done
 }
 
-@test "docs: every flag of hull --help, hull CMD --help and hull image SUB --help is in README.md" {
+@test "docs: every flag of hull --help, hull CMD --help and hull image|network SUB --help is in README.md" {
 	local c short long
 	for c in "" $(commands); do
 		while read -r short long; do
@@ -188,6 +208,13 @@ has_flag() {
 	for c in $(commands); do
 		grep -q "\*\*\`$c[ \`]" "$README" ||
 			{ echo "README.md: no entry for $c"; return 1; }
+	done
+	# and so does every image and network command (- `image pull [options] IMAGE`)
+	local s
+	for c in image network; do
+		for s in $(subcommands "$c"); do
+			grep -q "\`$c $s[ \`]" "$README" || { echo "README.md: no entry for $c $s"; return 1; }
+		done
 	done
 }
 
@@ -205,7 +232,7 @@ has_flag() {
 	grep -q "runc 1.1 writes has none" "$page"
 }
 
-@test "docs: make install DESTDIR=... installs the binary, the man pages and the completions" {
+@test "docs: make install DESTDIR=... installs the binary, the man pages, the completions and the CNI link" {
 	DEST="$(mktemp -d "${HULL_TEST_TMP:-/tmp}/hull-install.XXXXXX")"
 	run make -C "$HULL_REPO_DIR" -s install DESTDIR="$DEST" PREFIX=/usr
 	echo "$output"
@@ -222,6 +249,8 @@ has_flag() {
 	cmp "$COMP_DIR/hull.bash" "$DEST/usr/share/bash-completion/completions/hull"
 	cmp "$COMP_DIR/_hull" "$DEST/usr/share/zsh/vendor-completions/_hull"
 	cmp "$COMP_DIR/hull.fish" "$DEST/usr/share/fish/vendor_completions.d/hull.fish"
+	# the CNI plugin: a link to the binary where the CNI plugins are
+	[ "$(readlink "$DEST/usr/lib/cni/hull")" = /usr/bin/hull ]
 	# nothing outside DESTDIR/PREFIX
 	[ -z "$(find "$DEST" -mindepth 1 -maxdepth 1 ! -name usr)" ]
 	# PREFIX moves all of it
@@ -234,8 +263,12 @@ has_flag() {
 
 # bash_complete WORD...: what the bash completion offers for the command line
 # WORD... (the last word is the one being completed), one a line, sorted.
+# With COMPLETE_NETNS=1, in a network namespace of its own (where the
+# completion may run `hull network ls`).
 bash_complete() {
-	bash --norc --noprofile -c '
+	local wrap=()
+	[ -z "${COMPLETE_NETNS:-}" ] || wrap=(unshare --net)
+	"${wrap[@]}" bash --norc --noprofile -c '
 		source "$1"
 		shift
 		COMP_WORDS=("$@")
@@ -255,6 +288,16 @@ bash_complete() {
 	[ "$output" = "$(printf 'json\ntable')" ]
 	run bash_complete hull image ls --format ""
 	[ "$output" = "$(printf 'json\ntable')" ]
+	run bash_complete hull network ls --format ""
+	[ "$output" = "$(printf 'json\ntable')" ]
+	run bash_complete hull net
+	[ "$output" = network ]
+	run bash_complete hull --store /tmp network cr
+	[ "$output" = create ]
+	run bash_complete hull network create --subnet 10.1.0.0/24 --i
+	[ "$output" = "$(printf -- '--internal\n--ipv6')" ]
+	run bash_complete hull run -p 8080:80 --ip 10.90.0.9 --dns 1.1.1.1 --add
+	[ "$output" = --add-host ]
 	run bash_complete hull image pull --tls-verify ""
 	[ "$output" = "$(printf 'false\ntrue')" ]
 	run bash_complete hull image pull --tls-verify = f
@@ -284,16 +327,19 @@ bash_complete() {
 			grep -qx -- "$f" <<<"$output" || { echo "hull $c: no $f in: $output"; return 1; }
 		done
 	done
-	# hull image: its commands, and every flag each of them has
-	run bash_complete hull image ""
-	[ "$output" = "$(subcommands image | sort)" ] || { echo "hull image: $output"; return 1; }
-	for s in $(subcommands image); do
-		run bash_complete hull image "$s" -
-		for f in $(completable_flags image "$s"); do
-			grep -qx -- "$f" <<<"$output" || { echo "hull image $s: no $f in: $output"; return 1; }
+	# hull image and hull network: their commands, and every flag each of them has
+	local fam
+	for fam in image network; do
+		run bash_complete hull "$fam" ""
+		[ "$output" = "$(subcommands "$fam" | sort)" ] || { echo "hull $fam: $output"; return 1; }
+		for s in $(subcommands "$fam"); do
+			run bash_complete hull "$fam" "$s" -
+			for f in $(completable_flags "$fam" "$s"); do
+				grep -qx -- "$f" <<<"$output" || { echo "hull $fam $s: no $f in: $output"; return 1; }
+			done
+			run bash_complete hull help "$fam" "${s:0:2}"
+			grep -qx -- "$s" <<<"$output" || { echo "hull help $fam: no $s in: $output"; return 1; }
 		done
-		run bash_complete hull help image "${s:0:2}"
-		grep -qx -- "$s" <<<"$output" || { echo "hull help image: no $s in: $output"; return 1; }
 	done
 }
 
@@ -340,20 +386,24 @@ bash_complete() {
 	local c f
 	for c in $(commands); do
 		run fish_complete "hull $c --"
-		for f in $(completable_flags "$c" | grep -o -- '--[a-z-]*'); do
+		for f in $(completable_flags "$c" | grep -o -- '--[a-z0-9-]*'); do
 			grep -qx -- "$f" <<<"$output" || { echo "hull $c: no $f in: $output"; return 1; }
 		done
 	done
-	run fish_complete "hull image "
-	[ "$output" = "$(subcommands image | sort)" ] || { echo "hull image: $output"; return 1; }
-	local s
-	for s in $(subcommands image); do
-		run fish_complete "hull image $s --"
-		for f in $(completable_flags image "$s" | grep -o -- '--[a-z-]*'); do
-			grep -qx -- "$f" <<<"$output" || { echo "hull image $s: no $f in: $output"; return 1; }
+	local s fam
+	for fam in image network; do
+		run fish_complete "hull $fam "
+		[ "$output" = "$(subcommands "$fam" | sort)" ] || { echo "hull $fam: $output"; return 1; }
+		for s in $(subcommands "$fam"); do
+			run fish_complete "hull $fam $s --"
+			for f in $(completable_flags "$fam" "$s" | grep -o -- '--[a-z0-9-]*'); do
+				grep -qx -- "$f" <<<"$output" || { echo "hull $fam $s: no $f in: $output"; return 1; }
+			done
 		done
 	done
 	run fish_complete "hull image ls --format "
+	[ "$output" = "$(printf 'json\ntable')" ]
+	run fish_complete "hull network ls --format "
 	[ "$output" = "$(printf 'json\ntable')" ]
 	run fish_complete "hull image pull --tls-verify "
 	[ "$output" = "$(printf 'false\ntrue')" ]
@@ -420,5 +470,51 @@ bash_complete() {
 	run fish_complete "$HULL --store $store spec --image l"
 	[ "$output" = "$name" ]
 	run fish_complete "$HULL --store $HULL_TEST_DIR/elsewhere image inspect "
+	[ -z "$output" ]
+}
+
+@test "docs: bash and fish completion: network names from hull network ls -q, in the --store given" {
+	command -v unshare >/dev/null || skip "unshare is needed (util-linux)"
+	# `hull network` reads the host's routes: only in a network namespace of
+	# the test's own.
+	local store="$HULL_TEST_DIR/store"
+	unshare --net "$HULL" --store "$store" network create web
+	unshare --net "$HULL" --store "$store" network create --internal back
+	export COMPLETE_NETNS=1
+	local all
+	all="$(printf 'back\nhull\nweb')"
+	# where a NAME goes: --network, network inspect and rm
+	run bash_complete "$HULL" --store "$store" network inspect ""
+	echo "$output"
+	[ "$output" = "$all" ]
+	run bash_complete "$HULL" --store = "$store" network rm w
+	[ "$output" = web ]
+	run bash_complete "$HULL" --store "$store" network rm web ""
+	[ "$output" = "$all" ]
+	# --network: those, none and host
+	run bash_complete "$HULL" "--store=$store" run --network ""
+	[ "$output" = "$(printf 'back\nhost\nhull\nnone\nweb')" ]
+	run bash_complete "$HULL" --store "$store" create --network = b
+	[ "$output" = back ]
+	# not where a new name goes, nor for ls
+	run bash_complete "$HULL" --store "$store" network create ""
+	[ -z "$output" ]
+	run bash_complete "$HULL" --store "$store" network ls ""
+	[ -z "$output" ]
+	# another store: only the default network
+	run bash_complete "$HULL" --store "$HULL_TEST_DIR/elsewhere" network inspect ""
+	[ "$output" = hull ]
+	command -v fish >/dev/null || skip "fish is not installed (apt-get install fish): bash only"
+	fish_complete() {
+		unshare --net fish --no-config -c 'source $argv[1]; complete -C $argv[2]' "$COMP_DIR/hull.fish" "$1" | cut -f1 | sort
+	}
+	run fish_complete "$HULL --store $store network inspect "
+	echo "$output"
+	[ "$output" = "$all" ]
+	run fish_complete "$HULL --store=$store network rm web "
+	[ "$output" = "$all" ]
+	run fish_complete "$HULL --store $store run --network "
+	[ "$output" = "$(printf 'back\nhost\nhull\nnone\nweb')" ]
+	run fish_complete "$HULL --store $store network create "
 	[ -z "$output" ]
 }

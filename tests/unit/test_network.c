@@ -236,7 +236,8 @@ static void test_store(void)
 	CHECK(lease_any(nfd, "n1", id, sizeof id) == 1);
 	CHECK(netns_network_rm(dir, "n1", &e) == -EBUSY);
 	CHECK(strstr(e.msg, "in use by container") != NULL);
-	CHECK_INT(lease_drop_id(nfd, "n1", "c2"), 1);
+	CHECK_INT(lease_drop_id(nfd, "n1", "c2", "eth1"), 0);
+	CHECK_INT(lease_drop_id(nfd, "n1", "c2", "eth0"), 1);
 	/* The freed address is handed out again once the others are taken. */
 	CHECK(lease_take(nfd, &n, &n.sub[0], NULL, "c4", "eth0", mac, a3, &e) == 0);
 	CHECK_STR(inet_ntop(AF_INET, a3, gw, sizeof gw), "10.89.0.3");
@@ -248,37 +249,40 @@ static void test_store(void)
 	CHECK_STR(inet_ntop(AF_INET, a1, gw, sizeof gw), "10.77.0.2");
 	CHECK(lease_take(nfd, &n, &n.sub[0], NULL, "t2", "eth0", mac, a1, &e) == -EADDRNOTAVAIL);
 	CHECK(strstr(e.msg, "no free address left in 10.77.0.0/30") != NULL);
-	CHECK_INT(lease_drop_id(nfd, "tiny", "t1"), 1);
+	CHECK_INT(lease_drop_id(nfd, "tiny", "t1", NULL), 1);
 
 	UNIT_GROUP("ports");
 	struct netns_port p, q;
 	netns_port_parse("8080:80", &p, &e);
-	CHECK(port_take(nfd, &p, "c1", &e) == 0);
-	CHECK(port_take(nfd, &p, "c2", &e) == -EADDRINUSE);
+	CHECK(port_take(nfd, &p, "c1", "eth0", &e) == 0);
+	CHECK(port_take(nfd, &p, "c2", "eth0", &e) == -EADDRINUSE);
 	CHECK(strstr(e.msg, "tcp port 8080 is already published") != NULL);
 	netns_port_parse("127.0.0.1:8080:80", &q, &e);
-	CHECK(port_take(nfd, &q, "c2", &e) == -EADDRINUSE);
+	CHECK(port_take(nfd, &q, "c2", "eth0", &e) == -EADDRINUSE);
 	netns_port_parse("8080:80/udp", &q, &e);
-	CHECK(port_take(nfd, &q, "c2", &e) == 0);
+	CHECK(port_take(nfd, &q, "c2", "eth0", &e) == 0);
 	netns_port_parse("127.0.0.1:9000:80", &q, &e);
-	CHECK(port_take(nfd, &q, "c2", &e) == 0);
+	CHECK(port_take(nfd, &q, "c2", "eth0", &e) == 0);
 	netns_port_parse("127.0.0.2:9000:80", &q, &e);
-	CHECK(port_take(nfd, &q, "c3", &e) == 0);
+	CHECK(port_take(nfd, &q, "c3", "eth0", &e) == 0);
 	netns_port_parse("9000:80", &q, &e);
-	CHECK(port_take(nfd, &q, "c4", &e) == -EADDRINUSE);
+	CHECK(port_take(nfd, &q, "c4", "eth0", &e) == -EADDRINUSE);
 	struct netns_port *dropped;
 	size_t nd;
-	CHECK(port_drop_id(nfd, "c2", &dropped, &nd) == 0);
+	CHECK(port_drop_id(nfd, "c2", "eth1", &dropped, &nd) == 0);
+	CHECK_INT(nd, 0);
+	free(dropped);
+	CHECK(port_drop_id(nfd, "c2", NULL, &dropped, &nd) == 0);
 	CHECK_INT(nd, 2);
 	free(dropped);
-	CHECK(port_drop_id(nfd, "c2", &dropped, &nd) == 0);
+	CHECK(port_drop_id(nfd, "c2", "eth0", &dropped, &nd) == 0);
 	CHECK_INT(nd, 0);
 	CHECK_INT(count_files("networks/ports"), 2);
 
 	UNIT_GROUP("rm");
-	lease_drop_id(nfd, "n1", "c1");
-	lease_drop_id(nfd, "n1", "c3");
-	lease_drop_id(nfd, "n1", "c4");
+	lease_drop_id(nfd, "n1", "c1", NULL);
+	lease_drop_id(nfd, "n1", "c3", NULL);
+	lease_drop_id(nfd, "n1", "c4", NULL);
 	CHECK(netns_network_rm(dir, "nope", &e) == -ENOENT);
 	close(nfd);
 }

@@ -1472,6 +1472,14 @@ static void test_features(void)
 	CHECK_STR(YAJL_GET_STRING(get(tree, yajl_t_string, "annotations",
 				      "org.opencontainers.runc.checkpoint.enabled", NULL)), "false");
 	CHECK(get(tree, yajl_t_string, "annotations", "io.github.hull.version", NULL));
+	CHECK_STR(YAJL_GET_STRING(get(tree, yajl_t_string, "annotations", "io.github.hull.networks", NULL)), "bridge");
+	CHECK_STR(YAJL_GET_STRING(get(tree, yajl_t_string, "annotations", "io.github.hull.networks.nftables", NULL)),
+		  "inet hull");
+	CHECK_STR(YAJL_GET_STRING(get(tree, yajl_t_string, "annotations", "io.github.hull.networks.cni", NULL)),
+		  "0.3.0,0.3.1,0.4.0,1.0.0,1.1.0");
+	const char *nann = YAJL_GET_STRING(get(tree, yajl_t_string, "annotations", "io.github.hull.networks.annotations",
+					       NULL));
+	CHECK(nann && strstr(nann, "io.github.hull.network,") && strstr(nann, "io.github.hull.add-host"));
 	yajl_tree_free(tree);
 	free(json);
 }
