@@ -231,12 +231,13 @@ lease_files() {
 	return 0
 }
 
-# port_files [ID]: the published-port files (of container ID).
+# port_files [ID]: the published-port files (of container ID: those whose
+# first word is ID; hull may write the interface after it).
 port_files() {
 	local f
 	[ -d "$STORE/networks/ports" ] || return 0
 	for f in $(find "$STORE/networks/ports" -type f 2>/dev/null); do
-		if [ -z "${1:-}" ] || grep -qx -- "$1" "$f"; then
+		if [ -z "${1:-}" ] || [ "$(awk 'NR == 1 {print $1}' "$f")" = "$1" ]; then
 			echo "$f"
 		fi
 	done
