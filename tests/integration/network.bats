@@ -14,6 +14,14 @@
 # by a veth pair (192.0.2.1 on the host's side, 192.0.2.2 on the remote's).
 # Teardown deletes the containers, then the namespaces.  Each test has a
 # store of its own.
+#
+# Faults: hull killed with SIGKILL at random moments of a create (50
+# rounds), and, with strace's --inject=SYSCALL:signal=KILL:when=N, at
+# points of its join (HULL_NET_FAULT_POINTS of them, default 40; 1000: at
+# every call from the lease to the last netlink message) and of a delete's
+# leave (every kth call and the call right after each file it removes);
+# then `delete --force` must leave no state, veth, lease, port record or
+# nftables map element.
 
 load helpers
 source "$HULL_REPO_DIR/tests/lib/netns.bash"
