@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_link.h>
+#include <linux/ip.h>
 #include <linux/veth.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -94,6 +95,24 @@ static int route_default(struct nl *nl, int index, const struct netns_subnet *s)
 	msg_init(&m, RTM_NEWROUTE, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, &rt, sizeof rt);
 	msg_attr(&m, RTA_GATEWAY, s->gw, s->family == AF_INET ? 4 : 16);
 	msg_attr_u32(&m, RTA_OIF, (uint32_t)index);
+	return nl_talk(nl, &m, NULL, NULL);
+}
+
+/* net.ipv4.conf.IF.arp_notify = 1 for interface index of nl's namespace,
+ * by rtnetlink (IFLA_AF_SPEC / AF_INET / IFLA_INET_CONF): hull's /proc/sys
+ * shows its own namespace's, not the container's. */
+static int arp_notify(struct nl *nl, int index)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = index };
+	struct msg m;
+	msg_init(&m, RTM_NEWLINK, NLM_F_ACK, &ifi, sizeof ifi);
+	struct rtattr *af = msg_nest(&m, IFLA_AF_SPEC);
+	struct rtattr *in = msg_nest(&m, AF_INET);
+	struct rtattr *conf = msg_nest(&m, IFLA_INET_CONF);
+	msg_attr_u32(&m, IPV4_DEVCONF_ARP_NOTIFY, 1);
+	msg_nest_end(&m, conf);
+	msg_nest_end(&m, in);
+	msg_nest_end(&m, af);
 	return nl_talk(nl, &m, NULL, NULL);
 }
 
@@ -317,10 +336,11 @@ int netns_join(const struct netns_join_req *r, int nsfd, struct netns_joined *ou
 			ret = hull_syserr(e, -ret, "network %s: %s in the container", nets[i].name, f->ifname);
 			goto fail;
 		}
-		/* (Up here, not by the creation's peer ifinfomsg: the kernel
-		 * refuses that one with ENOTCONN.) */
-		if ((ret = link_set_up(&in, l.index)) < 0) {
-			ret = hull_syserr(e, -ret, "network %s: setting %s up in the container", nets[i].name, f->ifname);
+		/* A gratuitous ARP when it comes up (arp_notify): a reused
+		 * address gets its new MAC into its neighbours' caches at once,
+		 * not once their entries for the last holder age out. */
+		if ((ret = arp_notify(&in, l.index)) < 0) {
+			ret = hull_syserr(e, -ret, "network %s: arp_notify of %s in the container", nets[i].name, f->ifname);
 			goto fail;
 		}
 		for (size_t a = 0; a < f->n_addr; a++) {
@@ -330,6 +350,12 @@ int netns_join(const struct netns_join_req *r, int nsfd, struct netns_joined *ou
 						  inet_ntop(f->addr[a].family, f->addr[a].net, ip, sizeof ip), f->ifname);
 				goto fail;
 			}
+		}
+		/* Up once addressed (and here, not by the creation's peer
+		 * ifinfomsg: the kernel refuses that one with ENOTCONN). */
+		if ((ret = link_set_up(&in, l.index)) < 0) {
+			ret = hull_syserr(e, -ret, "network %s: setting %s up in the container", nets[i].name, f->ifname);
+			goto fail;
 		}
 		/* The default routes go by the first network with a way out. */
 		if (f->internal || routed)
@@ -418,13 +444,15 @@ int netns_leave(const char *store, const char *id, const char *const *networks, 
 	for (size_t i = 0; i < n; i++)
 		if ((r = lease_drop_id(nfd, networks[i], id, ifnames ? ifnames[i] : NULL)) < 0 && ret == 0)
 			ret = hull_syserr(e, -r, "networks/%s/leases of the store", networks[i]);
-	/* The ports of those interfaces (all of id's without names). */
+	/* The ports of those interfaces (all of id's without names): their
+	 * elements removed first, then the files that name them, so that a
+	 * kill in between leaves the files for the next delete to find. */
 	struct netns_port *ports = NULL;
 	size_t np = 0;
 	for (size_t i = 0; i < (ifnames ? n : 1); i++) {
 		struct netns_port *v = NULL, *nv;
 		size_t nn = 0;
-		if ((r = port_drop_id(nfd, id, ifnames ? ifnames[i] : NULL, &v, &nn)) < 0 && ret == 0)
+		if ((r = port_drop_id(nfd, id, ifnames ? ifnames[i] : NULL, false, &v, &nn)) < 0 && ret == 0)
 			ret = hull_syserr(e, -r, "networks/ports of the store");
 		if (nn && (nv = realloc(ports, (np + nn) * sizeof *nv))) {
 			ports = nv;
@@ -442,6 +470,13 @@ int netns_leave(const char *store, const char *id, const char *const *networks, 
 			ret = r;
 		free(x);
 		free(ips);
+		/* Gone from nftables: now the files. */
+		for (size_t i = 0; r == 0 && i < (ifnames ? n : 1); i++) {
+			struct netns_port *v = NULL;
+			size_t nn = 0;
+			port_drop_id(nfd, id, ifnames ? ifnames[i] : NULL, true, &v, &nn);
+			free(v);
+		}
 	}
 	free(ports);
 	close(lock);

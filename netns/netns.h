@@ -60,7 +60,7 @@ int netns_link_move(const char *name, const char *new_name, int nsfd, struct hul
  * definition and its address leases live in the store (--store, see
  * overlay/store.h) under networks/: NAME/config (the definition, text),
  * NAME/leases/ADDRESS (one file per leased address: "ID IFNAME MAC"), ports/
- * (one file per published port: "ID"), and networks/lock, flock()ed
+ * (one file per published port: "ID IFNAME"), and networks/lock, flock()ed
  * exclusively around every change.  The network `hull` (bridge hull0, a
  * private /16 not routed on the host) exists without being created: its
  * definition is written when first used.  Bridges, forwarding and nftables

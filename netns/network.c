@@ -1001,7 +1001,7 @@ int port_take(int nfd, const struct netns_port *p, const char *id, const char *i
 	return r;
 }
 
-int port_drop_id(int nfd, const char *id, const char *ifname, struct netns_port **v, size_t *n)
+int port_drop_id(int nfd, const char *id, const char *ifname, bool unlink, struct netns_port **v, size_t *n)
 {
 	*v = NULL;
 	*n = 0;
@@ -1024,7 +1024,7 @@ int port_drop_id(int nfd, const char *id, const char *ifname, struct netns_port 
 		if (mine && ifname && text[il] == ' ')
 			mine = strncmp(text + il + 1, ifname, strlen(ifname)) == 0 && text[il + 1 + strlen(ifname)] == '\n';
 		free(text);
-		if (!mine || unlinkat(dirfd(d), de->d_name, 0) < 0)
+		if (!mine || (unlink && unlinkat(dirfd(d), de->d_name, 0) < 0))
 			continue;
 		struct netns_port *nv = realloc(*v, (*n + 1) * sizeof *nv);
 		if (!nv) {

@@ -33,9 +33,9 @@ int lease_any(int nfd, const char *name, char *id, size_t cap);
  * another attachment has it (the same port on the same or on any
  * address).  Under the lock. */
 int port_take(int nfd, const struct netns_port *p, const char *id, const char *ifname, struct hull_err *e);
-/* Drop the ports of id's interface ifname (NULL: of all of id's): those
- * dropped in *v (malloc'd), their count in *n. */
-int port_drop_id(int nfd, const char *id, const char *ifname, struct netns_port **v, size_t *n);
+/* The ports of id's interface ifname (NULL: of all of id's), dropped when
+ * unlink: in *v (malloc'd), their count in *n. */
+int port_drop_id(int nfd, const char *id, const char *ifname, bool unlink, struct netns_port **v, size_t *n);
 
 /* ---- bridge.c: interfaces over rtnetlink ---- */
 

@@ -269,13 +269,17 @@ static void test_store(void)
 	CHECK(port_take(nfd, &q, "c4", "eth0", &e) == -EADDRINUSE);
 	struct netns_port *dropped;
 	size_t nd;
-	CHECK(port_drop_id(nfd, "c2", "eth1", &dropped, &nd) == 0);
+	CHECK(port_drop_id(nfd, "c2", "eth1", true, &dropped, &nd) == 0);
 	CHECK_INT(nd, 0);
 	free(dropped);
-	CHECK(port_drop_id(nfd, "c2", NULL, &dropped, &nd) == 0);
+	CHECK(port_drop_id(nfd, "c2", NULL, false, &dropped, &nd) == 0);
 	CHECK_INT(nd, 2);
 	free(dropped);
-	CHECK(port_drop_id(nfd, "c2", "eth0", &dropped, &nd) == 0);
+	CHECK_INT(count_files("networks/ports"), 4);
+	CHECK(port_drop_id(nfd, "c2", NULL, true, &dropped, &nd) == 0);
+	CHECK_INT(nd, 2);
+	free(dropped);
+	CHECK(port_drop_id(nfd, "c2", "eth0", true, &dropped, &nd) == 0);
 	CHECK_INT(nd, 0);
 	CHECK_INT(count_files("networks/ports"), 2);
 
