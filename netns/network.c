@@ -8,6 +8,7 @@
  * its content in one step (an O_TMPFILE linked in), so a kill -9 at any
  * point leaves either no file or one that names its container, which
  * `delete --force` finds again. */
+#include "netns/nft.h"
 #include "netns/priv.h"
 
 #include <arpa/inet.h>
@@ -486,6 +487,11 @@ int netns_network_create(const char *store, const struct netns_create *c, struct
 				r = hull_errf(e, EEXIST, "--bridge %s: the bridge of network %s", c->bridge, v[i].name);
 				goto out;
 			}
+		/* Never one of the host's own: network rm would delete it. */
+		if (if_nametoindex(c->bridge)) {
+			r = hull_errf(e, EEXIST, "--bridge %s: the host already has an interface of that name", c->bridge);
+			goto out;
+		}
 		snprintf(n.bridge, sizeof n.bridge, "%s", c->bridge);
 	} else {
 		/* The default's bridge is taken even before it is written. */
@@ -656,6 +662,15 @@ int netns_network_rm(const char *store, const char *name, struct hull_err *e)
 		unlinkat(nfd, path, AT_REMOVEDIR);
 		if (unlinkat(nfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
 			r = hull_syserr(e, errno, "networks/%s of the store", name);
+		/* The last bridge gone: hull's nftables table goes too. */
+		_cleanup_free_ struct netns_network *v = NULL;
+		size_t nv = 0;
+		bool used = false;
+		net_all(nfd, &v, &nv);
+		for (size_t i = 0; i < nv && !used; i++)
+			used = if_nametoindex(v[i].bridge) != 0;
+		if (r == 0 && !used)
+			r = nft_teardown(e);
 	}
 	close(lock);
 	close(nfd);

@@ -120,3 +120,38 @@ int cli_fail(const struct hull_err *e)
 	return 1;
 }
 
+
+int cli_family_main(struct global *g, const char *family, const struct cmd *cmds, size_t n, const char *about,
+		    int argc, char **argv)
+{
+	char prefix[32];
+	snprintf(prefix, sizeof prefix, "%s ", family);
+	if (argc < 1 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h") || !strcmp(argv[0], "help")) {
+		const char *topic = argc >= 2 && !strcmp(argv[0], "help") ? argv[1] : NULL;
+		for (size_t i = 0; topic && i < n; i++)
+			if (!strcmp(topic, cmds[i].name)) {
+				cli_print_help(&cmds[i], prefix);
+				return 0;
+			}
+		printf("Usage: hull [global options] %s <command> [options] [arguments]\n\n%s\n\nCommands:\n", family,
+		       about);
+		for (size_t i = 0; i < n; i++)
+			printf("  %-8s %s\n", cmds[i].name, cmds[i].summary);
+		return argc < 1 ? 1 : 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct cmd *c = &cmds[i];
+		if (strcmp(argv[0], c->name))
+			continue;
+		struct parsed p;
+		bool help = false;
+		if (cli_parse_flags(c, argc - 1, argv + 1, &p, &help))
+			return 1;
+		if (help) {
+			cli_print_help(c, prefix);
+			return 0;
+		}
+		return c->run(g, &p);
+	}
+	return cli_usage_error("%s: unknown command \"%s\" (see hull %s --help)", family, argv[0], family);
+}

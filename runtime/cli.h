@@ -59,5 +59,9 @@ int cli_parse_flags(const struct cmd *c, int argc, char **argv, struct parsed *p
 void cli_print_help(const struct cmd *c, const char *prefix);
 /* Log e once; returns 1. */
 int cli_fail(const struct hull_err *e);
+/* `hull FAMILY ...` (image, network): its help (about: what the family is,
+ * printed after the usage line), `help CMD`, and CMD run by cmds[0..n). */
+int cli_family_main(struct global *g, const char *family, const struct cmd *cmds, size_t n, const char *about,
+		    int argc, char **argv);
 
 #endif

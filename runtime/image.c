@@ -621,34 +621,8 @@ void image_help_summary(void)
 
 int image_main(struct global *g, int argc, char **argv)
 {
-	if (argc < 1 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h") || !strcmp(argv[0], "help")) {
-		const char *topic = argc >= 2 && !strcmp(argv[0], "help") ? argv[1] : NULL;
-		for (size_t i = 0; topic && i < N_IMAGE_CMDS; i++)
-			if (!strcmp(topic, image_cmds[i].name)) {
-				cli_print_help(&image_cmds[i], "image ");
-				return 0;
-			}
-		printf("Usage: hull [global options] image <command> [options] [arguments]\n\n"
-		       "Images in the store (--store, default %s).\n\nCommands:\n", STORE_DEFAULT);
-		for (size_t i = 0; i < N_IMAGE_CMDS; i++)
-			printf("  %-8s %s\n", image_cmds[i].name, image_cmds[i].summary);
-		return argc < 1 ? 1 : 0;
-	}
-	for (size_t i = 0; i < N_IMAGE_CMDS; i++) {
-		const struct cmd *c = &image_cmds[i];
-		if (strcmp(argv[0], c->name))
-			continue;
-		struct parsed p;
-		bool help = false;
-		if (cli_parse_flags(c, argc - 1, argv + 1, &p, &help))
-			return 1;
-		if (help) {
-			cli_print_help(c, "image ");
-			return 0;
-		}
-		return c->run(g, &p);
-	}
-	return cli_usage_error("image: unknown command \"%s\" (see hull image --help)", argv[0]);
+	return cli_family_main(g, "image", image_cmds, N_IMAGE_CMDS,
+			       "Images in the store (--store, default " STORE_DEFAULT ").", argc, argv);
 }
 
 /* ---- run --image --------------------------------------------------------- */

@@ -66,8 +66,13 @@ static size_t containers_of(const struct netns_lease *v, size_t n)
 	return k;
 }
 
-static void subnets_json(yajl_gen jg, const struct netns_network *n)
+/* The fields of a network ls and inspect share, in an open map. */
+static void network_json(yajl_gen jg, const struct netns_network *n)
 {
+	jstr(jg, "name");
+	jstr(jg, n->name);
+	jstr(jg, "bridge");
+	jstr(jg, n->bridge);
 	jstr(jg, "subnets");
 	yajl_gen_array_open(jg);
 	for (size_t s = 0; s < n->n_sub; s++) {
@@ -80,6 +85,8 @@ static void subnets_json(yajl_gen jg, const struct netns_network *n)
 		yajl_gen_map_close(jg);
 	}
 	yajl_gen_array_close(jg);
+	jstr(jg, "internal");
+	yajl_gen_bool(jg, n->internal);
 }
 
 static int cmd_ls(struct global *g, const struct parsed *p)
@@ -107,13 +114,7 @@ static int cmd_ls(struct global *g, const struct parsed *p)
 		free(l);
 		if (jg) {
 			yajl_gen_map_open(jg);
-			jstr(jg, "name");
-			jstr(jg, v[i].name);
-			jstr(jg, "bridge");
-			jstr(jg, v[i].bridge);
-			subnets_json(jg, &v[i]);
-			jstr(jg, "internal");
-			yajl_gen_bool(jg, v[i].internal);
+			network_json(jg, &v[i]);
 			jstr(jg, "containers");
 			yajl_gen_integer(jg, (long long)nc);
 			yajl_gen_map_close(jg);
@@ -163,13 +164,7 @@ static int cmd_inspect(struct global *g, const struct parsed *p)
 		netns_network_leases(store_of(g), v[i].name, &l, &nl, &e);
 		qsort(l, nl, sizeof *l, by_container);
 		yajl_gen_map_open(jg);
-		jstr(jg, "name");
-		jstr(jg, v[i].name);
-		jstr(jg, "bridge");
-		jstr(jg, v[i].bridge);
-		subnets_json(jg, &v[i]);
-		jstr(jg, "internal");
-		yajl_gen_bool(jg, v[i].internal);
+		network_json(jg, &v[i]);
 		jstr(jg, "containers");
 		yajl_gen_array_open(jg);
 		for (size_t k = 0; k < nl;) {
@@ -250,36 +245,10 @@ void network_help_summary(void)
 
 int network_main(struct global *g, int argc, char **argv)
 {
-	if (argc < 1 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h") || !strcmp(argv[0], "help")) {
-		const char *topic = argc >= 2 && !strcmp(argv[0], "help") ? argv[1] : NULL;
-		for (size_t i = 0; topic && i < N_NETWORK_CMDS; i++)
-			if (!strcmp(topic, network_cmds[i].name)) {
-				cli_print_help(&network_cmds[i], "network ");
-				return 0;
-			}
-		printf("Usage: hull [global options] network <command> [options] [arguments]\n\n"
-		       "Networks of containers (definitions and leases in --store, default %s;\n"
-		       "the network \"%s\" exists without being created).\n\nCommands:\n",
-		       STORE_DEFAULT, NETNS_DEFAULT);
-		for (size_t i = 0; i < N_NETWORK_CMDS; i++)
-			printf("  %-8s %s\n", network_cmds[i].name, network_cmds[i].summary);
-		return argc < 1 ? 1 : 0;
-	}
-	for (size_t i = 0; i < N_NETWORK_CMDS; i++) {
-		const struct cmd *c = &network_cmds[i];
-		if (strcmp(argv[0], c->name))
-			continue;
-		struct parsed p;
-		bool help = false;
-		if (cli_parse_flags(c, argc - 1, argv + 1, &p, &help))
-			return 1;
-		if (help) {
-			cli_print_help(c, "network ");
-			return 0;
-		}
-		return c->run(g, &p);
-	}
-	return cli_usage_error("network: unknown command \"%s\" (see hull network --help)", argv[0]);
+	return cli_family_main(g, "network", network_cmds, N_NETWORK_CMDS,
+			       "Networks of containers (definitions and leases in --store, default " STORE_DEFAULT ";\n"
+			       "the network \"" NETNS_DEFAULT "\" exists without being created).",
+			       argc, argv);
 }
 
 /* ---- a container's networks ------------------------------------------- */

@@ -265,6 +265,10 @@ create_err() {
 	create_err "a b" "a b"
 	create_err "$(printf 'n%.0s' {1..64})" "$(printf 'n%.0s' {1..64})"
 	create_err abcdefghijklmnop --bridge abcdefghijklmnop bad1
+	# an interface the host has is never taken (network rm would delete it)
+	hostip link add hostdummy0 type veth peer name hostdummy1
+	create_err "--bridge hostdummy0: the host already has an interface of that name" --bridge hostdummy0 bad1
+	hostip link show hostdummy0
 	[ ! -e "$STORE/networks/bad1" ]
 	[ ! -e "$STORE/networks/bad" ]
 	refute hostip link show abcdefghijklmnop
@@ -774,6 +778,21 @@ create_err() {
 	refute grep -qF 10.66.0.0 <<<"$(set_elems masq4)"
 	net_nothing_left "$CID"
 	[ "$(nhull network ls -q)" = hull ]
+	# hull's nftables table stays while a bridge of hull's is there, and
+	# goes with the last one
+	run in_host nft list table inet hull
+	[ "$status" -ne 0 ]
+	nhull network create --subnet 10.67.0.0/24 net2 >/dev/null
+	nhull network create --subnet 10.68.0.0/24 net3 >/dev/null
+	nct_create "$CID-2" "$BUNDLE" --network net2
+	nct_create "$CID-3" "$BUNDLE" --network net3
+	nhull delete "$CID-3"
+	nhull network rm net3
+	in_host nft list table inet hull >/dev/null
+	nhull delete "$CID-2"
+	nhull network rm net2
+	run in_host nft list table inet hull
+	[ "$status" -ne 0 ]
 }
 
 @test "network: run --image with --network, --ip, --hostname and -p" {

@@ -177,6 +177,10 @@ static void test_store(void)
 	CHECK_STR(n.bridge, "br-n3");
 	c = (struct netns_create){ .name = "n4", .bridge = "br-n3" };
 	CHECK(netns_network_create(dir, &c, &n, &e) == -EEXIST);
+	/* An interface of the host's is never taken for a bridge (rm would delete it). */
+	c = (struct netns_create){ .name = "n4", .bridge = "lo" };
+	CHECK(netns_network_create(dir, &c, &n, &e) == -EEXIST);
+	CHECK(strstr(e.msg, "--bridge lo: the host already has an interface of that name") != NULL);
 	c = (struct netns_create){ .name = "n4", .subnet = { "10.1.0.0/16", "10.2.0.0/16" }, .n_subnet = 2 };
 	CHECK(netns_network_create(dir, &c, &n, &e) == -EINVAL);
 	c = (struct netns_create){ .name = "n4", .subnet = { "10.1.0.0/16" }, .n_subnet = 1,
