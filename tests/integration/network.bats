@@ -1119,3 +1119,22 @@ hull_calls_in() {
 	echo "# $fired of $tries faults fired" >&3
 	[ $((fired * 4)) -ge $((tries * 3)) ]
 }
+
+@test "network: an address given again is announced (arp_notify): a neighbour reaches its new holder at once" {
+	nhull network create --subnet 10.66.0.0/24 net1 >/dev/null
+	net_bundle "$HULL_TEST_DIR/a" sleep 1000
+	nct_run "$CID-a" "$BUNDLE" --network net1
+	net_bundle "$HULL_TEST_DIR/b" sleep 1000
+	nct_run "$CID-b" "$BUNDLE" --network net1 --ip 10.66.0.50
+	# a learns b's MAC
+	in_ct "$CID-a" busybox ping -c1 -W2 10.66.0.50
+	nhull delete -f "$CID-b"
+	nct_run "$CID-c" "$BUNDLE" --network net1 --ip 10.66.0.50
+	# c's MAC is in a's cache already: reached at once, not after the stale
+	# entry (b's MAC) ages out
+	mac="$(in_ct "$CID-c" ip -o link show eth0 | grep -o 'link/ether [^ ]*' | cut -d' ' -f2)"
+	[ -n "$mac" ]
+	retry 20 0.05 sh -c "nsenter --net=/proc/$(ct_pid "$CID-a")/ns/net ip neigh show 10.66.0.50 | grep -qi '$mac'"
+	in_ct "$CID-a" busybox ping -c1 -W1 10.66.0.50
+	[ "$(in_ct "$CID-c" cat /proc/sys/net/ipv4/conf/eth0/arp_notify)" = 1 ]
+}
