@@ -343,6 +343,12 @@ int net_prepare(struct spec *s, const struct net_flags *f, const char *store, co
 	memset(n, 0, sizeof *n);
 	n->dirfd = -1;
 	n->store = store ? store : STORE_DEFAULT;
+	/* What a failure puts back: s as it came. */
+	struct spec_kv *ann0 = s->annotations;
+	size_t n_ann0 = s->n_annotations;
+	const char *host0 = s->hostname;
+	struct spec_namespace *ns0 = s->linux_ ? s->linux_->namespaces : NULL;
+	size_t n_ns0 = s->linux_ ? s->linux_->n_namespaces : 0;
 	const char *net = ann_get(s->annotations, s->n_annotations, NET_ANN_NETWORK);
 	bool flags = f && (f->n_network || f->n_publish || f->ip || f->ip6 || f->mac || f->n_dns || f->n_add_host);
 	if (!net && !flags) {
@@ -536,6 +542,13 @@ oom:
 fail:
 	n->mem = sb.v;
 	n->mem_n = sb.n;
+	s->annotations = ann0;
+	s->n_annotations = n_ann0;
+	s->hostname = host0;
+	if (s->linux_) {
+		s->linux_->namespaces = ns0;
+		s->linux_->n_namespaces = n_ns0;
+	}
 	return r;
 }
 

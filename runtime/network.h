@@ -61,8 +61,9 @@ struct net_setup {
 };
 
 /* Before anything exists: f's annotations over the config's, their values
- * checked, the namespaces changed for host and ns:PATH, the hostname set.
- * Errors start with cfg. */
+ * checked, the namespaces changed for host and ns:PATH, the hostname set
+ * (s then points into n: net_setup_free after the last use of s).  Errors
+ * start with cfg; s is left as it came. */
 int net_prepare(struct spec *s, const struct net_flags *f, const char *store, const char *cfg, struct net_setup *n,
 		struct hull_err *e);
 /* Once the state directory (dirfd) exists: the files for /etc/hosts,

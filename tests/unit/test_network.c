@@ -6,6 +6,7 @@
  * own (unshare, as root; else the store checks are skipped), so that the
  * host's routes play no part and nothing of the host is touched. */
 #include "netns/priv.h"
+#include "runtime/network.h"
 #include "tests/unit/unit.h"
 
 #include <arpa/inet.h>
@@ -295,8 +296,127 @@ static void test_store(void)
 	close(nfd);
 }
 
+/* net_prepare: what run/create do with the flags and annotations, on a
+ * spec built here (no file, no kernel). */
+static void test_prepare(void)
+{
+	struct spec_namespace ns[2] = { { SPEC_NS_NETWORK, NULL }, { SPEC_NS_MOUNT, NULL } };
+	struct spec_linux lx = { .namespaces = ns, .n_namespaces = 2 };
+	struct spec_kv ann[1] = { { "a", "b" } };
+	struct spec s = { .linux_ = &lx, .annotations = ann, .n_annotations = 1 };
+	struct net_setup n;
+	struct hull_err e;
+
+	UNIT_GROUP("net_prepare");
+	/* Nothing asked: nothing changes. */
+	CHECK(net_prepare(&s, NULL, "/st", "cfg", &n, &e) == 0);
+	CHECK(!n.join && s.annotations == ann);
+	net_setup_free(&n);
+
+	const char *nets[] = { "n1", "n2" }, *pub[] = { "8080:80", "53:53/udp" }, *dns[] = { "10.0.0.53" };
+	const char *hosts[] = { "db:10.1.2.3" };
+	struct net_flags f = { .network = nets, .n_network = 2, .publish = pub, .n_publish = 2, .ip = "10.89.0.9",
+			       .mac = "02:00:00:00:00:01", .dns = dns, .n_dns = 1, .add_host = hosts, .n_add_host = 1,
+			       .hostname = "box" };
+	CHECK(net_prepare(&s, &f, "/st", "cfg", &n, &e) == 0);
+	CHECK(n.join);
+	CHECK_INT(n.n_nets, 2);
+	if (n.n_nets == 2) {
+		CHECK_STR(n.nets[0].network, "n1");
+		CHECK_STR(n.nets[1].network, "n2");
+		CHECK_STR(n.nets[0].ip[0], "10.89.0.9");
+		CHECK_STR(n.nets[0].mac, "02:00:00:00:00:01");
+		CHECK(n.nets[1].ip[0] == NULL);
+	}
+	CHECK_INT(n.n_ports, 2);
+	CHECK_INT(n.n_dns, 1);
+	CHECK_INT(n.n_hosts, 1);
+	if (n.n_hosts)
+		CHECK_STR(n.hosts[0], "db 10.1.2.3");
+	CHECK_STR(s.hostname, "box");
+	/* The annotations: the config's, the flags', the store. */
+	bool have_net = false, have_store = false, have_a = false;
+	for (size_t i = 0; i < s.n_annotations; i++) {
+		have_net |= !strcmp(s.annotations[i].key, NET_ANN_NETWORK) && !strcmp(s.annotations[i].value, "n1,n2");
+		have_store |= !strcmp(s.annotations[i].key, NET_ANN_STORE) && !strcmp(s.annotations[i].value, "/st");
+		have_a |= !strcmp(s.annotations[i].key, "a");
+	}
+	CHECK(have_net && have_store && have_a);
+	net_setup_free(&n);
+	s.annotations = ann;
+	s.n_annotations = 1;
+	s.hostname = NULL;
+
+	/* host: the network namespace entry goes; ns:PATH: it joins PATH. */
+	const char *host[] = { "host" };
+	f = (struct net_flags){ .network = host, .n_network = 1 };
+	CHECK(net_prepare(&s, &f, NULL, "cfg", &n, &e) == 0);
+	CHECK(!n.join);
+	CHECK_INT(lx.n_namespaces, 1);
+	CHECK_INT(lx.namespaces[0].type, SPEC_NS_MOUNT);
+	lx.namespaces = ns;
+	lx.n_namespaces = 2;
+	net_setup_free(&n);
+	s.annotations = ann;
+	s.n_annotations = 1;
+	const char *nsp[] = { "ns:/run/netns/x" };
+	f = (struct net_flags){ .network = nsp, .n_network = 1 };
+	CHECK(net_prepare(&s, &f, NULL, "cfg", &n, &e) == 0);
+	CHECK_STR(lx.namespaces[0].path, "/run/netns/x");
+	lx.namespaces = ns;
+	net_setup_free(&n);
+	s.annotations = ann;
+	s.n_annotations = 1;
+
+	/* none: a namespace to wire (loopback), no network. */
+	const char *none[] = { "none" };
+	f = (struct net_flags){ .network = none, .n_network = 1 };
+	CHECK(net_prepare(&s, &f, NULL, "cfg", &n, &e) == 0);
+	CHECK(n.join && n.n_nets == 0);
+	net_setup_free(&n);
+	s.annotations = ann;
+	s.n_annotations = 1;
+
+	/* Refused, each in one line naming the value. */
+	struct {
+		struct net_flags f;
+		const char *word;
+	} bad[] = {
+		{ { .publish = pub, .n_publish = 1 }, "need a network" },
+		{ { .network = none, .n_network = 1, .publish = pub, .n_publish = 1 }, "--network none" },
+		{ { .network = host, .n_network = 1, .ip = "10.0.0.1" }, "--network host" },
+		{ { .network = nets, .n_network = 1, .ip = "fd00::1" }, "--ip fd00::1" },
+		{ { .network = nets, .n_network = 1, .ip6 = "10.0.0.1" }, "--ip6 10.0.0.1" },
+		{ { .network = nets, .n_network = 1, .dns = hosts, .n_dns = 1 }, "--dns db:10.1.2.3" },
+		{ { .network = nets, .n_network = 1, .add_host = dns, .n_add_host = 1 }, "--add-host 10.0.0.53" },
+		{ { .network = nsp + 0, .n_network = 1, .publish = pub, .n_publish = 1 }, "ns:/run/netns/x" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		if (CHECK(net_prepare(&s, &bad[i].f, NULL, "cfg", &n, &e) < 0))
+			if (!CHECK(strstr(e.msg, bad[i].word) != NULL && !strchr(e.msg, '\n')))
+				printf("#   %zu: %s\n", i, e.msg);
+		/* A failure leaves the spec as it came. */
+		CHECK(s.annotations == ann && s.n_annotations == 1 && lx.namespaces == ns && lx.n_namespaces == 2);
+		net_setup_free(&n);
+	}
+	/* A network without a new network namespace. */
+	ns[0].path = "/proc/1/ns/net";
+	f = (struct net_flags){ .network = nets, .n_network = 1 };
+	CHECK(net_prepare(&s, &f, NULL, "cfg", &n, &e) < 0);
+	CHECK(strstr(e.msg, "needs a new network namespace") != NULL);
+	net_setup_free(&n);
+	ns[0].path = NULL;
+	/* Two ports on one host port. */
+	const char *twice[] = { "8080:80", "127.0.0.1:8080:81" };
+	f = (struct net_flags){ .network = nets, .n_network = 1, .publish = twice, .n_publish = 2 };
+	CHECK(net_prepare(&s, &f, NULL, "cfg", &n, &e) < 0);
+	CHECK(strstr(e.msg, "published twice") != NULL);
+	net_setup_free(&n);
+}
+
 int main(void)
 {
+	test_prepare();
 	test_subnets();
 	test_ports();
 	test_names();
