@@ -591,6 +591,15 @@ static int cni_add(struct conf *c, const char *text)
 	size_t npre = 0;
 	char *ipam_out = NULL;
 	int ret = 0;
+	/* Joined already (a second ADD): refused before the ipam plugin is
+	 * asked, whose DEL on the way out would free the first ADD's address. */
+	char host_if[IFNAMSIZ];
+	netns_veth_name(id, ifname, host_if);
+	if (if_nametoindex(host_if)) {
+		snprintf(msg, sizeof msg, "container %s already has interface %s (veth %s)", id, ifname, host_if);
+		ret = fail(c->version, CNI_E_PLUGIN, msg, NULL);
+		goto out;
+	}
 	if (c->ipam) {
 		if (run_plugin(c->ipam_type, text, &ipam_out, msg, sizeof msg) < 0 ||
 		    ipam_addresses(ipam_out, preset, &npre, msg, sizeof msg) < 0) {

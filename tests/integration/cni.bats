@@ -574,6 +574,24 @@ fetch_from_host() {
 	assert_nothing_added "$NSP-c3"
 }
 
+@test "cni ADD twice with a delegated ipam (host-local): refused before host-local is asked; the first keeps its reservation" {
+	[ -x "$CNI_PLUGINS/host-local" ] || skip "host-local not installed"
+	c="$(conf 'del(.subnet) | .ipam = {type: "host-local", subnet: "10.99.3.0/24", dataDir: $dir}' --arg dir "$T/ipam")"
+	ns_add "$NSP-c1"
+	cni ADD c1 "$NSP-c1" "$c"
+	[ "$status" -eq 0 ]
+	addr="$(addr_of "$output")"
+	cni ADD c1 "$NSP-c1" "$c"
+	[ "$status" -ne 0 ]
+	# host-local still holds the first ADD's address for c1, and only it
+	grep -q c1 "$T/ipam/hcni/$addr"
+	[ "$(ls "$T/ipam/hcni" | grep -c '^10\.')" -eq 1 ]
+	[ "$(leases)" = "$addr" ]
+	cni DEL c1 "$NSP-c1" "$c"
+	[ "$status" -eq 0 ]
+	[ ! -e "$T/ipam/hcni/$addr" ]
+}
+
 @test "cni CHECK with a delegated ipam (host-local) runs the ipam plugin's CHECK: a lost reservation fails it" {
 	[ -x "$CNI_PLUGINS/host-local" ] || skip "host-local not installed"
 	c="$(conf 'del(.subnet) | .ipam = {type: "host-local", subnet: "10.99.3.0/24", dataDir: $dir}' --arg dir "$T/ipam")"
