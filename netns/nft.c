@@ -787,6 +787,35 @@ static int net_elems(const struct nft_net *n, struct elem *els, struct hull_err 
 	return k;
 }
 
+/* Add els[0..k) in one batch (each in a message of its own when one_each,
+ * else a run of one set's per message), with flags; a table that is not
+ * there is made and the batch sent once more.  0 or -errno, *tag as
+ * batch_run's. */
+static int add_elems(const struct elem *els, size_t k, uint16_t flags, bool one_each, int *tag, struct hull_err *e)
+{
+	for (int attempt = 0;; attempt++) {
+		struct batch b;
+		batch_init(&b);
+		for (size_t i = 0; i < k;) {
+			size_t j = i + 1;
+			while (!one_each && j < k && els[j].set == els[i].set)
+				j++;
+			put_elems(&b, NFT_MSG_NEWSETELEM, flags, els + i, j - i);
+			i = j;
+		}
+		int r = batch_run(&b, tag, e);
+		batch_free(&b);
+		if (r == -ENOENT && attempt == 0) {
+			if ((r = nft_setup(e)) < 0) {
+				*tag = -2;
+				return r;
+			}
+			continue;
+		}
+		return r;
+	}
+}
+
 int nft_network_add(const struct nft_net *n, struct hull_err *e)
 {
 	int r = load(e);
@@ -796,28 +825,11 @@ int nft_network_add(const struct nft_net *n, struct hull_err *e)
 	int k = net_elems(n, els, e);
 	if (k < 0)
 		return k;
-	for (int attempt = 0;; attempt++) {
-		struct batch b;
-		int tag;
-		batch_init(&b);
-		for (int i = 0; i < k;) {
-			int j = i + 1;
-			while (j < k && els[j].set == els[i].set)
-				j++;
-			put_elems(&b, NFT_MSG_NEWSETELEM, NLM_F_CREATE, els + i, (size_t)(j - i));
-			i = j;
-		}
-		r = batch_run(&b, &tag, e);
-		batch_free(&b);
-		if (r == -ENOENT && attempt == 0) {
-			if ((r = nft_setup(e)) < 0)
-				return r;
-			continue;
-		}
-		if (r < 0 && tag != -2)
-			return hull_syserr(e, -r, "nftables: adding network %s", n->bridge);
-		return r;
-	}
+	int tag;
+	r = add_elems(els, (size_t)k, NLM_F_CREATE, false, &tag, e);
+	if (r < 0 && tag != -2)
+		return hull_syserr(e, -r, "nftables: adding network %s", n->bridge);
+	return r;
 }
 
 int nft_network_del(const struct nft_net *n, struct hull_err *e)
@@ -893,27 +905,14 @@ int nft_ports_add(const struct nft_port *p, size_t n, struct hull_err *e)
 	for (size_t i = 0; i < n; i++)
 		if ((r = port_elem(&p[i], (int)i, &els[i], e)) < 0)
 			goto out;
-	for (int attempt = 0;; attempt++) {
-		struct batch b;
-		int tag;
-		batch_init(&b);
-		for (size_t i = 0; i < n; i++)
-			put_elems(&b, NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_EXCL, &els[i], 1);
-		r = batch_run(&b, &tag, e);
-		batch_free(&b);
-		if (r == -ENOENT && attempt == 0) {
-			if ((r = nft_setup(e)) < 0)
-				goto out;
-			continue;
-		}
-		if (r == -EEXIST && tag >= 0 && (size_t)tag < n) {
-			char name[96];
-			port_name(&p[tag], name, sizeof name);
-			r = hull_errf(e, EEXIST, "%s is already published", name);
-		} else if (r < 0 && tag != -2) {
-			r = hull_syserr(e, -r, "nftables: publishing ports");
-		}
-		break;
+	int tag;
+	r = add_elems(els, n, NLM_F_CREATE | NLM_F_EXCL, true, &tag, e);
+	if (r == -EEXIST && tag >= 0 && (size_t)tag < n) {
+		char name[96];
+		port_name(&p[tag], name, sizeof name);
+		r = hull_errf(e, EEXIST, "%s is already published", name);
+	} else if (r < 0 && tag != -2) {
+		r = hull_syserr(e, -r, "nftables: publishing ports");
 	}
 out:
 	free(els);
