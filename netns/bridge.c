@@ -121,21 +121,16 @@ static int sysctl_set(const char *rel, const char *v, struct hull_err *e)
 	return r < 0 ? hull_syserr(e, -r, "/proc/%s", rel) : 0;
 }
 
-int bridge_ensure(const struct netns_network *n, struct hull_err *e)
+int bridge_ensure(struct nl *nl, const struct netns_network *n, int *index, struct hull_err *e)
 {
-	struct nl nl;
 	struct link l;
 	struct msg m;
-	int r = nl_open(&nl);
 	bool made = false;
+	int r = link_get(nl, n->bridge, &l);
 
-	if (r < 0)
-		return hull_syserr(e, -r, "rtnetlink");
-	r = link_get(&nl, n->bridge, &l);
-	if (r == 0 && (l.flags & IFF_UP)) {
-		nl_close(&nl);
+	*index = l.index;
+	if (r == 0 && (l.flags & IFF_UP))
 		return 0;
-	}
 	if (r == -ENODEV) {
 		struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
 		msg_init(&m, RTM_NEWLINK, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof ifi);
@@ -143,17 +138,17 @@ int bridge_ensure(const struct netns_network *n, struct hull_err *e)
 		struct rtattr *li = msg_nest(&m, IFLA_LINKINFO);
 		msg_attr_str(&m, IFLA_INFO_KIND, "bridge");
 		msg_nest_end(&m, li);
-		r = nl_talk(&nl, &m, NULL, NULL);
+		r = nl_talk(nl, &m, NULL, NULL);
 		made = r == 0;
 		if (r == 0 || r == -EEXIST)
-			r = link_get(&nl, n->bridge, &l);
+			r = link_get(nl, n->bridge, &l);
 	}
 	if (r < 0) {
 		r = hull_syserr(e, -r, "network %s: making bridge %s", n->name, n->bridge);
 		goto out;
 	}
 	for (size_t i = 0; i < n->n_sub; i++) {
-		if ((r = addr_put(&nl, l.index, &n->sub[i], n->sub[i].gw)) < 0) {
+		if ((r = addr_put(nl, l.index, &n->sub[i], n->sub[i].gw)) < 0) {
 			char gw[INET6_ADDRSTRLEN];
 			r = hull_syserr(e, -r, "network %s: adding address %s to bridge %s", n->name,
 					inet_ntop(n->sub[i].family, n->sub[i].gw, gw, sizeof gw), n->bridge);
@@ -177,10 +172,10 @@ int bridge_ensure(const struct netns_network *n, struct hull_err *e)
 	nft_net_of(n, &x, s4, s6, sizeof s4);
 	if ((r = nft_network_add(&x, e)) < 0)
 		goto out;
-	if ((r = link_set_up(&nl, l.index)) < 0)
+	if ((r = link_set_up(nl, l.index)) < 0)
 		r = hull_syserr(e, -r, "network %s: setting bridge %s up", n->name, n->bridge);
+	*index = l.index;
 out:
-	nl_close(&nl);
 	if (r < 0 && made) {
 		struct hull_err e2;
 		bridge_remove(n, &e2);

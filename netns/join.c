@@ -87,6 +87,23 @@ static size_t nft_ports_of(const struct netns_port *p, size_t n, const struct ne
 	return k;
 }
 
+/* Publish p[0..n) to f's addresses, or (f NULL) unpublish their keys. */
+static int ports_nft(const struct netns_port *p, size_t n, const struct netns_iface *f, struct hull_err *e)
+{
+	struct nft_port *x = calloc(n * 2, sizeof *x);
+	char(*ips)[INET6_ADDRSTRLEN] = calloc(n * 4, INET6_ADDRSTRLEN);
+	int r;
+	if (!x || !ips)
+		r = hull_errf(e, ENOMEM, "out of memory");
+	else if (f)
+		r = nft_ports_add(x, nft_ports_of(p, n, f, x, ips), e);
+	else
+		r = nft_ports_del(x, nft_ports_of(p, n, NULL, x, ips), e);
+	free(x);
+	free(ips);
+	return r;
+}
+
 static int route_default(struct nl *nl, int index, const struct netns_subnet *s)
 {
 	struct rtmsg rt = { .rtm_family = (unsigned char)s->family, .rtm_table = RT_TABLE_MAIN,
@@ -212,13 +229,14 @@ int netns_join(const struct netns_join_req *r, int nsfd, struct netns_joined *ou
 {
 	_cleanup_free_ struct netns_network *nets = calloc(r->n_nets ? r->n_nets : 1, sizeof *nets);
 	_cleanup_free_ bool *made = calloc(r->n_nets ? r->n_nets : 1, sizeof *made);
+	_cleanup_free_ int *brix = calloc(r->n_nets ? r->n_nets : 1, sizeof *brix);
 	struct netns_joined j = { .v = calloc(r->n_nets ? r->n_nets : 1, sizeof *j.v), .n = r->n_nets };
 	struct nl host = { .fd = -1 }, in = { .fd = -1 };
 	int nfd = -1, selffd = -1, ret = 0;
 	bool took = false;
 
 	*out = (struct netns_joined){ 0 };
-	if (!nets || !j.v || !made) {
+	if (!nets || !j.v || !made || !brix) {
 		free(j.v);
 		return hull_errf(e, ENOMEM, "out of memory");
 	}
@@ -302,12 +320,6 @@ int netns_join(const struct netns_join_req *r, int nsfd, struct netns_joined *ou
 	took = true;
 	if ((ret = take_leases(nfd, r, nets, &j, e)) < 0)
 		goto fail;
-	for (size_t i = 0; i < r->n_nets; i++) {
-		if ((ret = bridge_ensure(&nets[i], e)) < 0)
-			goto fail;
-		made[i] = ret == 1;
-		ret = 0;
-	}
 	if ((selffd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0) {
 		ret = hull_syserr(e, errno, "/proc/thread-self/ns/net");
 		goto fail;
@@ -316,6 +328,12 @@ int netns_join(const struct netns_join_req *r, int nsfd, struct netns_joined *ou
 		ret = hull_syserr(e, -ret, "rtnetlink");
 		goto fail;
 	}
+	for (size_t i = 0; i < r->n_nets; i++) {
+		if ((ret = bridge_ensure(&host, &nets[i], &brix[i], e)) < 0)
+			goto fail;
+		made[i] = ret == 1;
+		ret = 0;
+	}
 	if ((ret = link_set_up(&in, 1)) < 0) {
 		ret = hull_syserr(e, -ret, "setting the container's loopback up");
 		goto fail;
@@ -323,12 +341,8 @@ int netns_join(const struct netns_join_req *r, int nsfd, struct netns_joined *ou
 	bool routed = false;
 	for (size_t i = 0; i < j.n; i++) {
 		struct netns_iface *f = &j.v[i];
-		struct link br, l;
-		if ((ret = link_get(&host, nets[i].bridge, &br)) < 0) {
-			ret = hull_syserr(e, -ret, "network %s: bridge %s", nets[i].name, nets[i].bridge);
-			goto fail;
-		}
-		if ((ret = veth_make(&host, f, br.index, nsfd, f->mac)) < 0) {
+		struct link l;
+		if ((ret = veth_make(&host, f, brix[i], nsfd, f->mac)) < 0) {
 			ret = hull_syserr(e, -ret, "network %s: making veth %s for %s", nets[i].name, f->host_if, f->ifname);
 			goto fail;
 		}
@@ -370,16 +384,8 @@ int netns_join(const struct netns_join_req *r, int nsfd, struct netns_joined *ou
 			}
 		ret = 0;
 	}
-	if (r->n_ports) {
-		struct nft_port *x = calloc(r->n_ports * 2, sizeof *x);
-		char(*ips)[INET6_ADDRSTRLEN] = calloc(r->n_ports * 4, INET6_ADDRSTRLEN);
-		ret = !x || !ips ? hull_errf(e, ENOMEM, "out of memory")
-				 : nft_ports_add(x, nft_ports_of(r->ports, r->n_ports, &j.v[0], x, ips), e);
-		free(x);
-		free(ips);
-		if (ret < 0)
-			goto fail;
-	}
+	if (r->n_ports && (ret = ports_nft(r->ports, r->n_ports, &j.v[0], e)) < 0)
+		goto fail;
 	nl_close(&host);
 	nl_close(&in);
 	close(selffd);
@@ -449,34 +455,13 @@ int netns_leave(const char *store, const char *id, const char *const *networks, 
 	 * kill in between leaves the files for the next delete to find. */
 	struct netns_port *ports = NULL;
 	size_t np = 0;
-	for (size_t i = 0; i < (ifnames ? n : 1); i++) {
-		struct netns_port *v = NULL, *nv;
-		size_t nn = 0;
-		if ((r = port_drop_id(nfd, id, ifnames ? ifnames[i] : NULL, false, &v, &nn)) < 0 && ret == 0)
-			ret = hull_syserr(e, -r, "networks/ports of the store");
-		if (nn && (nv = realloc(ports, (np + nn) * sizeof *nv))) {
-			ports = nv;
-			memcpy(ports + np, v, nn * sizeof *v);
-			np += nn;
-		}
-		free(v);
-	}
+	if ((r = port_drop_id(nfd, id, ifnames, n, false, &ports, &np)) < 0 && ret == 0)
+		ret = hull_syserr(e, -r, "networks/ports of the store");
 	if (np) {
-		struct nft_port *x = calloc(np * 2, sizeof *x);
-		char(*ips)[INET6_ADDRSTRLEN] = calloc(np * 4, INET6_ADDRSTRLEN);
-		r = !x || !ips ? hull_errf(ret < 0 ? &e2 : e, ENOMEM, "out of memory")
-			       : nft_ports_del(x, nft_ports_of(ports, np, NULL, x, ips), ret < 0 ? &e2 : e);
-		if (r < 0 && ret == 0)
+		if ((r = ports_nft(ports, np, NULL, ret < 0 ? &e2 : e)) < 0 && ret == 0)
 			ret = r;
-		free(x);
-		free(ips);
-		/* Gone from nftables: now the files. */
-		for (size_t i = 0; r == 0 && i < (ifnames ? n : 1); i++) {
-			struct netns_port *v = NULL;
-			size_t nn = 0;
-			port_drop_id(nfd, id, ifnames ? ifnames[i] : NULL, true, &v, &nn);
-			free(v);
-		}
+		else if (r == 0)
+			port_drop_id(nfd, id, ifnames, n, true, NULL, &np);
 	}
 	free(ports);
 	close(lock);

@@ -383,6 +383,17 @@ static void bridge_pick(const struct netns_network *v, size_t n, char *out)
 	}
 }
 
+/* The default network's definition as its first use writes it: bridge
+ * hull0, the first free 10.N.0.0/16 (N from 90) beside v[0..nv). */
+static int default_def(const struct netns_network *v, size_t nv, struct netns_network *n, struct hull_err *e)
+{
+	memset(n, 0, sizeof *n);
+	snprintf(n->name, sizeof n->name, "%s", NETNS_DEFAULT);
+	snprintf(n->bridge, sizeof n->bridge, "hull0");
+	n->n_sub = 1;
+	return subnet_pick(AF_INET, true, v, nv, &n->sub[0], e);
+}
+
 int net_default(int nfd, bool write, struct netns_network *n, struct hull_err *e)
 {
 	int r = net_read(nfd, NETNS_DEFAULT, n);
@@ -395,11 +406,7 @@ int net_default(int nfd, bool write, struct netns_network *n, struct hull_err *e
 		_cleanup_free_ struct netns_network *v = NULL;
 		size_t nv = 0;
 		net_all(nfd, &v, &nv);
-		memset(n, 0, sizeof *n);
-		snprintf(n->name, sizeof n->name, "%s", NETNS_DEFAULT);
-		snprintf(n->bridge, sizeof n->bridge, "hull0");
-		n->n_sub = 1;
-		if ((r = subnet_pick(AF_INET, true, v, nv, &n->sub[0], e)) == 0 && write)
+		if ((r = default_def(v, nv, n, e)) == 0 && write)
 			r = net_write(nfd, n, e);
 	} else if (r < 0) {
 		r = hull_syserr(e, -r, "networks/%s/config of the store", NETNS_DEFAULT);
@@ -538,17 +545,6 @@ out:
 	return r;
 }
 
-/* The default network read without writing anything (no store yet, or
- * its definition not written yet): what its first use would write. */
-static int default_unwritten(struct netns_network *out, struct hull_err *e)
-{
-	memset(out, 0, sizeof *out);
-	snprintf(out->name, sizeof out->name, "%s", NETNS_DEFAULT);
-	snprintf(out->bridge, sizeof out->bridge, "hull0");
-	out->n_sub = 1;
-	return subnet_pick(AF_INET, true, NULL, 0, &out->sub[0], e);
-}
-
 int netns_network_lookup(const char *store, const char *name, bool write, struct netns_network *out,
 			 struct hull_err *e)
 {
@@ -558,7 +554,7 @@ int netns_network_lookup(const char *store, const char *name, bool write, struct
 	bool dflt = strcmp(name, NETNS_DEFAULT) == 0;
 	int nfd = nets_open(store, dflt && write, e), r;
 	if (nfd == -ENOENT && dflt)
-		return default_unwritten(out, e);
+		return default_def(NULL, 0, out, e);
 	if (nfd < 0)
 		return nfd == -ENOENT ? hull_errf(e, ENOENT, "network %s not found", name) : nfd;
 	if (dflt)
@@ -598,7 +594,7 @@ int netns_network_list(const char *store, struct netns_network **v, size_t *n, s
 		struct netns_network *nv = realloc(*v, (*n + 1) * sizeof *nv);
 		if (!nv)
 			r = hull_errf(e, ENOMEM, "out of memory");
-		else if (*v = nv, (r = nfd >= 0 ? net_default(nfd, false, &nv[*n], e) : default_unwritten(&nv[*n], e)) == 0)
+		else if (*v = nv, (r = nfd >= 0 ? net_default(nfd, false, &nv[*n], e) : default_def(NULL, 0, &nv[*n], e)) == 0)
 			(*n)++;
 	}
 	if (nfd >= 0)
@@ -608,32 +604,6 @@ int netns_network_list(const char *store, struct netns_network **v, size_t *n, s
 	return r;
 }
 
-int lease_any(int nfd, const char *name, char *id, size_t cap)
-{
-	char path[NETNS_NAME_MAX + 16];
-	snprintf(path, sizeof path, "%s/leases", name);
-	int fd = openat(nfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	DIR *d = fd < 0 ? NULL : fdopendir(fd);
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return errno == ENOENT ? 0 : -errno;
-	}
-	int r = 0;
-	for (struct dirent *de; (de = readdir(d));) {
-		if (de->d_name[0] == '.')
-			continue;
-		char *text = NULL;
-		if (read_file_at(dirfd(d), de->d_name, &text, NULL) == 0) {
-			snprintf(id, cap, "%.*s", (int)strcspn(text, " \n"), text);
-			free(text);
-			r = 1;
-			break;
-		}
-	}
-	closedir(d);
-	return r;
-}
 
 int netns_network_rm(const char *store, const char *name, struct hull_err *e)
 {
@@ -677,10 +647,11 @@ int netns_network_rm(const char *store, const char *name, struct hull_err *e)
 	return r;
 }
 
-/* The leases of network name, by reading leases/ of it; cb for each. */
-static int leases_walk(int nfd, const char *name, int (*cb)(void *arg, int ldir, const char *file,
-							       const struct netns_lease *l),
-		       void *arg)
+/* The leases of network name, by reading leases/ of it: cb for each until
+ * one returns non-zero (that is the result).  With content, each file is
+ * read (id, ifname, mac); without, l has the address only (no read). */
+static int leases_walk(int nfd, const char *name, bool content,
+		       int (*cb)(void *arg, int ldir, const char *file, const struct netns_lease *l), void *arg)
 {
 	char path[NETNS_NAME_MAX + 16];
 	snprintf(path, sizeof path, "%s/leases", name);
@@ -692,7 +663,7 @@ static int leases_walk(int nfd, const char *name, int (*cb)(void *arg, int ldir,
 		return errno == ENOENT ? 0 : -errno;
 	}
 	int r = 0;
-	for (struct dirent *de; (de = readdir(d)) && r >= 0;) {
+	for (struct dirent *de; (de = readdir(d)) && r == 0;) {
 		struct netns_lease l = { 0 };
 		char *text = NULL;
 		if (de->d_name[0] == '.')
@@ -703,7 +674,7 @@ static int leases_walk(int nfd, const char *name, int (*cb)(void *arg, int ldir,
 			l.family = AF_INET6;
 		else
 			continue;
-		if (read_file_at(dirfd(d), de->d_name, &text, NULL) == 0) {
+		if (content && read_file_at(dirfd(d), de->d_name, &text, NULL) == 0) {
 			char *sp = strchr(text, ' ');
 			text[strcspn(text, "\n")] = 0;
 			if (sp) {
@@ -722,6 +693,26 @@ static int leases_walk(int nfd, const char *name, int (*cb)(void *arg, int ldir,
 	}
 	closedir(d);
 	return r;
+}
+
+struct lease_first {
+	char *id;
+	size_t cap;
+};
+
+static int lease_first(void *arg, int ldir, const char *file, const struct netns_lease *l)
+{
+	(void)ldir;
+	(void)file;
+	struct lease_first *f = arg;
+	snprintf(f->id, f->cap, "%s", l->id);
+	return 1;
+}
+
+int lease_any(int nfd, const char *name, char *id, size_t cap)
+{
+	struct lease_first f = { id, cap };
+	return leases_walk(nfd, name, true, lease_first, &f);
 }
 
 struct lease_list {
@@ -751,7 +742,7 @@ int netns_network_leases(const char *store, const char *name, struct netns_lease
 	int nfd = nets_open(store, false, e);
 	if (nfd < 0)
 		return nfd == -ENOENT ? 0 : nfd;
-	int r = leases_walk(nfd, name, lease_collect, &ll);
+	int r = leases_walk(nfd, name, true, lease_collect, &ll);
 	close(nfd);
 	if (r < 0) {
 		free(ll.v);
@@ -812,7 +803,7 @@ int lease_take(int nfd, const struct netns_network *n, const struct netns_subnet
 	}
 	/* The first free address after the gateway (then from the start). */
 	struct lease_used u = { .family = sub->family };
-	if ((r = leases_walk(nfd, n->name, lease_note, &u)) < 0) {
+	if ((r = leases_walk(nfd, n->name, false, lease_note, &u)) < 0) {
 		close(ldir);
 		free(u.a);
 		return hull_syserr(e, -r, "networks/%s of the store", path);
@@ -864,7 +855,7 @@ static int lease_unlink(void *arg, int ldir, const char *file, const struct netn
 int lease_drop_id(int nfd, const char *name, const char *id, const char *ifname)
 {
 	struct lease_drop d = { .id = id, .ifname = ifname };
-	int r = leases_walk(nfd, name, lease_unlink, &d);
+	int r = leases_walk(nfd, name, true, lease_unlink, &d);
 	return r < 0 ? r : d.n;
 }
 
@@ -1016,9 +1007,11 @@ int port_take(int nfd, const struct netns_port *p, const char *id, const char *i
 	return r;
 }
 
-int port_drop_id(int nfd, const char *id, const char *ifname, bool unlink, struct netns_port **v, size_t *n)
+int port_drop_id(int nfd, const char *id, const char *const *ifnames, size_t n_if, bool unlink,
+		 struct netns_port **v, size_t *n)
 {
-	*v = NULL;
+	if (v)
+		*v = NULL;
 	*n = 0;
 	int pfd = openat(nfd, "ports", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	DIR *d = pfd < 0 ? NULL : fdopendir(pfd);
@@ -1034,13 +1027,21 @@ int port_drop_id(int nfd, const char *id, const char *ifname, bool unlink, struc
 		if (port_from_file(de->d_name, &q) < 0 || read_file_at(dirfd(d), de->d_name, &text, NULL) < 0)
 			continue;
 		/* "ID IFNAME\n" */
-		size_t il = strlen(id);
-		bool mine = strncmp(text, id, il) == 0 && (text[il] == '\n' || text[il] == ' ');
-		if (mine && ifname && text[il] == ' ')
-			mine = strncmp(text + il + 1, ifname, strlen(ifname)) == 0 && text[il + 1 + strlen(ifname)] == '\n';
+		text[strcspn(text, "\n")] = 0;
+		char *ifn = strchr(text, ' ');
+		if (ifn)
+			*ifn++ = 0;
+		bool mine = !ifnames || !ifn;
+		for (size_t i = 0; !mine && i < n_if; i++)
+			mine = strcmp(ifn, ifnames[i]) == 0;
+		mine = mine && strcmp(text, id) == 0;
 		free(text);
 		if (!mine || (unlink && unlinkat(dirfd(d), de->d_name, 0) < 0))
 			continue;
+		if (!v) {
+			(*n)++;
+			continue;
+		}
 		struct netns_port *nv = realloc(*v, (*n + 1) * sizeof *nv);
 		if (!nv) {
 			r = -ENOMEM;

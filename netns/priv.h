@@ -33,9 +33,11 @@ int lease_any(int nfd, const char *name, char *id, size_t cap);
  * another attachment has it (the same port on the same or on any
  * address).  Under the lock. */
 int port_take(int nfd, const struct netns_port *p, const char *id, const char *ifname, struct hull_err *e);
-/* The ports of id's interface ifname (NULL: of all of id's), dropped when
- * unlink: in *v (malloc'd), their count in *n. */
-int port_drop_id(int nfd, const char *id, const char *ifname, bool unlink, struct netns_port **v, size_t *n);
+/* The ports of id's interfaces ifnames[0..n_if) (NULL: of all of id's),
+ * dropped when unlink: in *v (malloc'd; v NULL: only counted), their count
+ * in *n. */
+int port_drop_id(int nfd, const char *id, const char *const *ifnames, size_t n_if, bool unlink,
+		 struct netns_port **v, size_t *n);
 
 /* ---- bridge.c: interfaces over rtnetlink ---- */
 
@@ -43,9 +45,10 @@ int port_drop_id(int nfd, const char *id, const char *ifname, bool unlink, struc
  * destination but the default): as subnets, in *v (malloc'd). */
 int host_routes(int family, struct netns_subnet **v, size_t *n, struct hull_err *e);
 /* The bridge of n up with its gateway addresses, forwarding on, n's
- * nftables elements: made when missing (1; removed again if its setup
- * fails), left as it is when there (0). */
-int bridge_ensure(const struct netns_network *n, struct hull_err *e);
+ * nftables elements, over nl (hull's namespace): made when missing (1;
+ * removed again if its setup fails), left as it is when there (0);
+ * *index is its interface index. */
+int bridge_ensure(struct nl *nl, const struct netns_network *n, int *index, struct hull_err *e);
 /* Remove n's bridge and its nftables elements; absent: 0. */
 int bridge_remove(const struct netns_network *n, struct hull_err *e);
 /* Address a (of subnet s's family and prefix) on interface index of nl's

@@ -94,9 +94,8 @@ static int fail(const char *version, int code, const char *msg, const char *deta
 
 static int fail_err(const char *version, const struct hull_err *e)
 {
-	int code = e->code == ENOENT ? CNI_E_CONFIG : e->code == EINVAL ? CNI_E_CONFIG : CNI_E_PLUGIN;
-	if (e->code == EEXIST || e->code == EADDRINUSE || e->code == EADDRNOTAVAIL || e->code == EBUSY)
-		code = CNI_E_PLUGIN;
+	/* A name or value of the configuration: 7; what hull could not do: 100. */
+	int code = e->code == ENOENT || e->code == EINVAL ? CNI_E_CONFIG : CNI_E_PLUGIN;
 	return fail(version, code, e->msg, NULL);
 }
 
@@ -222,17 +221,12 @@ static int run_plugin(const char *type, const char *conf, char **out, char *msg,
 }
 
 /* The addresses of an ipam result (its "ips"), at most one per family. */
-static int ipam_addresses(const char *result, struct netns_subnet *a, size_t *n, char *msg, size_t cap)
+/* The addresses of a result's "ips" (an ipam plugin's, or prevResult's),
+ * at most one per family: their count (0: none usable). */
+static size_t ips_addresses(yajl_val ips, struct netns_subnet *a)
 {
-	yajl_val v = yajl_tree_parse(result, NULL, 0);
-	yajl_val ips = v ? get(v, "ips") : NULL;
-	*n = 0;
-	if (!ips || !YAJL_IS_ARRAY(ips)) {
-		snprintf(msg, cap, "ipam result without \"ips\"");
-		yajl_tree_free(v);
-		return -1;
-	}
-	for (size_t i = 0; i < ips->u.array.len && *n < 2; i++) {
+	size_t n = 0;
+	for (size_t i = 0; ips && YAJL_IS_ARRAY(ips) && i < ips->u.array.len && n < 2; i++) {
 		yajl_val ip = ips->u.array.values[i];
 		const char *addr = get_str(ip, "address"), *gw = get_str(ip, "gateway");
 		char host[INET6_ADDRSTRLEN];
@@ -247,11 +241,26 @@ static int ipam_addresses(const char *result, struct netns_subnet *a, size_t *n,
 		if (inet_pton(s.family, host, s.net) != 1 || (gw && inet_pton(s.family, gw, s.gw) != 1))
 			continue;
 		bool dup = false;
-		for (size_t k = 0; k < *n; k++)
+		for (size_t k = 0; k < n; k++)
 			dup |= a[k].family == s.family;
 		if (!dup)
-			a[(*n)++] = s;
+			a[n++] = s;
 	}
+	return n;
+}
+
+/* The addresses of an ipam plugin's result (text). */
+static int ipam_addresses(const char *result, struct netns_subnet *a, size_t *n, char *msg, size_t cap)
+{
+	yajl_val v = yajl_tree_parse(result, NULL, 0);
+	yajl_val ips = v ? get(v, "ips") : NULL;
+	*n = 0;
+	if (!ips || !YAJL_IS_ARRAY(ips)) {
+		snprintf(msg, cap, "ipam result without \"ips\"");
+		yajl_tree_free(v);
+		return -1;
+	}
+	*n = ips_addresses(ips, a);
 	yajl_tree_free(v);
 	if (!*n) {
 		snprintf(msg, cap, "ipam result has no usable address");
@@ -349,7 +358,7 @@ static int conf_network(const struct conf *c, const struct netns_subnet *preset,
 			struct netns_network *n, struct hull_err *e)
 {
 	struct hull_err e2;
-	char sub[64], gw[INET6_ADDRSTRLEN];
+	char sub[64];
 	const char *sn[2] = { c->subnet, c->subnet6 }, *gws[2] = { c->gateway, c->gateway6 };
 	char psub[2][64], pgw[2][INET6_ADDRSTRLEN];
 
@@ -381,7 +390,6 @@ static int conf_network(const struct conf *c, const struct netns_subnet *preset,
 				return hull_errf(e, EINVAL, "network %s: subnet %s, but the store's network %s has others",
 						 c->name, sn[k], c->name);
 		}
-		(void)gw;
 		return 0;
 	}
 	if (r != -ENOENT) {
@@ -672,32 +680,7 @@ static int cni_check(struct conf *c, const char *text)
 	char msg[512];
 	yajl_val prev = get(c->v, "prevResult");
 	if (prev) {
-		/* Back to text for the same reader as an ipam result's. */
-		yajl_gen g = yajl_gen_alloc(NULL);
-		yajl_val ips = get(prev, "ips");
-		yajl_gen_map_open(g);
-		jstr(g, "ips");
-		yajl_gen_array_open(g);
-		for (size_t i = 0; ips && YAJL_IS_ARRAY(ips) && i < ips->u.array.len; i++) {
-			const char *addr = get_str(ips->u.array.values[i], "address");
-			const char *gw = get_str(ips->u.array.values[i], "gateway");
-			yajl_gen_map_open(g);
-			if (addr) {
-				jstr(g, "address");
-				jstr(g, addr);
-			}
-			if (gw) {
-				jstr(g, "gateway");
-				jstr(g, gw);
-			}
-			yajl_gen_map_close(g);
-		}
-		yajl_gen_array_close(g);
-		yajl_gen_map_close(g);
-		char *t = json_gen_take(g);
-		int r = t ? ipam_addresses(t, a, &n, msg, sizeof msg) : -1;
-		free(t);
-		if (r < 0)
+		if (!(n = ips_addresses(get(prev, "ips"), a)))
 			return fail(c->version, CNI_E_CONFIG, "CHECK: prevResult has no addresses", NULL);
 	} else {
 		struct netns_lease *l = NULL;

@@ -194,6 +194,18 @@ static void test_store(void)
 	CHECK_INT(count_files("networks"), 4); /* lock, n1, n2, n3: no n4, nothing else */
 
 	UNIT_GROUP("default and list");
+	/* ls and inspect of a store with no networks/ yet write nothing. */
+	char fresh[96];
+	snprintf(fresh, sizeof fresh, "%s/fresh", dir);
+	struct netns_network *fv;
+	size_t fn;
+	CHECK(netns_network_list(fresh, &fv, &fn, &e) == 0);
+	CHECK_INT(fn, 1);
+	if (fn == 1)
+		CHECK_STR(fv[0].bridge, "hull0");
+	free(fv);
+	CHECK(netns_network_lookup(fresh, "hull", false, &x, &e) == 0);
+	CHECK(access(fresh, F_OK) < 0);
 	CHECK(netns_network_get(dir, "hull", &d, &e) == 0);
 	CHECK_STR(netns_subnet_text(&d.sub[0], t, sizeof t), "10.90.0.0/16");
 	CHECK_STR(d.bridge, "hull0");
@@ -274,17 +286,18 @@ static void test_store(void)
 	CHECK(port_take(nfd, &q, "c4", "eth0", &e) == -EADDRINUSE);
 	struct netns_port *dropped;
 	size_t nd;
-	CHECK(port_drop_id(nfd, "c2", "eth1", true, &dropped, &nd) == 0);
+	const char *eth0[] = { "eth0" }, *eth1[] = { "eth1" };
+	CHECK(port_drop_id(nfd, "c2", eth1, 1, true, &dropped, &nd) == 0);
 	CHECK_INT(nd, 0);
 	free(dropped);
-	CHECK(port_drop_id(nfd, "c2", NULL, false, &dropped, &nd) == 0);
+	CHECK(port_drop_id(nfd, "c2", NULL, 0, false, &dropped, &nd) == 0);
 	CHECK_INT(nd, 2);
 	free(dropped);
 	CHECK_INT(count_files("networks/ports"), 4);
-	CHECK(port_drop_id(nfd, "c2", NULL, true, &dropped, &nd) == 0);
+	CHECK(port_drop_id(nfd, "c2", NULL, 0, true, &dropped, &nd) == 0);
 	CHECK_INT(nd, 2);
 	free(dropped);
-	CHECK(port_drop_id(nfd, "c2", "eth0", true, &dropped, &nd) == 0);
+	CHECK(port_drop_id(nfd, "c2", eth0, 1, true, &dropped, &nd) == 0);
 	CHECK_INT(nd, 0);
 	CHECK_INT(count_files("networks/ports"), 2);
 
